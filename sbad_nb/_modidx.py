@@ -16,6 +16,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'sbad_nb.core.data_dir': ('core.html#data_dir', 'sbad_nb/core.py'),
                               'sbad_nb.core.get_profile': ('core.html#get_profile', 'sbad_nb/core.py'),
                               'sbad_nb.core.git_info': ('core.html#git_info', 'sbad_nb/core.py'),
+                              'sbad_nb.core.rel': ('core.html#rel', 'sbad_nb/core.py'),
                               'sbad_nb.core.reports_dir': ('core.html#reports_dir', 'sbad_nb/core.py'),
                               'sbad_nb.core.resolve': ('core.html#resolve', 'sbad_nb/core.py'),
                               'sbad_nb.core.run_metadata': ('core.html#run_metadata', 'sbad_nb/core.py'),
@@ -55,4 +56,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'sbad_nb.data.render': ('data.html#render', 'sbad_nb/data.py'),
                               'sbad_nb.data.split_dir': ('data.html#split_dir', 'sbad_nb/data.py'),
                               'sbad_nb.data.stream_stats': ('data.html#stream_stats', 'sbad_nb/data.py'),
-                              'sbad_nb.data.validate_layout': ('data.html#validate_layout', 'sbad_nb/data.py')}}}
+                              'sbad_nb.data.validate_layout': ('data.html#validate_layout', 'sbad_nb/data.py')},
+            'sbad_nb.reproduce': { 'sbad_nb.reproduce._declared': ('reproduce.html#_declared', 'sbad_nb/reproduce.py'),
+                                   'sbad_nb.reproduce.main': ('reproduce.html#main', 'sbad_nb/reproduce.py'),
+                                   'sbad_nb.reproduce.pipeline_notebooks': ('reproduce.html#pipeline_notebooks', 'sbad_nb/reproduce.py'),
+                                   'sbad_nb.reproduce.reproduce': ('reproduce.html#reproduce', 'sbad_nb/reproduce.py')}}}

@@ -1,0 +1,59 @@
+# sbad-nb: every target installs first (a .venv in the project, created if missing).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.sbad-installed
+PROFILE ?= tiny
+
+# Offline by default, inside the project, never in the user's home.
+export YOLO_OFFLINE := 1
+export YOLO_CONFIG_DIR := $(CURDIR)/.cache/ultralytics
+export WANDB_MODE ?= offline
+export WANDB_DIR := $(CURDIR)/.cache/wandb
+export MPLCONFIGDIR := $(CURDIR)/.cache/matplotlib
+FONT := $(YOLO_CONFIG_DIR)/Ultralytics/Arial.ttf
+
+.PHONY: install reproduce test lab bench clean-data help
+help:
+	@echo "make reproduce   regenerate the tiny profile's tables and figures under reports/tiny/"
+	@echo "make test        nbdev-clean/export leave no diff, nbdev-test on every notebook, pytest"
+	@echo "make lab         JupyterLab on nbs/"
+	@echo "make bench       benchmarks/ -> benchmarks/results/*.csv"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q torch==2.14.1 torchvision==0.29.1
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+# ultralytics looks for Arial.ttf in its config dir and downloads it when missing: give it a local font.
+$(FONT): $(STAMP)
+	mkdir -p $(dir $@) $(WANDB_DIR) $(MPLCONFIGDIR)
+	cp "$$($(BIN)/python -c 'import matplotlib, pathlib; print(pathlib.Path(matplotlib.get_data_path())/"fonts/ttf/DejaVuSans.ttf")')" $@
+	$(BIN)/python -c "from ultralytics import settings; settings.update({'sync': False})" > /dev/null
+
+install: $(STAMP) $(FONT)
+
+reproduce: install
+	$(BIN)/sbad_reproduce --profile $(PROFILE)
+
+test: install
+	$(BIN)/nbdev-clean
+	$(BIN)/nbdev-export
+	@if [ -n "$$(git status --porcelain -- nbs sbad_nb)" ]; then \
+	  git status --short -- nbs sbad_nb; git --no-pager diff --stat -- nbs sbad_nb; \
+	  echo "nbdev-clean / nbdev-export changed the files above: run them and commit the result"; exit 1; fi
+	$(BIN)/nbdev-test --n-workers 2
+	$(BIN)/pytest tests/ -q -p no:cacheprovider
+
+lab: install
+	$(BIN)/jupyter lab nbs/
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+clean-data:
+	rm -rf data/smoke data/tiny reports/smoke

@@ -1,0 +1,146 @@
+"""Bad input gets a DataError / ConfigError that names the file and the fix, before anything is written."""
+import pytest
+from PIL import Image
+
+from conftest import snapshot
+from sbad_nb.core import ConfigError, DataError, atomic_write, get_profile
+from sbad_nb.data import list_frames, load_manifest, make_synthetic_stream, read_labels, validate_layout
+
+
+def test_missing_root(tmp_path):
+    with pytest.raises(DataError, match=r"data root .*nope does not exist; render the synthetic stream"):
+        list_frames(tmp_path / "nope", 1, 1)
+    with pytest.raises(DataError, match="does not exist"):
+        validate_layout(tmp_path / "nope")
+
+
+def test_missing_camera_folder(stream):
+    with pytest.raises(DataError, match=r"camera folder .*cam7 does not exist \(cameras in .*: cam1, cam2\)"):
+        list_frames(stream, 7, 1)
+    with pytest.raises(DataError, match=r"cam7: camera folder missing"):
+        validate_layout(stream, cameras=[1, 7])
+
+
+def test_missing_week(stream):
+    with pytest.raises(DataError, match=r"week9.*does not exist \(weeks of cam1: \[1\]\)"):
+        list_frames(stream, 1, 9)
+
+
+def test_empty_images_folder(stream_copy):
+    imgs = stream_copy / "cam1/week1/bank/images"
+    for p in imgs.iterdir():
+        p.unlink()
+    with pytest.raises(DataError, match=r"cam1/week1/bank/images is empty"):
+        list_frames(stream_copy, 1, 1)
+    with pytest.raises(DataError, match=r"cam1/week1/bank/images: empty; copy the frames there"):
+        validate_layout(stream_copy)
+
+
+def test_corrupt_and_non_image_files(stream_copy):
+    imgs = stream_copy / "cam2/test/images"
+    (imgs / "000001.jpg").write_bytes(b"\xff\xd8 truncated")
+    (imgs / "000002.jpg").write_bytes(b"")
+    (imgs / "notes.txt").write_text("hello")
+    with pytest.raises(DataError) as e:
+        validate_layout(stream_copy)
+    msg = str(e.value)
+    assert "3 problem(s)" in msg
+    assert "000001.jpg: corrupt or unreadable image" in msg
+    assert "000002.jpg: empty file (0 bytes)" in msg
+    assert "notes.txt: not an image (.txt); move it out of images/" in msg
+
+
+def test_label_wrong_number_of_fields(tmp_path):
+    f = tmp_path / "a.txt"
+    f.write_text("0 0.5 0.5 0.2 0.2\n0 0.5 0.5\n")
+    with pytest.raises(DataError, match=r"a.txt:2: 3 fields .* expected 5 .*fix or delete the line"):
+        read_labels(f)
+    f.write_text("0 0.5 0.5 0.2 0.2 0.9\n")
+    assert read_labels(f).shape == (1, 6)
+    with pytest.raises(DataError, match="expected 5"):
+        read_labels(f, allow_conf=False)
+
+
+@pytest.mark.parametrize("line", ["0 1.2 0.5 0.1 0.1", "0 0.5 -0.1 0.1 0.1", "0 0.5 0.5 0.1 7"])
+def test_label_coordinates_outside_unit_square(tmp_path, line):
+    f = tmp_path / "b.txt"
+    f.write_text(line + "\n")
+    with pytest.raises(DataError, match=r"b.txt:1: value .* outside \[0, 1\]; YOLO coordinates"):
+        read_labels(f)
+
+
+def test_label_errors_found_by_validate_layout(stream_copy):
+    (stream_copy / "cam1/test/labels/000000.txt").write_text("0 0.5 0.5 0.1\n")
+    (stream_copy / "cam1/week1/bank/gt/000003.txt").write_text("2 0.5 1.5 0.1 0.1\n")
+    with pytest.raises(DataError) as e:
+        validate_layout(stream_copy)
+    assert "test/labels/000000.txt:1: 4 fields" in str(e.value)
+    assert "bank/gt/000003.txt:1: value 1.5 outside" in str(e.value)
+
+
+def test_duplicate_frame_index(stream_copy):
+    imgs = stream_copy / "cam1/week1/bank/images"
+    Image.open(imgs / "000004.jpg").save(imgs / "frame_4.png")
+    with pytest.raises(DataError, match="frame index 4 appears twice"):
+        list_frames(stream_copy, 1, 1)
+
+
+def test_unknown_profile():
+    with pytest.raises(ConfigError, match="unknown profile 'big'; choose one of smoke, tiny, paper"):
+        get_profile("big")
+
+
+def test_manifest_missing_key(tmp_path):
+    m = tmp_path / "mine.yaml"
+    m.write_text("name: mine\nclasses: [vehicle]\nsplits: [bank, test]\n")
+    with pytest.raises(ConfigError, match=r"mine.yaml: missing key 'layout'; add it"):
+        load_manifest(m)
+    m.write_text("name: mine\nlayout: {bank: x}\nclasses: [vehicle]\nsplits: [bank, test]\n")
+    with pytest.raises(ConfigError, match="layout has no 'test' entry"):
+        load_manifest(m)
+    with pytest.raises(ConfigError, match="does not exist; use one of: synthetic, walt"):
+        load_manifest("nosuch")
+
+
+def test_manifest_count_mismatch(stream_copy):
+    m = {**load_manifest("synthetic"), "cameras": {1: {"test_images": 300}}}
+    with pytest.raises(DataError, match=r"4 images, the manifest expects 300; check the copy is complete"):
+        validate_layout(stream_copy, manifest=m, cameras=[1])
+
+
+def test_validation_writes_nothing(stream_copy):
+    (stream_copy / "cam1/week1/bank/images/000001.jpg").write_bytes(b"junk")
+    before = snapshot(stream_copy)
+    with pytest.raises(DataError):
+        validate_layout(stream_copy)
+    assert snapshot(stream_copy) == before
+
+
+@pytest.mark.parametrize("kw, msg", [(dict(width=50), "multiple of 8"), (dict(bank_frames=0), "bank_frames must be at least 1"),
+                                     (dict(cameras=[1, 1]), "cameras repeat"), (dict(weeks=[]), "at least one camera and one week")])
+def test_stream_parameters_checked_before_writing(tmp_path, kw, msg):
+    with pytest.raises(ConfigError, match=msg):
+        make_synthetic_stream(tmp_path / "s", **kw, progress=False)
+    assert not (tmp_path / "s").exists()
+
+
+def test_stream_root_is_a_file(tmp_path):
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(DataError, match="is a file; choose a folder"):
+        make_synthetic_stream(tmp_path / "f", progress=False)
+
+
+def test_existing_foreign_camera_folder_is_not_overwritten(tmp_path):
+    (tmp_path / "cam1").mkdir()
+    (tmp_path / "cam1" / "mine.txt").write_text("precious")
+    with pytest.raises(DataError, match=r"cam1 exists and was not rendered with these parameters .*overwrite=True"):
+        make_synthetic_stream(tmp_path, cameras=[1], progress=False)
+    assert (tmp_path / "cam1" / "mine.txt").read_text() == "precious"
+
+
+def test_atomic_write_into_a_path_under_a_file(tmp_path):
+    (tmp_path / "f.txt").write_text("keep")
+    with pytest.raises(DataError, match=r"cannot create folder .*f.txt .*check the path"):
+        with atomic_write(tmp_path / "f.txt" / "x.txt") as f:
+            f.write("x")
+    assert (tmp_path / "f.txt").read_text() == "keep"
