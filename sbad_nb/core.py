@@ -73,6 +73,12 @@ class Profile:
     width: float = 0.25        # student width multiple (yolov8n: 0.25)
     device: str = "cpu"        # torch device for training and inference
     workers: int = 0           # dataloader workers
+    teacher: str = "oracle"    # "oracle" (noisy ground truth) or local YOLO teacher weights
+    generic_epochs: int = 1    # epochs of the generic student on the source cameras (no hub weights)
+    generic_frames: int = 64   # source-camera frames the generic student trains on
+    conf: float = 0.25         # confidence threshold of teacher predictions and evaluation
+    score_conf: float = 0.1    # confidence threshold when the student scores the bank (strategies need low scores too)
+    iou: float = 0.7           # NMS IoU threshold
     stream: dict = field(default_factory=dict, compare=False)  # data scale, from the manifest
 
     def to_dict(self) -> dict: return asdict(self)
@@ -81,9 +87,10 @@ PROFILES = {
     "smoke": Profile("smoke", "synthetic", imgsz=96, epochs=1, batch=8, budgets=(10,), seeds=(0,),
                      warmup=20, val_frames=20),
     "tiny": Profile("tiny", "synthetic", imgsz=160, epochs=10, batch=16, budgets=(25, 50, 100), seeds=(0, 1, 2),
-                    warmup=100, val_frames=100),
+                    warmup=100, val_frames=100, generic_epochs=15, generic_frames=600),
     "paper": Profile("paper", "walt", imgsz=640, epochs=100, batch=16, budgets=(25, 50, 100, 150, 200, 250),
-                     seeds=(0, 1, 2), warmup=720, val_frames=300, width=0.25, device="0", workers=8),
+                     seeds=(0, 1, 2), warmup=720, val_frames=300, student="models/yolov8n.pt", width=0.25, device="0",
+                     workers=8, teacher="models/yolov8x6.pt", generic_epochs=0, generic_frames=0),
 }
 
 # %% ../nbs/00_core.ipynb #0b2b74ac
