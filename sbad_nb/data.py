@@ -12,13 +12,13 @@ import yaml
 from PIL import Image, UnidentifiedImageError
 from tqdm.auto import tqdm
 
-from .core import (ROOT, ConfigError, DataError, atomic_write, data_dir, get_profile, rel, resolve,
+from .core import (ROOT, ConfigError, DataError, atomic_write, data_dir, file_lock, get_profile, rel, resolve,
                           write_json)
 
 # %% auto #0
-__all__ = ['CLASSES', 'SEG_CLASSES', 'IMG_EXTS', 'MANIFEST_KEYS', 'BOX_COLS', 'BOX_COLOURS', 'cam_name', 'frame_index',
-           'split_dir', 'list_frames', 'read_labels', 'load_manifest', 'validate_layout', 'Camera', 'Traffic', 'render',
-           'make_synthetic_stream', 'stream_stats', 'profile_stream', 'draw_boxes']
+__all__ = ['CLASSES', 'SEG_CLASSES', 'IMG_EXTS', 'MANIFEST_KEYS', 'BOX_COLS', 'RENDER_VERSION', 'BOX_COLOURS', 'cam_name',
+           'frame_index', 'split_dir', 'list_frames', 'read_labels', 'load_manifest', 'validate_layout', 'Camera',
+           'Traffic', 'render', 'make_synthetic_stream', 'stream_stats', 'profile_stream', 'draw_boxes']
 
 # %% ../nbs/01_data.ipynb #582384d7
 CLASSES = ("car", "bus", "truck")
@@ -204,7 +204,7 @@ class Camera:
 
 def _scene(cam: int, W: int, H: int, rng: np.random.Generator) -> Camera:
     horizon, vpx = H*rng.uniform(0.28, 0.42), W*rng.uniform(0.3, 0.7)
-    d_near, height = rng.uniform(7, 12), rng.uniform(5, 10)
+    d_near, height = rng.uniform(6, 10), rng.uniform(4, 7)
     f = (H - horizon)*d_near/height                    # the bottom row sees the ground at d_near
     n = int(rng.choice([2, 3, 4])); x0 = rng.uniform(-3, 3)
     lanes = x0 + (np.arange(n) - (n - 1)/2)*3.5
@@ -314,7 +314,7 @@ def _fill(a, r, val, W, H):
 
 BOX_COLS = ["cls", "x1", "y1", "x2", "y2", "visible", "depth"]
 
-def render(cam: Camera, traffic: Traffic, min_size: float = 0.02, min_visible: float = 0.25):
+def render(cam: Camera, traffic: Traffic, min_size: float = 0.025, min_visible: float = 0.25):
     "Draw the vehicles on the scene: (rgb uint8 image, semantic mask, boxes array with `BOX_COLS`)."
     W, H, v = cam.W, cam.H, traffic.v
     img, seg = cam.bg.copy(), cam.seg.copy()
@@ -417,9 +417,12 @@ def _render_camera(tmp: Path, cam: int, weeks, bank_frames: int, test_frames: in
     _write_split(tmp/"test", range(test_frames), rgbs, segs, boxes, test=True)
 
 # %% ../nbs/01_data.ipynb #6dd0b3b6
+RENDER_VERSION = 2   # bump when the renderer changes: cameras rendered by an older version are stale
+
 def make_synthetic_stream(root, cameras=(1, 2), weeks=(1,), bank_frames: int = 100, test_frames: int = 20,
-                          width: int = 96, seed: int = 0, overwrite: bool = False, progress: bool = True) -> pd.DataFrame:
+                          width: int = 96, seed: int = 0, overwrite: bool | str = False, progress: bool = True) -> pd.DataFrame:
     "Render the synthetic multi-camera stream under `root` in the WALT layout; return per-camera statistics."
+    if overwrite not in (True, False, "rendered"): raise ConfigError(f"overwrite must be True, False or 'rendered', got {overwrite!r}")
     cameras, weeks = [int(str(c).removeprefix("cam")) for c in cameras], [int(w) for w in weeks]
     for k, v in dict(bank_frames=bank_frames, test_frames=test_frames).items():
         if int(v) < 1: raise ConfigError(f"{k} must be at least 1, got {v}")
@@ -428,14 +431,20 @@ def make_synthetic_stream(root, cameras=(1, 2), weeks=(1,), bank_frames: int = 1
     if len(set(cameras)) != len(cameras): raise ConfigError(f"cameras repeat: {cameras}")
     root = Path(root)
     if root.exists() and not root.is_dir(): raise DataError(f"{root} is a file; choose a folder for the stream")
+    root.mkdir(parents=True, exist_ok=True)
+    with file_lock(root/".render.lock"):                     # another process may be rendering the same stream
+        return _make_stream(root, cameras, weeks, bank_frames, test_frames, width, seed, overwrite, progress)
+
+def _make_stream(root, cameras, weeks, bank_frames, test_frames, width, seed, overwrite, progress):
     todo = []
     for cam in cameras:
-        params = dict(cam=cam, weeks=weeks, bank_frames=int(bank_frames), test_frames=int(test_frames), width=int(width), seed=int(seed), version=1)
+        params = dict(cam=cam, weeks=weeks, bank_frames=int(bank_frames), test_frames=int(test_frames), width=int(width), seed=int(seed),
+                      version=RENDER_VERSION)
         d, marker = root/f"cam{cam}", root/f"cam{cam}"/"stream.json"
         if d.exists():
             old = json.loads(marker.read_text()) if marker.exists() else None
             if old == params: continue
-            if not overwrite:
+            if not (overwrite is True or (overwrite == "rendered" and old is not None)):
                 raise DataError(f"{d} exists and was not rendered with these parameters ({'no stream.json' if old is None else old}); "
                                 f"pass overwrite=True to replace it or choose another root")
         todo.append((cam, d, params))
@@ -475,7 +484,7 @@ def profile_stream(profile="smoke", root=None, progress: bool = True) -> Path:
     if prof.manifest != "synthetic": raise ConfigError(f"profile {prof.name!r} uses the {prof.manifest!r} manifest, not the synthetic stream")
     root = resolve(root) if root else data_dir(prof.name)/"stream"
     make_synthetic_stream(root, list(s["cameras"]) + list(s.get("source_cameras", [])), s["weeks"], s["bank_frames"],
-                          s["test_frames"], s["width"], s["seed"], progress=progress)
+                          s["test_frames"], s["width"], s["seed"], overwrite="rendered", progress=progress)
     return root
 
 # %% ../nbs/01_data.ipynb #8a6e3b12

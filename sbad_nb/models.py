@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .core import (ROOT, ConfigError, DataError, atomic_write, data_dir, get_profile, rel, resolve,
+from .core import (ROOT, ConfigError, DataError, atomic_write, data_dir, file_lock, get_profile, rel, resolve,
                           seed_everything, write_json, write_text)
 from .data import list_frames, profile_stream, read_labels
 
 # %% auto #0
 __all__ = ['offline_setup', 'Detections', 'build_detector', 'load_detector', 'n_params', 'dataset_yaml', 'link_dataset', 'train',
-           'predict', 'train_generic_student']
+           'predict', 'train_generic_student', 'generic_dataset']
 
 # %% ../nbs/02_models.ipynb #c922c1e9
 def offline_setup(cache=None) -> dict:
@@ -179,7 +179,7 @@ def predict(model, images, batch: int = 16, imgsz: int = 96, conf: float = 0.25,
             chunk = [str(x) if isinstance(x, Path) else x for x in images[s:s + batch]]
             buf.clear()
             res = model.predict(chunk, imgsz=imgsz, conf=conf, iou=iou, device=device, classes=classes, batch=len(chunk),
-                                verbose=False, stream=False, half=False)
+                                verbose=False, stream=False)
             for r in res:
                 b = r.boxes
                 dets.append(Detections(b.xyxy.cpu().numpy(), b.conf.cpu().numpy(), b.cls.cpu().numpy(), tuple(r.orig_shape)))
@@ -193,33 +193,46 @@ def predict(model, images, batch: int = 16, imgsz: int = 96, conf: float = 0.25,
 def _generic_recipe(prof) -> dict:
     s = prof.stream
     return dict(profile=prof.name, student=prof.student, width=prof.width, imgsz=prof.imgsz, epochs=prof.generic_epochs,
-                frames=prof.generic_frames, batch=prof.batch, source_cameras=list(s.get("source_cameras", [])), seed=0, stream=s)
+                frames=prof.generic_frames, batch=prof.batch, source_cameras=list(s.get("source_cameras", [])), seed=0, stream=s,
+                train_args=prof.train_args)
 
 def train_generic_student(profile="smoke", force: bool = False, progress: bool = True) -> Path:
     "Train (or reuse) the generic student of a profile on its source cameras; return its weights."
     prof = get_profile(profile) if isinstance(profile, str) else profile
     if prof.generic_epochs == 0:                             # paper: local COCO-pretrained weights
         return load_detector(prof.student).ckpt_path and resolve(prof.student)
+    with file_lock(data_dir(prof.name)/"models"/".generic.lock"):     # one trainer at a time; the others reuse its result
+        return _train_generic(prof, force, progress)
+
+def _train_generic(prof, force, progress):
     recipe, d = _generic_recipe(prof), data_dir(prof.name)/"models"
     weights, meta = d/"generic.pt", d/"generic.json"
     if weights.exists() and meta.exists() and not force:
         import json
         if json.loads(meta.read_text()).get("recipe") == json.loads(json.dumps(recipe)): return weights
-    if not recipe["source_cameras"]: raise ConfigError(f"profile {prof.name!r} names no source_cameras for the generic student")
-    root = profile_stream(prof, progress=progress)
-    bank = pd.concat([list_frames(root, c) for c in recipe["source_cameras"]], ignore_index=True)
-    val = pd.concat([list_frames(root, c, split="test") for c in recipe["source_cameras"]], ignore_index=True)
-    take = np.linspace(0, len(bank) - 1, min(prof.generic_frames, len(bank))).round().astype(int)
-    to_gt = lambda df: df.assign(gt=[str(Path(i).parent.parent/"gt"/(Path(i).stem + ".txt")) for i in df.image])
-    work = d/"generic_data"
-    shutil.rmtree(work, ignore_errors=True)
-    tr = link_dataset(work/"train", to_gt(bank.iloc[take]), "gt", class_map={0: 0, 1: 0, 2: 0})
-    va = link_dataset(work/"val", to_gt(val), "gt", class_map={0: 0, 1: 0, 2: 0})
-    data = dataset_yaml(work/"data.yaml", tr, va)
+    data = generic_dataset(prof, progress)
     seed_everything(0)
     model = build_detector(prof.student, nc=1, width=prof.width)
     best = train(model, data, epochs=prof.generic_epochs, imgsz=prof.imgsz, batch=prof.batch, device=prof.device, seed=0,
-                 project=d/"train", name="generic", workers=prof.workers)
+                 project=d/"train", name="generic", workers=prof.workers, **prof.train_args)
     with atomic_write(weights, "wb") as f: f.write(best.read_bytes())
-    write_json(meta, {"recipe": recipe, "trained_from": rel(best), "train_frames": len(tr), "val_frames": len(va)})
+    res = pd.read_csv(best.parent.parent/"results.csv").iloc[-1]
+    write_json(meta, {"recipe": recipe, "trained_from": rel(best), "val_mAP50": float(res.get("metrics/mAP50(B)", np.nan)),
+                      "val_mAP50_95": float(res.get("metrics/mAP50-95(B)", np.nan))})
     return weights
+
+def generic_dataset(profile="smoke", progress: bool = True) -> Path:
+    "The generic student's dataset: `generic_frames` bank frames of the source cameras (ground truth), their test sets to validate."
+    prof = get_profile(profile) if isinstance(profile, str) else profile
+    src = list(prof.stream.get("source_cameras", []))
+    if not src: raise ConfigError(f"profile {prof.name!r} names no source_cameras for the generic student")
+    root = profile_stream(prof, progress=progress)
+    bank = pd.concat([list_frames(root, c) for c in src], ignore_index=True)
+    val = pd.concat([list_frames(root, c, split="test") for c in src], ignore_index=True)
+    take = np.linspace(0, len(bank) - 1, min(prof.generic_frames, len(bank))).round().astype(int)
+    to_gt = lambda df: df.assign(truth=[str(Path(i).parent.parent/"gt"/(Path(i).stem + ".txt")) for i in df.image])
+    work = data_dir(prof.name)/"models"/"generic_data"
+    shutil.rmtree(work, ignore_errors=True)
+    tr = link_dataset(work/"train", to_gt(bank.iloc[take]), "truth", class_map={0: 0, 1: 0, 2: 0})
+    va = link_dataset(work/"val", to_gt(val), "truth", class_map={0: 0, 1: 0, 2: 0})
+    return dataset_yaml(work/"data.yaml", tr, va)

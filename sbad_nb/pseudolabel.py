@@ -11,7 +11,7 @@ import pandas as pd
 from PIL import Image
 from tqdm.auto import tqdm
 
-from .core import ConfigError, DataError, SbadError, atomic_write, get_profile, write_text
+from .core import ConfigError, DataError, SbadError, atomic_write, file_lock, get_profile, write_text
 from .data import frame_index, list_frames, profile_stream
 from .models import Detections, load_detector, predict
 
@@ -48,6 +48,12 @@ class YoloTeacher:
         return [Detections(d.xyxy, d.conf, self._lut[d.cls], d.shape) for d in dets]
 
 # %% ../nbs/03_pseudolabel.ipynb #ffa237be
+def _key(image: Path) -> str:
+    "Where a frame sits inside its data set (`cam1/week1/bank/images/000042.jpg`), wherever the data set lives."
+    parts = Path(image).parts
+    cams = [i for i, p in enumerate(parts) if p.startswith("cam")]
+    return "/".join(parts[cams[-1]:] if cams else parts[-1:])
+
 class OracleTeacher:
     "Noisy detections derived from the synthetic stream's ground truth (a stand-in for yolov8x6)."
     def __init__(self, noise: float = 1.0, seed: int = 0, conf: float = 0.25, class_map: dict | None = None):
@@ -73,7 +79,7 @@ class OracleTeacher:
         with Image.open(image) as im:
             im.load()                                         # a corrupt frame fails here, like it would for a detector
             W, H = im.size
-        rng = np.random.default_rng([self.seed, zlib.crc32(str(image.parent.parent.parent).encode() + image.name.encode())])
+        rng = np.random.default_rng([self.seed, zlib.crc32(_key(image).encode())])
         g, k = self._truth(image), self.noise
         boxes = np.zeros((0, 4)); conf = np.zeros(0); cls = np.zeros(0, np.int64)
         if g is not None and len(g):
@@ -151,34 +157,37 @@ def pseudo_label(teacher: Teacher, frames: pd.DataFrame, labels_dir=None, batch_
         if not os.access(L, os.W_OK): raise DataError(f"labels folder {L} is not writable; fix its permissions or choose another labels_dir")
     summary = []
     for L, group in frames.groupby("_dir", sort=False):
-        L = Path(L)
-        for tmp in L.glob(".*.tmp"): tmp.unlink()           # leftovers of a killed atomic write
-        if not resume:
-            for p in [*(L/".parts").glob("*.csv"), L/"teacher.csv", L/"teacher_frames.csv"]: p.unlink(missing_ok=True)
-        state = _read_state(L)
-        ok = state[state.status == "ok"].frame
-        done = set(state[state.status == "corrupt"].frame) | {f for f, lab in zip(group.frame, group.label) if f in set(ok) and Path(lab).exists()}
-        todo = group[~group.frame.isin(done)]
-        t0, n_boxes, errors = time.perf_counter(), 0, []
-        with tqdm(total=len(todo), desc=f"labelling {L.parent.name}/{L.name}", unit="frame", disable=not progress) as bar:
-            for s in range(0, len(todo), batch_size):
-                b = todo.iloc[s:s + batch_size]
-                dets, errs = _predict_isolating(teacher, list(b.image))
-                if len(dets) != len(b): raise SbadError(f"teacher {teacher.name} returned {len(dets)} results for {len(b)} images")
-                for lab, d in zip(b.label, dets):
-                    if d is not None: write_text(lab, d.yolo_lines())
-                part = _part_rows(b.frame, b.image, dets, errs)
-                with atomic_write(L/".parts"/f"{int(b.frame.iloc[0]):09d}.csv") as f: part.to_csv(f, index=False)
-                n_boxes += int(part.conf.notna().sum()); errors += errs
-                bar.update(len(b))
-        _merge(L, _read_state(L))
-        if errors:
-            warnings.warn(f"{len(errors)} corrupt frame(s) skipped in {L}:\n  " + "\n  ".join(errors[:10]))
-        secs = time.perf_counter() - t0
-        summary.append({"labels": str(L), "frames": len(group), "labelled": len(todo) - len(errors), "resumed": len(group) - len(todo),
-                        "corrupt": len(errors) + int((state.drop_duplicates("frame").status == "corrupt").sum()),
-                        "boxes": n_boxes, "seconds": round(secs, 3), "fps": round(len(todo)/secs, 1) if secs > 0 and len(todo) else np.nan})
+        with file_lock(Path(L)/".labelling.lock"):            # one labeller per folder at a time
+            summary.append(_label_folder(teacher, Path(L), group, batch_size, resume, progress))
     return pd.DataFrame(summary)
+
+def _label_folder(teacher, L: Path, group: pd.DataFrame, batch_size: int, resume: bool, progress: bool) -> dict:
+    for tmp in L.glob(".*.tmp"): tmp.unlink()           # leftovers of a killed atomic write
+    if not resume:
+        for p in [*(L/".parts").glob("*.csv"), L/"teacher.csv", L/"teacher_frames.csv"]: p.unlink(missing_ok=True)
+    state = _read_state(L)
+    ok = set(state[state.status == "ok"].frame)
+    done = set(state[state.status == "corrupt"].frame) | {f for f, lab in zip(group.frame, group.label) if f in ok and Path(lab).exists()}
+    todo = group[~group.frame.isin(done)]
+    t0, n_boxes, errors = time.perf_counter(), 0, []
+    with tqdm(total=len(todo), desc=f"labelling {L.parent.name}/{L.name}", unit="frame", disable=not progress) as bar:
+        for s in range(0, len(todo), batch_size):
+            b = todo.iloc[s:s + batch_size]
+            dets, errs = _predict_isolating(teacher, list(b.image))
+            if len(dets) != len(b): raise SbadError(f"teacher {teacher.name} returned {len(dets)} results for {len(b)} images")
+            for lab, d in zip(b.label, dets):
+                if d is not None: write_text(lab, d.yolo_lines())
+            part = _part_rows(b.frame, b.image, dets, errs)
+            with atomic_write(L/".parts"/f"{int(b.frame.iloc[0]):09d}.csv") as f: part.to_csv(f, index=False)
+            n_boxes += int(part.conf.notna().sum()); errors += errs
+            bar.update(len(b))
+    _merge(L, _read_state(L))
+    if errors:
+        warnings.warn(f"{len(errors)} corrupt frame(s) skipped in {L}:\n  " + "\n  ".join(errors[:10]))
+    secs = time.perf_counter() - t0
+    return {"labels": str(L), "frames": len(group), "labelled": len(todo) - len(errors), "resumed": len(group) - len(todo),
+            "corrupt": len(errors) + int((state.drop_duplicates("frame").status == "corrupt").sum()),
+            "boxes": n_boxes, "seconds": round(secs, 3), "fps": round(len(todo)/secs, 1) if secs > 0 and len(todo) else np.nan}
 
 # %% ../nbs/03_pseudolabel.ipynb #c7c1260c
 def make_teacher(profile="smoke", seed: int = 0) -> Teacher:

@@ -1,0 +1,63 @@
+"""Throughput of pseudo_label with a YoloTeacher vs the raw batched predict of the same model on the same frames.
+
+    .venv/bin/python benchmarks/pseudolabel.py [--frames 256] [--imgsz 160] [--repeats 3]
+
+The teacher is a randomly initialised 80-class yolov8n saved as a local checkpoint (no download); with a low
+confidence threshold it emits boxes, so label files and tables are really written. Raw = ultralytics'
+`model.predict` over the same image paths in batches of the same size, results discarded.
+Appends to benchmarks/results/pseudolabel.csv.
+"""
+import argparse
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from sbad_nb.core import git_info, write_text
+from sbad_nb.data import list_frames, make_synthetic_stream
+from sbad_nb.models import build_detector
+from sbad_nb.pseudolabel import YoloTeacher, pseudo_label
+
+OUT = Path(__file__).parent / "results" / "pseudolabel.csv"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--frames", type=int, default=256)
+    ap.add_argument("--imgsz", type=int, default=160)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--conf", type=float, default=0.01)
+    a = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp())
+    make_synthetic_stream(tmp / "s", cameras=[1], weeks=[1], bank_frames=a.frames, test_frames=1, width=a.imgsz, progress=False)
+    build_detector("yolov8n.yaml", nc=80).save(tmp / "teacher.pt")
+    frames = list_frames(tmp / "s", 1, 1)
+    teacher = YoloTeacher(tmp / "teacher.pt", conf=a.conf, imgsz=a.imgsz, batch=a.batch)
+    model, paths, classes = teacher.model, [str(p) for p in frames.image], sorted(teacher.class_map)
+    model.predict(paths[:a.batch], imgsz=a.imgsz, conf=a.conf, classes=classes, batch=a.batch, verbose=False)  # warm up
+    rows = []
+    for r in range(a.repeats):
+        t0 = time.perf_counter()
+        for s in range(0, len(paths), a.batch):
+            model.predict(paths[s:s + a.batch], imgsz=a.imgsz, conf=a.conf, classes=classes, batch=a.batch, verbose=False)
+        raw = time.perf_counter() - t0
+        shutil.rmtree(tmp / "s/cam1/week1/bank/labels", ignore_errors=True)
+        t0 = time.perf_counter()
+        s = pseudo_label(teacher, frames, batch_size=a.batch, resume=False, progress=False)
+        ours = time.perf_counter() - t0
+        rows.append({"repeat": r, "frames": len(frames), "imgsz": a.imgsz, "batch": a.batch, "boxes": int(s.boxes[0]),
+                     "raw_fps": round(len(frames) / raw, 1), "pseudo_label_fps": round(len(frames) / ours, 1),
+                     "ratio": round(raw / ours, 3)})
+        print(rows[-1], flush=True)
+    df = pd.DataFrame(rows).assign(git_hash=git_info()["git_hash"], when=time.strftime("%Y-%m-%d %H:%M"))
+    old = pd.read_csv(OUT) if OUT.exists() else None
+    write_text(OUT, (pd.concat([old, df]) if old is not None else df).to_csv(index=False))
+    print(f"median ratio pseudo_label / raw throughput: {df.ratio.median():.3f} (target >= 0.9)")
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""Model wrappers: offline setup, dataset yaml checks, detections to YOLO labels."""
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from sbad_nb.core import ROOT, ConfigError, DataError
+from sbad_nb.data import list_frames, read_labels
+from sbad_nb.models import Detections, build_detector, dataset_yaml, link_dataset, n_params, offline_setup
+
+
+def test_offline_setup_stays_in_the_project(tmp_path):
+    "With nothing set by the user, ultralytics and wandb files go under <repo>/.cache, and the font is local."
+    import subprocess, sys, json
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("YOLO_", "WANDB_"))}
+    code = "import json, sbad_nb.models as m; print(json.dumps(m.offline_setup()))"
+    out = json.loads(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout)
+    assert out["YOLO_OFFLINE"] == "1" and out["WANDB_MODE"] == "offline"
+    for k in ("YOLO_CONFIG_DIR", "WANDB_DIR"):
+        assert Path(out[k]).is_relative_to(ROOT / ".cache"), out[k]
+    assert (Path(out["YOLO_CONFIG_DIR"]) / "Ultralytics" / "Arial.ttf").stat().st_size > 10_000
+    keep = subprocess.run([sys.executable, "-c", code], env={**env, "WANDB_MODE": "online"}, capture_output=True, text=True, check=True)
+    assert json.loads(keep.stdout)["WANDB_MODE"] == "online"             # a user's choice is kept
+
+
+def test_narrow_detector_is_smaller():
+    assert n_params(build_detector(width=0.125)) < n_params(build_detector(width=0.25)) / 2
+
+
+def test_dataset_yaml_needs_labels(stream, tmp_path):
+    fr = list_frames(stream, 1, 1)
+    with pytest.raises(DataError, match=r"16 train image\(s\) have no label file, e.g. .*labels/000000.txt; run the teacher"):
+        dataset_yaml(tmp_path / "d.yaml", fr, fr)
+    with pytest.raises(ConfigError, match="the train split is empty"):
+        dataset_yaml(tmp_path / "d.yaml", fr.iloc[:0], fr)
+
+
+def test_link_dataset_then_yaml(stream, tmp_path):
+    fr = list_frames(stream, 1, 1)
+    fr = fr.assign(truth=[str(Path(i).parent.parent / "gt" / (Path(i).stem + ".txt")) for i in fr.image])
+    imgs = link_dataset(tmp_path / "train", fr, "truth", class_map={0: 0, 1: 0, 2: 0})
+    assert len(imgs) == len(fr) and all(Path(i).resolve() == Path(j) for i, j in zip(imgs, fr.image))
+    for i, g in zip(imgs, fr.truth):
+        lab = read_labels(Path(i).parent.parent / "labels" / (Path(i).stem + ".txt"))
+        ref = read_labels(g)
+        assert (lab[:, 0] == 0).all() and np.allclose(lab[:, 1:], ref[:, 1:], atol=1e-6)
+    y = yaml.safe_load(dataset_yaml(tmp_path / "data.yaml", imgs, imgs).read_text())
+    assert y["names"] == {0: "vehicle"} and Path(y["train"]).read_text().splitlines() == [str(Path(i).absolute()) for i in imgs]
+
+
+def test_detections_to_yolo_lines_clip_and_drop_empty():
+    d = Detections([[-10, -10, 50, 40], [100, 50, 120, 130], [30, 30, 30, 35]], [0.9, 0.8, 0.7], [0, 0, 0], (100, 200))
+    lines = d.yolo_lines().splitlines()
+    assert len(lines) == 2                                    # the zero-width box is dropped, the others clipped
+    vals = np.array([l.split() for l in lines], float)
+    assert ((vals[:, 1:] >= 0) & (vals[:, 1:] <= 1)).all()
+    with pytest.raises(ValueError, match="2 boxes, 1 confidences"):
+        Detections(np.zeros((2, 4)), [0.5], [0, 0], (10, 10))
