@@ -15,12 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from sbad_nb.core import git_info, write_text
+from _common import append_csv
 from sbad_nb.data import list_frames, make_synthetic_stream
 from sbad_nb.models import train_generic_student
 from sbad_nb.pseudolabel import YoloTeacher, pseudo_label
 
-OUT = Path(__file__).parent / "results" / "pseudolabel.csv"
 
 
 def main():
@@ -53,9 +52,8 @@ def main():
                      "raw_fps": round(len(frames) / raw, 1), "pseudo_label_fps": round(len(frames) / ours, 1),
                      "ratio": round(raw / ours, 3)})
         print(rows[-1], flush=True)
-    df = pd.DataFrame(rows).assign(git_hash=git_info()["git_hash"], when=time.strftime("%Y-%m-%d %H:%M"))
-    old = pd.read_csv(OUT) if OUT.exists() else None
-    write_text(OUT, (pd.concat([old, df]) if old is not None else df).to_csv(index=False))
+    df = pd.DataFrame(rows)
+    append_csv("pseudolabel", df)
     print(f"median ratio pseudo_label / raw throughput: {df.ratio.median():.3f} (target >= 0.9)")
     shutil.rmtree(tmp, ignore_errors=True)
 

@@ -1,10 +1,11 @@
-"""Run every benchmark in this folder (`make bench`); each writes its CSV under benchmarks/results/."""
+"""Run every benchmark in this folder (`make bench`); each appends its rows to benchmarks/results/<name>.csv."""
 import runpy
 import sys
 from pathlib import Path
 
 here = Path(__file__).parent
-for script in sorted(here.glob("*.py")):
+sys.path.insert(0, str(here))
+for script in sorted(here.glob("[!_]*.py")):
     if script.name == "run.py":
         continue
     print(f"== {script.name}", flush=True)

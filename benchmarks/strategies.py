@@ -19,13 +19,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sbad_nb.core import git_info, write_text
+from _common import append_csv
 from sbad_nb.strategies import ShortSelection, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from strategy_loops import LOOPS  # noqa: E402  (the same rules, one frame at a time)
 
-OUT = Path(__file__).parent / "results" / "strategies.csv"
 
 
 def score_table(n, seed=0):
@@ -75,9 +74,8 @@ def main():
     rows.append({"benchmark": f"kcenter_greedy ({a.kc_n:,} x {a.kc_d} -> {a.kc_k})", "seconds": round(t, 3), "loop_seconds": np.nan,
                  "speedup": np.nan, "selected": len(sel), "target": "< 10 s, < 2 GB", "peak_mb": round(peak, 1)})
     print(rows[-1], flush=True)
-    df = pd.DataFrame(rows).assign(git_hash=git_info()["git_hash"], when=time.strftime("%Y-%m-%d %H:%M"))
-    old = pd.read_csv(OUT) if OUT.exists() else None
-    write_text(OUT, (pd.concat([old, df]) if old is not None else df).to_csv(index=False))
+    df = pd.DataFrame(rows)
+    append_csv("strategies", df)
 
 
 if __name__ == "__main__":

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from sbad_nb.core import git_info, write_text
+from _common import append_csv
 from sbad_nb.data import make_synthetic_stream
 
-OUT = Path(__file__).parent / "results" / "stream.csv"
 
 
 def bench(width: int, frames: int, repeats: int) -> list[dict]:
@@ -42,10 +41,8 @@ def main():
     ap.add_argument("--widths", default="96,160,320")
     a = ap.parse_args()
     rows = [row for w in map(int, a.widths.split(",")) for row in bench(w, a.frames, a.repeats)]
-    df = pd.DataFrame(rows).assign(machine=f"{platform.machine()} {platform.processor() or ''}".strip(),
-                                   git_hash=git_info()["git_hash"], when=time.strftime("%Y-%m-%d %H:%M"))
-    old = pd.read_csv(OUT) if OUT.exists() else None
-    write_text(OUT, pd.concat([old, df]).to_csv(index=False) if old is not None else df.to_csv(index=False))
+    df = pd.DataFrame(rows).assign(machine=f"{platform.machine()} {platform.processor() or ''}".strip())
+    append_csv("stream", df)
     print(df.groupby("width").fps.agg(["median", "min", "max"]).to_string())
 
 

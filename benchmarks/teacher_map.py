@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from sbad_nb.core import get_profile, git_info, write_text
+from _common import append_csv
+from sbad_nb.core import get_profile
 from sbad_nb.data import list_frames, profile_stream, read_labels
 from sbad_nb.evaluation import coco_map
 from sbad_nb.pseudolabel import OracleTeacher
 
-OUT = Path(__file__).parent / "results" / "teacher_map.csv"
 
 
 def test_truth(frames):
@@ -48,9 +48,7 @@ def main():
     df = pd.DataFrame(rows)
     summary = df.groupby("noise")[["mAP50", "mAP50_95"]].mean().round(4)
     print(df.round(4).to_string(index=False)); print(summary.to_string())
-    df = df.assign(git_hash=git_info()["git_hash"], when=time.strftime("%Y-%m-%d %H:%M"))
-    old = pd.read_csv(OUT) if OUT.exists() else None
-    write_text(OUT, (pd.concat([old, df]) if old is not None else df).to_csv(index=False))
+    append_csv("teacher_map", df)
 
 
 if __name__ == "__main__":
