@@ -5,6 +5,8 @@
 The teacher is a trained local checkpoint (default: the tiny profile's generic student, trained if missing),
 so it emits real boxes on traffic and label files and tables are really written. Raw = ultralytics'
 `model.predict` over the same image paths in batches of the same size, results discarded.
+Raw and pseudo_label alternate, `--repeats` times each; the ratio of the best throughputs is the figure
+(best-of-N filters out the noise of a shared 2-core machine), the median per-repeat ratio is printed too.
 Appends to benchmarks/results/pseudolabel.csv.
 """
 import argparse
@@ -27,7 +29,7 @@ def main():
     ap.add_argument("--frames", type=int, default=256)
     ap.add_argument("--imgsz", type=int, default=160)
     ap.add_argument("--batch", type=int, default=16)
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--conf", type=float, default=0.1)
     ap.add_argument("--weights", default=None, help="local YOLO weights (default: tiny generic student)")
     a = ap.parse_args()
@@ -54,7 +56,9 @@ def main():
         print(rows[-1], flush=True)
     df = pd.DataFrame(rows)
     append_csv("pseudolabel", df)
-    print(f"median ratio pseudo_label / raw throughput: {df.ratio.median():.3f} (target >= 0.9)")
+    best = df.raw_fps.max(), df.pseudo_label_fps.max()
+    print(f"pseudo_label / raw throughput: best-of-{len(df)} {best[1] / best[0]:.3f}, median of per-repeat ratios "
+          f"{df.ratio.median():.3f} (target >= 0.9)")
     shutil.rmtree(tmp, ignore_errors=True)
 
 

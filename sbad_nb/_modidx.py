@@ -125,6 +125,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                     'sbad_nb.strategies._features': ('strategies.html#_features', 'sbad_nb/strategies.py'),
                                     'sbad_nb.strategies._frames': ('strategies.html#_frames', 'sbad_nb/strategies.py'),
                                     'sbad_nb.strategies._kcenter': ('strategies.html#_kcenter', 'sbad_nb/strategies.py'),
+                                    'sbad_nb.strategies._reduce': ('strategies.html#_reduce', 'sbad_nb/strategies.py'),
                                     'sbad_nb.strategies._short': ('strategies.html#_short', 'sbad_nb/strategies.py'),
                                     'sbad_nb.strategies._threshold': ('strategies.html#_threshold', 'sbad_nb/strategies.py'),
                                     'sbad_nb.strategies._top': ('strategies.html#_top', 'sbad_nb/strategies.py'),

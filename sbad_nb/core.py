@@ -139,8 +139,8 @@ def seed_everything(seed: int = 0, deterministic: bool = False) -> np.random.Gen
 
 # %% ../nbs/00_core.ipynb #42c23239
 @contextlib.contextmanager
-def atomic_write(path: str | os.PathLike, mode: str = "w", encoding: str | None = None):
-    "Context manager: a file object whose content replaces `path` atomically on success."
+def atomic_write(path: str | os.PathLike, mode: str = "w", encoding: str | None = None, fsync: bool = True):
+    "Context manager: a file object whose content replaces `path` atomically on success (`fsync`: also durable on power loss)."
     path = Path(path)
     if "r" in mode or "a" in mode: raise ConfigError(f"atomic_write writes whole files; mode {mode!r} is not allowed")
     try: path.parent.mkdir(parents=True, exist_ok=True)
@@ -150,15 +150,16 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", encoding: str | None 
     try:
         with os.fdopen(fd, mode, encoding=encoding if "b" in mode else (encoding or "utf-8")) as f:
             yield f
-            f.flush(); os.fsync(f.fileno())
+            f.flush()
+            if fsync: os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
         raise
 
-def write_text(path, text: str) -> Path:
+def write_text(path, text: str, fsync: bool = True) -> Path:
     "Write `text` to `path` atomically."
-    with atomic_write(path) as f: f.write(text)
+    with atomic_write(path, fsync=fsync) as f: f.write(text)
     return Path(path)
 
 def write_json(path, obj, **kw) -> Path:

@@ -3,6 +3,7 @@
 # %% ../nbs/03_pseudolabel.ipynb #ef1e1f1b
 from __future__ import annotations
 import os, time, warnings, zlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -170,17 +171,24 @@ def _label_folder(teacher, L: Path, group: pd.DataFrame, batch_size: int, resume
     done = set(state[state.status == "corrupt"].frame) | {f for f, lab in zip(group.frame, group.label) if f in ok and Path(lab).exists()}
     todo = group[~group.frame.isin(done)]
     t0, n_boxes, errors = time.perf_counter(), 0, []
-    with tqdm(total=len(todo), desc=f"labelling {L.parent.name}/{L.name}", unit="frame", disable=not progress) as bar:
+    def write(b, dets, errs):                               # labels first, then the part that marks them done
+        for lab, d in zip(b.label, dets):
+            if d is not None: write_text(lab, d.yolo_lines(), fsync=False)
+        part = _part_rows(b.frame, b.image, dets, errs)
+        with atomic_write(L/".parts"/f"{int(b.frame.iloc[0]):09d}.csv", fsync=False) as f: part.to_csv(f, index=False)
+        return int(part.conf.notna().sum())
+    # one writer thread: batch k is written while the teacher predicts batch k + 1 (in order, so the kill-safety holds)
+    with ThreadPoolExecutor(1) as pool, tqdm(total=len(todo), desc=f"labelling {L.parent.name}/{L.name}", unit="frame",
+                                              disable=not progress) as bar:
+        pending = None
         for s in range(0, len(todo), batch_size):
             b = todo.iloc[s:s + batch_size]
             dets, errs = _predict_isolating(teacher, list(b.image))
             if len(dets) != len(b): raise SbadError(f"teacher {teacher.name} returned {len(dets)} results for {len(b)} images")
-            for lab, d in zip(b.label, dets):
-                if d is not None: write_text(lab, d.yolo_lines())
-            part = _part_rows(b.frame, b.image, dets, errs)
-            with atomic_write(L/".parts"/f"{int(b.frame.iloc[0]):09d}.csv") as f: part.to_csv(f, index=False)
-            n_boxes += int(part.conf.notna().sum()); errors += errs
+            if pending is not None: n_boxes += pending.result()
+            pending = pool.submit(write, b, dets, errs); errors += errs
             bar.update(len(b))
+        if pending is not None: n_boxes += pending.result()
     _merge(L, _read_state(L))
     if errors:
         warnings.warn(f"{len(errors)} corrupt frame(s) skipped in {L}:\n  " + "\n  ".join(errors[:10]))

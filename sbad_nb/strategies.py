@@ -174,11 +174,16 @@ def _kcenter(X: np.ndarray, n: int, first: int | None, labelled=()) -> np.ndarra
     centres = []
     def add(c):
         k = len(centres); centres.append(c)
-        if k == 0: idx = np.arange(N)
-        else:                                               # |x - c| >= |c - a(x)| - d(x): skip when |c - a(x)| >= 2 d(x)
+        idx = None
+        if k:                                               # |x - c| >= |c - a(x)| - d(x): skip when |c - a(x)| >= 2 d(x)
             C = X[centres[:-1]]; cc = np.sqrt(np.maximum(((C - X[c])**2).sum(1), 0)).astype(np.float32)
             idx = np.flatnonzero(cc[near] < 2*dist)
-        if len(idx):
+            if len(idx) > N//3: idx = None                  # most rows need it: one pass over X beats gathering them
+        if idx is None:
+            d = np.sqrt(np.maximum(sq - 2*(X @ X[c]) + sq[c], 0)).astype(np.float32)
+            better = np.flatnonzero(d < dist)
+            dist[better] = d[better]; near[better] = k
+        elif len(idx):
             d = np.sqrt(np.maximum(sq[idx] - 2*(X[idx] @ X[c]) + sq[c], 0)).astype(np.float32)
             better = d < dist[idx]
             dist[idx[better]] = d[better]; near[idx[better]] = k
@@ -197,10 +202,16 @@ def _features(scores, features, name) -> np.ndarray:
     if not np.isfinite(X).all(): raise DataError(f"{name}: features contain NaN or infinite values; recompute the embeddings")
     return X
 
+def _reduce(X: np.ndarray, dims: int | None, rng) -> np.ndarray:
+    "The top `dims` principal components of X (seeded randomized PCA) when X is wider; X itself otherwise."
+    if dims is None or X.shape[1] <= dims or len(X) <= dims: return X
+    from sklearn.decomposition import PCA
+    return PCA(dims, svd_solver="randomized", iterated_power=2, random_state=int(rng.integers(2**31))).fit_transform(X).astype(np.float32)
+
 @strategy("pool", needs=("features",))
-def kcenter_greedy(scores, n, rng, features=None, labelled=None) -> np.ndarray:
-    "Coreset: greedily the frame farthest from the chosen (and `labelled`) frames in feature space."
-    X = _features(scores, features, "kcenter_greedy")
+def kcenter_greedy(scores, n, rng, features=None, labelled=None, dims: int | None = 64) -> np.ndarray:
+    "Coreset: greedily the frame farthest from the chosen (and `labelled`) frames in feature space (PCA to `dims`)."
+    X = _reduce(_features(scores, features, "kcenter_greedy"), dims, rng)
     if n > len(scores): raise ConfigError(f"kcenter_greedy: n={n} but the bank has {len(scores)} frames; lower n")
     lab = np.flatnonzero(scores.frame.isin(labelled)) if labelled is not None else np.zeros(0, np.int64)
     if n == 0: return _frames(scores, [])
@@ -244,9 +255,10 @@ def mix(scores, n, rng, a: str = "top_confidence", b: str = "random", frac: floa
     return np.sort(np.concatenate([first, second]).astype(scores.frame.dtype))
 
 @strategy("stream", needs=("features",))
-def farthest_first_confident(scores, n, rng, features=None, agg: str = "max", q: float = 90, warmup: int = 720) -> np.ndarray:
+def farthest_first_confident(scores, n, rng, features=None, agg: str = "max", q: float = 90, warmup: int = 720,
+                             dims: int | None = 64) -> np.ndarray:
     "k-center among the frames after the warm-up whose score is >= the top_confidence threshold."
-    X = _features(scores, features, "farthest_first_confident")
+    X = _reduce(_features(scores, features, "farthest_first_confident"), dims, rng)
     s, thr = _threshold(scores, agg, q, warmup, "farthest_first_confident")
     with np.errstate(invalid="ignore"): ok = np.flatnonzero(s >= thr)
     ok = ok[ok >= warmup]
@@ -268,7 +280,7 @@ def select(name: str, scores: pd.DataFrame, n: int, seed: int = 0, **params) -> 
     if "features" in f.needs and params.get("features") is None:
         raise ConfigError(f"{name} needs features=: an N x D array of embeddings, one row per score row")
     scores = scores.reset_index(drop=True)
-    out = np.asarray(f(scores, int(n), np.random.default_rng(seed), **params))
-    if len(np.unique(out)) != len(out) or not np.isin(out, scores.frame).all() or len(out) > n:
+    out = np.sort(np.asarray(f(scores, int(n), np.random.default_rng(seed), **params)))
+    if len(out) > n or (len(out) > 1 and not (np.diff(out) > 0).all()):
         raise AssertionError(f"strategy {name} returned an invalid selection")      # a bug in a strategy, not user input
-    return np.sort(out)
+    return out

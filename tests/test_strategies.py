@@ -117,3 +117,13 @@ def test_kcenter_covers_clusters():
     assert sorted((got - 100) // 40) == [0, 1, 2, 3, 4]
     lab = select("kcenter_greedy", table(200, 0), 1, features=X, labelled=[100, 140, 180, 220])
     assert (lab[0] - 100) // 40 == 4                       # the one cluster not yet labelled
+
+
+def test_kcenter_on_wide_features_uses_pca_and_still_covers_clusters():
+    rng = np.random.default_rng(1)
+    X = np.repeat(rng.normal(0, 50, (6, 300)), 30, 0) + rng.normal(0, 0.5, (180, 300))
+    sc = table(180, 0)
+    for dims in (64, None):
+        got = select("kcenter_greedy", sc, 6, seed=2, features=X, dims=dims)
+        assert sorted((got - 100) // 30) == [0, 1, 2, 3, 4, 5], dims
+    assert select("kcenter_greedy", sc, 6, seed=2, features=X).tolist() == select("kcenter_greedy", sc, 6, seed=2, features=X).tolist()
