@@ -190,13 +190,15 @@ PACKAGES = ("sbad-nb", "numpy", "pandas", "torch", "torchvision", "ultralytics",
             "scipy", "faster-coco-eval", "pycocotools", "papermill", "nbdev", "pillow", "seaborn", "matplotlib")
 
 def git_info(root: Path = None) -> dict:
-    "Commit hash and dirty flag of the repository at `root` (None where git or the repo is missing)."
+    "Commit hash and whether tracked code outside `reports/` has uncommitted changes (None without git)."
     root = Path(root or ROOT)
     def git(*args):
         try: return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10).stdout.strip()
         except (OSError, subprocess.SubprocessError): return ""
     h = git("rev-parse", "HEAD")
-    return {"git_hash": h or None, "git_dirty": bool(git("status", "--porcelain", "--untracked-files=no")) if h else None}
+    # dirty = the code differs from the commit; regenerated reports (the run's own outputs) do not count
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)reports") if h else ""
+    return {"git_hash": h or None, "git_dirty": bool(dirty) if h else None}
 
 def versions(packages=PACKAGES) -> dict:
     "Installed versions of `packages` (None for those missing)."

@@ -73,3 +73,18 @@ def test_parameters_cells_are_tagged():
         tagged = [c for c in cells if "parameters" in c.metadata.get("tags", [])]
         assert len(tagged) == 1, nb.name
         assert "profile: str" in tagged[0].source, nb.name
+
+
+def test_git_dirty_ignores_regenerated_reports(tmp_path):
+    "Regenerating reports/ does not make a run 'dirty'; changing code does."
+    def git(*a):
+        subprocess.run(["git", "-C", str(tmp_path), *a], check=True, capture_output=True)
+    git("init", "-q"); git("config", "user.email", "t@t"); git("config", "user.name", "t")
+    (tmp_path / "reports").mkdir(); (tmp_path / "reports" / "t.csv").write_text("a\n1\n"); (tmp_path / "code.py").write_text("x = 1\n")
+    git("add", "-A"); git("commit", "-qm", "init")
+    assert core.git_info(tmp_path)["git_dirty"] is False
+    (tmp_path / "reports" / "t.csv").write_text("a\n2\n")
+    assert core.git_info(tmp_path)["git_dirty"] is False
+    (tmp_path / "code.py").write_text("x = 2\n")
+    assert core.git_info(tmp_path) == {"git_hash": core.git_info(tmp_path)["git_hash"], "git_dirty": True}
+    assert core.git_info(tmp_path / "nowhere")["git_hash"] is None
