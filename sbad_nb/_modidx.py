@@ -151,4 +151,11 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                     'sbad_nb.strategies.select': ('strategies.html#select', 'sbad_nb/strategies.py'),
                                     'sbad_nb.strategies.strategy': ('strategies.html#strategy', 'sbad_nb/strategies.py'),
                                     'sbad_nb.strategies.top_confidence': ('strategies.html#top_confidence', 'sbad_nb/strategies.py'),
-                                    'sbad_nb.strategies.uniform': ('strategies.html#uniform', 'sbad_nb/strategies.py')}}}
+                                    'sbad_nb.strategies.uniform': ('strategies.html#uniform', 'sbad_nb/strategies.py')},
+            'sbad_nb.student': { 'sbad_nb.student._wandb_run': ('student.html#_wandb_run', 'sbad_nb/student.py'),
+                                 'sbad_nb.student.finished': ('student.html#finished', 'sbad_nb/student.py'),
+                                 'sbad_nb.student.run_id': ('student.html#run_id', 'sbad_nb/student.py'),
+                                 'sbad_nb.student.run_sweep': ('student.html#run_sweep', 'sbad_nb/student.py'),
+                                 'sbad_nb.student.runs_dir': ('student.html#runs_dir', 'sbad_nb/student.py'),
+                                 'sbad_nb.student.strategy_params': ('student.html#strategy_params', 'sbad_nb/student.py'),
+                                 'sbad_nb.student.train_student': ('student.html#train_student', 'sbad_nb/student.py')}}}

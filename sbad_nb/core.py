@@ -80,6 +80,8 @@ class Profile:
     score_conf: float = 0.1    # confidence threshold when the student scores the bank (strategies need low scores too)
     iou: float = 0.7           # NMS IoU threshold
     train_args: dict = field(default_factory=dict)  # extra ultralytics training arguments (augmentation, optimizer)
+    strategies: tuple = ("n_first", "uniform", "top_confidence", "least_confidence", "random", "kcenter_greedy")  # sweep
+    wandb: bool = False        # log student runs to wandb (offline unless WANDB_MODE says otherwise)
     stream: dict = field(default_factory=dict, compare=False)  # data scale, from the manifest
 
     def to_dict(self) -> dict: return asdict(self)
@@ -91,7 +93,8 @@ _CPU_TRAIN = dict(mosaic=0.0, scale=0.25, optimizer="AdamW", lr0=0.004, warmup_e
 
 PROFILES = {
     "smoke": Profile("smoke", "synthetic", imgsz=96, epochs=1, batch=8, budgets=(10,), seeds=(0,), warmup=20,
-                     val_frames=20, width=0.125, train_args=_CPU_TRAIN),
+                     val_frames=20, width=0.125, train_args=_CPU_TRAIN, strategies=("n_first", "top_confidence", "random"),
+                     score_conf=0.005),           # a 1-epoch student is never confident: smoke only checks the plumbing
     "tiny": Profile("tiny", "synthetic", imgsz=160, epochs=10, batch=8, budgets=(25, 50, 100), seeds=(0, 1, 2),
                     warmup=100, val_frames=100, width=0.125, generic_epochs=10, generic_frames=600, train_args=_CPU_TRAIN),
     "paper": Profile("paper", "walt", imgsz=640, epochs=100, batch=16, budgets=(25, 50, 100, 150, 200, 250),
