@@ -14,20 +14,10 @@ import pandas as pd
 
 from _common import append_csv
 from sbad_nb.core import get_profile
-from sbad_nb.data import list_frames, profile_stream, read_labels
-from sbad_nb.evaluation import coco_map
+from sbad_nb.data import list_frames, profile_stream
+from sbad_nb.evaluation import coco_map, ground_truth
 from sbad_nb.pseudolabel import OracleTeacher
 
-
-
-def test_truth(frames):
-    from PIL import Image
-    rows = []
-    for f, img, lab in zip(frames.frame, frames.image, frames.label):
-        W, H = Image.open(img).size
-        for c, xc, yc, w, h in read_labels(lab):
-            rows.append((f, (xc - w / 2) * W, (yc - h / 2) * H, (xc + w / 2) * W, (yc + h / 2) * H, int(c)))
-    return pd.DataFrame(rows, columns=["image_id", "x1", "y1", "x2", "y2", "cls"])
 
 
 def main():
@@ -43,7 +33,7 @@ def main():
         for cam in prof.stream["cameras"]:
             fr = list_frames(root, cam, split="test")
             preds = pd.concat([d.to_frame(image_id=f) for f, d in zip(fr.frame, t.predict(fr.image))])
-            m = coco_map(preds, test_truth(fr), images=fr.frame)
+            m = coco_map(preds, ground_truth(fr), images=fr.frame)
             rows.append({"profile": a.profile, "noise": noise, "camera": f"cam{cam}", "images": len(fr), **m})
     df = pd.DataFrame(rows)
     summary = df.groupby("noise")[["mAP50", "mAP50_95"]].mean().round(4)

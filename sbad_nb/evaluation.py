@@ -2,16 +2,23 @@
 
 # %% ../nbs/08_evaluation.ipynb #866eaac3
 from __future__ import annotations
-import contextlib, io
+import contextlib, hashlib, io, json, warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from PIL import Image
+from tqdm.auto import tqdm
 
-from .core import ConfigError, DataError, get_profile
+from .core import ConfigError, DataError, get_profile, rel, resolve, save_table, write_json
+from .data import cam_name, list_frames, profile_stream, read_labels
+from .models import load_detector, predict, train_generic_student
+from .pseudolabel import make_teacher
+from .student import finished, runs_dir
 
 # %% auto #0
-__all__ = ['coco_map']
+__all__ = ['RESULT_COLS', 'coco_map', 'ground_truth', 'predictions', 'precision_recall', 'evaluate', 'evaluate_runs',
+           'cross_matrix']
 
 # %% ../nbs/08_evaluation.ipynb #f030f504
 def _coco_inputs(preds: pd.DataFrame, gts: pd.DataFrame, images=None):
@@ -53,3 +60,122 @@ def coco_map(preds: pd.DataFrame, gts: pd.DataFrame, images=None, backend: str =
         E = Eval(G, D, "bbox"); E.evaluate(); E.accumulate(); E.summarize()
     s = np.asarray(E.stats, float)
     return {"mAP50": float(s[1]), "mAP50_95": float(s[0])}
+
+# %% ../nbs/08_evaluation.ipynb #04046f7a
+def ground_truth(frames: pd.DataFrame) -> pd.DataFrame:
+    "Pixel boxes (`image_id, x1, y1, x2, y2, cls`) from the YOLO label files of `frames`."
+    missing = [l for l in frames.label if not Path(l).exists()]
+    if missing:
+        raise DataError(f"{len(missing)} of {len(frames)} test frames have no label file (e.g. {missing[0]}); "
+                        f"copy the human labels into {Path(missing[0]).parent} before evaluating")
+    rows = []
+    for f, img, lab in zip(frames.frame, frames.image, frames.label):
+        with Image.open(img) as im: W, H = im.size
+        for c, xc, yc, w, h in read_labels(lab, allow_conf=False):
+            rows.append((f, (xc - w/2)*W, (yc - h/2)*H, (xc + w/2)*W, (yc + h/2)*H, int(c)))
+    return pd.DataFrame(rows, columns=["image_id", "x1", "y1", "x2", "y2", "cls"])
+
+def predictions(model, frames: pd.DataFrame, conf: float = 0.25, iou: float = 0.7, imgsz: int = 96, device="cpu",
+                batch: int = 16) -> pd.DataFrame:
+    "Boxes of a teacher (`.predict`) or a YOLO detector (weights or model) on `frames`, clipped to the image."
+    if hasattr(model, "predict") and not hasattr(model, "ckpt_path"): dets = model.predict(list(frames.image))
+    else:
+        m = load_detector(model) if isinstance(model, (str, Path)) else model
+        dets = predict(m, frames.image, batch=batch, imgsz=imgsz, conf=conf, iou=iou, device=device)
+    out = []
+    for f, d in zip(frames.frame, dets):
+        h, w = d.shape
+        b = np.clip(d.xyxy, 0, [w, h, w, h])
+        keep = (b[:, 2] > b[:, 0]) & (b[:, 3] > b[:, 1]) & (d.conf >= conf)
+        out.append(pd.DataFrame({"image_id": f, "x1": b[keep, 0], "y1": b[keep, 1], "x2": b[keep, 2], "y2": b[keep, 3],
+                                 "conf": d.conf[keep], "cls": d.cls[keep]}))
+    return pd.concat(out, ignore_index=True)
+
+# %% ../nbs/08_evaluation.ipynb #6c4c5177
+def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    ix = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None)
+    iy = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None)
+    inter = ix*iy
+    area = lambda z: (z[:, 2] - z[:, 0])*(z[:, 3] - z[:, 1])
+    return inter/np.maximum(area(a)[:, None] + area(b)[None, :] - inter, 1e-9)
+
+def precision_recall(preds: pd.DataFrame, gts: pd.DataFrame, iou: float = 0.5) -> tuple[float, float]:
+    "Precision and recall of `preds` against `gts` with greedy one-to-one matching at `iou`."
+    tp = 0
+    g_by = {k: g[["x1", "y1", "x2", "y2"]].to_numpy(float) for k, g in gts.groupby("image_id")}
+    for k, p in preds.sort_values("conf", ascending=False).groupby("image_id", sort=False):
+        g = g_by.get(k)
+        if g is None or not len(g): continue
+        m = _iou(p[["x1", "y1", "x2", "y2"]].to_numpy(float), g); used = np.zeros(len(g), bool)
+        for row in m:
+            row = np.where(used, -1, row); j = int(row.argmax())
+            if row[j] >= iou: used[j] = True; tp += 1
+    return (tp/len(preds) if len(preds) else 0.0), (tp/len(gts) if len(gts) else np.nan)
+
+def evaluate(preds: pd.DataFrame, gts: pd.DataFrame, images=None) -> dict:
+    "precision, recall, mAP50, mAP50_95 and fitness of predictions against ground truth."
+    m = coco_map(preds, gts, images=images)
+    p, r = precision_recall(preds, gts)
+    return {"precision": p, "recall": r, **m, "fitness": 0.1*m["mAP50"] + 0.9*m["mAP50_95"]}
+
+# %% ../nbs/08_evaluation.ipynb #9ba39135
+RESULT_COLS = ["run_id", "data_name", "strategy", "samples", "seed", "epochs", "best_epoch", "precision", "recall",
+               "mAP50", "mAP50_95", "fitness", "model_role"]
+
+def _cached(path: Path, key: str, compute) -> dict:
+    if path.exists():
+        c = json.loads(path.read_text())
+        if c.get("key") == key: return c["metrics"]
+    m = compute(); write_json(path, {"key": key, "metrics": m}); return m
+
+def evaluate_runs(profile="smoke", cameras=None, out=None, progress: bool = True) -> pd.DataFrame:
+    "Teacher, generic student and every finished run, per camera, on the same test frames: `inference_results.csv`."
+    prof = get_profile(profile) if isinstance(profile, str) else profile
+    root = profile_stream(prof, progress=False) if prof.manifest == "synthetic" else resolve(prof.stream.get("root", "data/walt"))
+    cameras = list(prof.stream["cameras"] if cameras is None else cameras)
+    teacher, generic = make_teacher(prof), train_generic_student(prof, progress=False)
+    kw = dict(conf=prof.conf, iou=prof.iou, imgsz=prof.imgsz, device=prof.device, batch=prof.batch)
+    runs = sorted(p for p in runs_dir(prof).glob("*") if p.is_dir()) if runs_dir(prof).exists() else []
+    skipped = [p.name for p in runs if not finished(p)]
+    if skipped: warnings.warn(f"{len(skipped)} run folder(s) without finished weights skipped: {', '.join(skipped[:10])}")
+    rows = []
+    for cam in tqdm(cameras, desc="evaluating", unit="camera", disable=not progress):
+        fr = list_frames(root, cam, split="test"); gts = ground_truth(fr)
+        key = hashlib.sha256(json.dumps([list(map(str, fr.image)), kw], sort_keys=True).encode()).hexdigest()[:16]
+        base = dict(data_name=cam_name(cam), strategy=None, samples=0, seed=None, epochs=0, best_epoch=None)
+        ev = lambda model: evaluate(predictions(model, fr, **kw), gts, images=fr.frame)
+        rows.append({**base, "run_id": f"teacher_{teacher.name}", "model_role": "teacher", **ev(teacher)})
+        rows.append({**base, "run_id": "generic", "model_role": "baseline", **ev(generic)})
+        for d in runs:
+            rec = finished(d)
+            if not rec or rec["cam"] != cam_name(cam): continue
+            m = _cached(d/"eval.json", key, lambda: ev(d/"weights"/"best.pt"))
+            rows.append({"run_id": rec["run_id"], "data_name": cam_name(cam), "strategy": rec["strategy"], "samples": rec["samples"],
+                         "seed": rec["seed"], "epochs": rec["epochs"], "best_epoch": rec["best_epoch"], "model_role": "student", **m})
+    res = pd.DataFrame(rows)[RESULT_COLS]
+    if out is not None:
+        save_table(res.round(5), Path(out)/"tables"/"inference_results", dict(profile=prof.name, conf=prof.conf, iou=prof.iou),
+                   sources=[rel(runs_dir(prof))])
+    return res
+
+# %% ../nbs/08_evaluation.ipynb #572a5b6f
+def cross_matrix(profile="smoke", strategy: str = "top_confidence", samples: int | None = None, seed: int = 0,
+                 metric: str = "mAP50") -> pd.DataFrame:
+    "Student camera x test camera `metric` for the runs of one (strategy, samples, seed)."
+    from sbad_nb.student import run_id
+    prof = get_profile(profile) if isinstance(profile, str) else profile
+    samples = samples or max(prof.budgets)
+    root = profile_stream(prof, progress=False) if prof.manifest == "synthetic" else resolve(prof.stream.get("root", "data/walt"))
+    cams = list(prof.stream["cameras"]); weeks = prof.stream.get("weeks") or [1]
+    kw = dict(conf=prof.conf, iou=prof.iou, imgsz=prof.imgsz, device=prof.device, batch=prof.batch)
+    tests = {c: list_frames(root, c, split="test") for c in cams}
+    truths = {c: ground_truth(f) for c, f in tests.items()}
+    M = pd.DataFrame(index=[cam_name(c) for c in cams], columns=[cam_name(c) for c in cams], dtype=float)
+    for s in cams:
+        d = runs_dir(prof)/run_id(s, weeks, strategy, samples, seed, prof.epochs)
+        if not finished(d): raise DataError(f"run {d.name} is not finished; run the sweep (run_sweep) for it first")
+        for t in cams:
+            key = hashlib.sha256(json.dumps([list(map(str, tests[t].image)), kw], sort_keys=True).encode()).hexdigest()[:16]
+            m = _cached(d/f"eval_{cam_name(t)}.json", key, lambda: evaluate(predictions(d/"weights"/"best.pt", tests[t], **kw), truths[t], images=tests[t].frame))
+            M.loc[cam_name(s), cam_name(t)] = m[metric]
+    return M.rename_axis(index="student camera", columns="test camera")

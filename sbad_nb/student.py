@@ -66,6 +66,11 @@ def train_student(profile="smoke", cam=1, strategy: str = "top_confidence", samp
     d = runs_dir(prof)/rid
     if not force and (done := finished(d)): return done
     if samples < 1: raise ConfigError(f"samples must be >= 1, got {samples}")
+    with file_lock(runs_dir(prof)/f".{rid}.lock"):           # another process may be training this very run
+        if not force and (done := finished(d)): return done
+        return _train(prof, cam, weeks, strategy, samples, seed, rid, d, bank, wandb, progress)
+
+def _train(prof, cam, weeks, strategy, samples, seed, rid, d, bank, wandb, progress) -> dict:
     bank = bank or prepare_bank(prof, cam, progress=progress)
     if samples > len(bank["bank"]):
         raise ConfigError(f"budget {samples} is larger than the bank of {cam_name(cam)} ({len(bank['bank'])} frames); lower the budget")

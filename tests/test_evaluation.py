@@ -1,0 +1,68 @@
+"""Evaluation: COCO mAP against pycocotools, test truth, clipping, precision / recall."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from sbad_nb.core import DataError
+from sbad_nb.data import list_frames
+from sbad_nb.evaluation import coco_map, evaluate, precision_recall, predictions, ground_truth
+from sbad_nb.models import Detections
+
+
+def random_case(seed, n_img=30, per=6):
+    rng = np.random.default_rng(seed)
+    g = pd.DataFrame({"image_id": np.repeat(np.arange(n_img), per), "x1": rng.uniform(0, 200, n_img * per),
+                      "y1": rng.uniform(0, 200, n_img * per), "cls": rng.integers(0, 2, n_img * per)})
+    g = g.assign(x2=g.x1 + rng.uniform(5, 60, len(g)), y2=g.y1 + rng.uniform(5, 60, len(g)))
+    p = g.sample(frac=0.8, random_state=seed).copy()
+    p[["x1", "x2"]] += rng.normal(0, 4, (len(p), 1))
+    fp = g.sample(frac=0.3, random_state=seed + 1).assign(x1=lambda d: d.x1 + 100, x2=lambda d: d.x2 + 100)
+    p = pd.concat([p, fp]).assign(conf=lambda d: rng.uniform(0.05, 1, len(d)))
+    return p, g
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_coco_map_equals_pycocotools(seed):
+    p, g = random_case(seed)
+    a, b = coco_map(p, g), coco_map(p, g, backend="pycocotools")
+    assert a["mAP50"] == pytest.approx(b["mAP50"], abs=1e-6) and a["mAP50_95"] == pytest.approx(b["mAP50_95"], abs=1e-6)
+    assert 0 < a["mAP50_95"] < a["mAP50"] < 1
+
+
+def test_coco_map_bad_input():
+    p, g = random_case(0)
+    with pytest.raises(DataError, match="x2 < x1"):
+        coco_map(p.assign(x2=p.x1 - 1), g)
+    with pytest.raises(DataError, match="NaN"):
+        coco_map(p.assign(conf=np.nan), g)
+    assert np.isnan(coco_map(p, g.iloc[:0])["mAP50"])
+
+
+def test_test_truth_and_missing_labels(stream_copy):
+    fr = list_frames(stream_copy, 1, split="test")
+    t = ground_truth(fr)
+    assert set(t.image_id) <= set(fr.frame) and (t.x2 > t.x1).all()
+    (stream_copy / "cam1/test/labels/000002.txt").unlink()
+    with pytest.raises(DataError, match=r"1 of 4 test frames have no label file .*copy the human labels"):
+        ground_truth(list_frames(stream_copy, 1, split="test"))
+
+
+def test_predictions_are_clipped_to_the_image(stream):
+    fr = list_frames(stream, 1, split="test").iloc[:2]
+
+    class OutOfBounds:
+        name = "oob"
+        def predict(self, images):
+            return [Detections([[-20, -5, 30, 40], [60, 40, 90, 70], [70, 50, 80, 60]], [0.9, 0.8, 0.1], [0, 0, 0], (48, 64))
+                    for _ in images]
+    p = predictions(OutOfBounds(), fr, conf=0.25)
+    assert len(p) == 2 * 2                                   # the 0.1 box is below the threshold
+    assert (p.x1 >= 0).all() and (p.x2 <= 64).all() and (p.y2 <= 48).all()
+
+
+def test_precision_recall_perfect_and_empty():
+    p, g = random_case(1)
+    assert precision_recall(g.assign(conf=1.0), g) == (1.0, 1.0)
+    assert precision_recall(g.iloc[:0].assign(conf=[]), g) == (0.0, 0.0)
+    e = evaluate(g.assign(conf=1.0), g)
+    assert e["fitness"] == pytest.approx(1.0)
