@@ -29,12 +29,20 @@ def runs_dir(profile) -> Path:
     "Where a profile's runs live."
     return data_dir(profile if isinstance(profile, str) else profile.name)/"runs"
 
-def finished(run_dir) -> dict | None:
-    "The run.json of a finished run (status done and weights present), else None."
+def finished(run_dir, recipe: dict | None = None) -> dict | None:
+    "The run.json of a finished run (status done, weights present and, if given, the same `recipe`), else None."
     run_dir = Path(run_dir); meta = run_dir/"run.json"
     if not meta.exists(): return None
     m = json.loads(meta.read_text())
+    if recipe is not None and m.get("recipe") != json.loads(json.dumps(recipe)): return None
     return m if m.get("status") == "done" and (run_dir/"weights"/"best.pt").exists() else None
+
+def _recipe(prof, cam, weeks, strategy, samples, seed, generic: Path) -> dict:
+    "Everything that shapes a run: a finished run is reused only when its recipe is the same."
+    import hashlib
+    return dict(profile=prof.name, cam=cam_name(cam), weeks=list(weeks), strategy=strategy, samples=int(samples), seed=int(seed),
+                epochs=prof.epochs, imgsz=prof.imgsz, batch=prof.batch, train_args=prof.train_args, warmup=prof.warmup,
+                val_frames=prof.val_frames, score_conf=prof.score_conf, generic=hashlib.sha256(Path(generic).read_bytes()).hexdigest()[:16])
 
 # %% ../nbs/06_student.ipynb #53ff5e74
 def strategy_params(prof, strategy: str, bank: dict) -> dict:
@@ -64,13 +72,14 @@ def train_student(profile="smoke", cam=1, strategy: str = "top_confidence", samp
     weeks = prof.stream.get("weeks") or [1]
     rid = run_id(cam, weeks, strategy, samples, seed, prof.epochs)
     d = runs_dir(prof)/rid
-    if not force and (done := finished(d)): return done
     if samples < 1: raise ConfigError(f"samples must be >= 1, got {samples}")
+    recipe = _recipe(prof, cam, weeks, strategy, samples, seed, train_generic_student(prof, progress=progress))
+    if not force and (done := finished(d, recipe)): return done
     with file_lock(runs_dir(prof)/f".{rid}.lock"):           # another process may be training this very run
-        if not force and (done := finished(d)): return done
-        return _train(prof, cam, weeks, strategy, samples, seed, rid, d, bank, wandb, progress)
+        if not force and (done := finished(d, recipe)): return done
+        return _train(prof, cam, weeks, strategy, samples, seed, rid, d, bank, wandb, progress, recipe)
 
-def _train(prof, cam, weeks, strategy, samples, seed, rid, d, bank, wandb, progress) -> dict:
+def _train(prof, cam, weeks, strategy, samples, seed, rid, d, bank, wandb, progress, recipe) -> dict:
     bank = bank or prepare_bank(prof, cam, progress=progress)
     if samples > len(bank["bank"]):
         raise ConfigError(f"budget {samples} is larger than the bank of {cam_name(cam)} ({len(bank['bank'])} frames); lower the budget")
@@ -97,7 +106,7 @@ def _train(prof, cam, weeks, strategy, samples, seed, rid, d, bank, wandb, progr
     with atomic_write(d/"weights"/"best.pt", "wb") as f: f.write(best.read_bytes())
     res = pd.read_csv(d/"train"/"results.csv")
     fit = 0.1*res["metrics/mAP50(B)"] + 0.9*res["metrics/mAP50-95(B)"]
-    rec = {"run_id": rid, "status": "done", **params, "short": bool(short), "frames": [int(x) for x in sel],
+    rec = {"run_id": rid, "status": "done", **params, "recipe": recipe, "short": bool(short), "frames": [int(x) for x in sel],
            "best_epoch": int(res.epoch.iloc[int(fit.idxmax())]), "val_mAP50": float(res["metrics/mAP50(B)"].max()),
            "seconds": round(time.perf_counter() - t0, 2), "weights": rel(d/"weights"/"best.pt"), "generic": rel(bank["student"])}
     write_json(d/"run.json", rec)                           # last: its presence marks the run finished
