@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .core import ConfigError, DataError, atomic_write, data_dir, get_profile, rel, write_json
-from .data import cam_name, list_frames, profile_stream, split_dir
+from .data import cam_name, data_root, list_frames, profile_stream, split_dir
 from .models import load_detector, predict, train_generic_student
 from .pseudolabel import make_teacher, pseudo_label
 
@@ -94,7 +94,7 @@ def score_frames(detector, frames: pd.DataFrame, out=None, batch: int = 16, imgs
 def prepare_bank(profile="smoke", cam=1, weeks=None, progress: bool = True) -> dict:
     "Split, pseudo-label and score one target camera's bank: `bank, val, test, scores, features, labelling`."
     prof = get_profile(profile) if isinstance(profile, str) else profile
-    root = profile_stream(prof, progress=progress) if prof.manifest == "synthetic" else Path(prof.stream.get("root", "data/walt"))
+    root = data_root(prof, progress=progress)
     weeks = weeks if weeks is not None else prof.stream.get("weeks")
     sp = split_bank(root, cam, weeks, prof.val_frames)
     labelling = pseudo_label(make_teacher(prof), pd.concat([sp["bank"], sp["val"]]), batch_size=prof.batch, progress=progress)

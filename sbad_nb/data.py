@@ -18,7 +18,7 @@ from .core import (ROOT, ConfigError, DataError, atomic_write, data_dir, file_lo
 # %% auto #0
 __all__ = ['CLASSES', 'SEG_CLASSES', 'IMG_EXTS', 'MANIFEST_KEYS', 'BOX_COLS', 'RENDER_VERSION', 'BOX_COLOURS', 'cam_name',
            'frame_index', 'split_dir', 'list_frames', 'read_labels', 'load_manifest', 'validate_layout', 'Camera',
-           'Traffic', 'render', 'make_synthetic_stream', 'stream_stats', 'profile_stream', 'draw_boxes']
+           'Traffic', 'render', 'make_synthetic_stream', 'stream_stats', 'profile_stream', 'data_root', 'draw_boxes']
 
 # %% ../nbs/01_data.ipynb #582384d7
 CLASSES = ("car", "bus", "truck")
@@ -487,7 +487,14 @@ def profile_stream(profile="smoke", root=None, progress: bool = True) -> Path:
                           s["test_frames"], s["width"], s["seed"], overwrite="rendered", progress=progress)
     return root
 
-# %% ../nbs/01_data.ipynb #8a6e3b12
+# %% ../nbs/01_data.ipynb #cfd93238
+def data_root(profile="smoke", progress: bool = False) -> Path:
+    "The data root of a profile: its synthetic stream (rendered if needed) or its manifest's local root."
+    prof = get_profile(profile) if isinstance(profile, str) else profile
+    if prof.manifest == "synthetic": return profile_stream(prof, progress=progress)
+    return resolve(prof.stream.get("root") or load_manifest(prof.manifest).get("root") or f"data/{prof.manifest}")
+
+# %% ../nbs/01_data.ipynb #2118655f
 BOX_COLOURS = {0: "#0072B2", 1: "#E69F00", 2: "#CC79A7"}    # colour-blind-safe (Okabe-Ito)
 
 def draw_boxes(ax, image, boxes: pd.DataFrame, title: str = "", colours=BOX_COLOURS, lw: float = 1.2):

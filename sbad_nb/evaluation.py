@@ -11,7 +11,7 @@ from PIL import Image
 from tqdm.auto import tqdm
 
 from .core import ConfigError, DataError, get_profile, rel, resolve, save_table, write_json
-from .data import cam_name, list_frames, profile_stream, read_labels
+from .data import cam_name, data_root, list_frames, read_labels
 from .models import load_detector, predict, train_generic_student
 from .pseudolabel import make_teacher
 from .student import finished, runs_dir
@@ -122,6 +122,10 @@ def evaluate(preds: pd.DataFrame, gts: pd.DataFrame, images=None) -> dict:
 RESULT_COLS = ["run_id", "data_name", "strategy", "samples", "seed", "epochs", "best_epoch", "precision", "recall",
                "mAP50", "mAP50_95", "fitness", "model_role"]
 
+def _eval_key(frames: pd.DataFrame, settings: dict) -> str:
+    "What an evaluation depends on: the test frames and the prediction settings."
+    return hashlib.sha256(json.dumps([list(map(str, frames.image)), settings], sort_keys=True).encode()).hexdigest()[:16]
+
 def _cached(path: Path, key: str, compute) -> dict:
     if path.exists():
         c = json.loads(path.read_text())
@@ -131,7 +135,7 @@ def _cached(path: Path, key: str, compute) -> dict:
 def evaluate_runs(profile="smoke", cameras=None, out=None, progress: bool = True) -> pd.DataFrame:
     "Teacher, generic student and every finished run, per camera, on the same test frames: `inference_results.csv`."
     prof = get_profile(profile) if isinstance(profile, str) else profile
-    root = profile_stream(prof, progress=False) if prof.manifest == "synthetic" else resolve(prof.stream.get("root", "data/walt"))
+    root = data_root(prof)
     cameras = list(prof.stream["cameras"] if cameras is None else cameras)
     teacher, generic = make_teacher(prof), train_generic_student(prof, progress=False)
     kw = dict(conf=prof.conf, iou=prof.iou, imgsz=prof.imgsz, device=prof.device, batch=prof.batch)
@@ -141,7 +145,7 @@ def evaluate_runs(profile="smoke", cameras=None, out=None, progress: bool = True
     rows = []
     for cam in tqdm(cameras, desc="evaluating", unit="camera", disable=not progress):
         fr = list_frames(root, cam, split="test"); gts = ground_truth(fr)
-        key = hashlib.sha256(json.dumps([list(map(str, fr.image)), kw], sort_keys=True).encode()).hexdigest()[:16]
+        key = _eval_key(fr, kw)
         base = dict(data_name=cam_name(cam), strategy=None, samples=0, seed=None, epochs=0, best_epoch=None)
         ev = lambda model: evaluate(predictions(model, fr, **kw), gts, images=fr.frame)
         rows.append({**base, "run_id": f"teacher_{teacher.name}", "model_role": "teacher", **ev(teacher)})
@@ -165,7 +169,7 @@ def cross_matrix(profile="smoke", strategy: str = "top_confidence", samples: int
     from sbad_nb.student import run_id
     prof = get_profile(profile) if isinstance(profile, str) else profile
     samples = samples or max(prof.budgets)
-    root = profile_stream(prof, progress=False) if prof.manifest == "synthetic" else resolve(prof.stream.get("root", "data/walt"))
+    root = data_root(prof)
     cams = list(prof.stream["cameras"]); weeks = prof.stream.get("weeks") or [1]
     kw = dict(conf=prof.conf, iou=prof.iou, imgsz=prof.imgsz, device=prof.device, batch=prof.batch)
     tests = {c: list_frames(root, c, split="test") for c in cams}
@@ -175,7 +179,7 @@ def cross_matrix(profile="smoke", strategy: str = "top_confidence", samples: int
         d = runs_dir(prof)/run_id(s, weeks, strategy, samples, seed, prof.epochs)
         if not finished(d): raise DataError(f"run {d.name} is not finished; run the sweep (run_sweep) for it first")
         for t in cams:
-            key = hashlib.sha256(json.dumps([list(map(str, tests[t].image)), kw], sort_keys=True).encode()).hexdigest()[:16]
+            key = _eval_key(tests[t], kw)
             m = _cached(d/f"eval_{cam_name(t)}.json", key, lambda: evaluate(predictions(d/"weights"/"best.pt", tests[t], **kw), truths[t], images=tests[t].frame))
             M.loc[cam_name(s), cam_name(t)] = m[metric]
     return M.rename_axis(index="student camera", columns="test camera")
