@@ -21,6 +21,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'sbad_nb.core._sidecar': ('core.html#_sidecar', 'sbad_nb/core.py'),
                               'sbad_nb.core.atomic_write': ('core.html#atomic_write', 'sbad_nb/core.py'),
                               'sbad_nb.core.data_dir': ('core.html#data_dir', 'sbad_nb/core.py'),
+                              'sbad_nb.core.digest': ('core.html#digest', 'sbad_nb/core.py'),
                               'sbad_nb.core.file_lock': ('core.html#file_lock', 'sbad_nb/core.py'),
                               'sbad_nb.core.get_profile': ('core.html#get_profile', 'sbad_nb/core.py'),
                               'sbad_nb.core.git_info': ('core.html#git_info', 'sbad_nb/core.py'),

@@ -2,13 +2,13 @@
 
 # %% ../nbs/04_bank.ipynb #83dc1677
 from __future__ import annotations
-import hashlib, json
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .core import ConfigError, DataError, atomic_write, data_dir, get_profile, rel, write_json
+from .core import ConfigError, DataError, atomic_write, data_dir, digest, get_profile, rel, write_json
 from .data import cam_name, data_root, list_frames, profile_stream, split_dir
 from .models import load_detector, predict, train_generic_student
 from .pseudolabel import make_teacher, pseudo_label
@@ -65,15 +65,14 @@ def frame_scores(boxes: pd.DataFrame, frames) -> pd.DataFrame:
 # %% ../nbs/04_bank.ipynb #82c96452
 def _fingerprint(weights, frames, **kw) -> str:
     w = Path(weights); st = w.stat()
-    key = json.dumps([str(w.resolve()), st.st_size, st.st_mtime_ns, list(map(str, frames.image)), kw], sort_keys=True)
-    return hashlib.sha256(key.encode()).hexdigest()[:16]
+    return digest(str(w.resolve()), st.st_size, st.st_mtime_ns, list(map(str, frames.image)), kw)
 
 def score_frames(detector, frames: pd.DataFrame, out=None, batch: int = 16, imgsz: int = 96, conf: float = 0.25,
                  iou: float = 0.7, device="cpu") -> tuple[pd.DataFrame, np.ndarray]:
     "Score `frames` with `detector` (weights path or YOLO): the per-frame score table and the embeddings."
     if not len(frames): raise DataError("no frames to score: the bank is empty")
     model = load_detector(detector) if isinstance(detector, (str, Path)) else detector
-    fp = _fingerprint(model.ckpt_path or "unsaved", frames, imgsz=imgsz, conf=conf, iou=iou) if getattr(model, "ckpt_path", None) else None
+    fp = _fingerprint(model.ckpt_path, frames, imgsz=imgsz, conf=conf, iou=iou) if getattr(model, "ckpt_path", None) else None
     if out is not None and fp:
         out = Path(out); meta = out/"scores.json"
         if meta.exists() and json.loads(meta.read_text()).get("fingerprint") == fp:

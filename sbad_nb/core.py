@@ -2,7 +2,7 @@
 
 # %% ../nbs/00_core.ipynb #0ec15b55
 from __future__ import annotations
-import contextlib, json, os, platform, random, subprocess, sys, tempfile, time
+import contextlib, hashlib, json, os, platform, random, subprocess, sys, tempfile, time
 from dataclasses import asdict, dataclass, field, fields, replace
 from importlib import metadata
 from pathlib import Path
@@ -13,8 +13,8 @@ import yaml
 
 # %% auto #0
 __all__ = ['ROOT', 'PROFILES', 'PACKAGES', 'SbadError', 'DataError', 'ConfigError', 'data_dir', 'reports_dir', 'resolve', 'rel',
-           'Profile', 'get_profile', 'seed_everything', 'atomic_write', 'write_text', 'write_json', 'file_lock',
-           'git_info', 'versions', 'Timings', 'run_metadata', 'save_table', 'save_fig']
+           'Profile', 'get_profile', 'seed_everything', 'atomic_write', 'write_text', 'write_json', 'digest',
+           'file_lock', 'git_info', 'versions', 'Timings', 'run_metadata', 'save_table', 'save_fig']
 
 # %% ../nbs/00_core.ipynb #c7cc6c91
 class SbadError(Exception):
@@ -168,6 +168,10 @@ def write_text(path, text: str, fsync: bool = True) -> Path:
 def write_json(path, obj, **kw) -> Path:
     "Write `obj` as indented JSON to `path` atomically (numpy and paths become plain values)."
     return write_text(path, json.dumps(obj, indent=2, default=_jsonable, **kw) + "\n")
+
+def digest(*parts) -> str:
+    "A short, stable hash of JSON-able `parts` (paths, numpy values and profiles included): a cache key."
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=_jsonable).encode()).hexdigest()[:16]
 
 def _jsonable(o):
     if isinstance(o, np.generic): return o.item()

@@ -2,7 +2,7 @@
 
 # %% ../nbs/08_evaluation.ipynb #866eaac3
 from __future__ import annotations
-import contextlib, hashlib, io, json, warnings
+import contextlib, io, json, warnings
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +10,7 @@ import pandas as pd
 from PIL import Image
 from tqdm.auto import tqdm
 
-from .core import ConfigError, DataError, get_profile, rel, resolve, save_table, write_json
+from .core import ConfigError, DataError, digest, get_profile, rel, resolve, save_table, write_json
 from .data import cam_name, data_root, list_frames, read_labels
 from .models import load_detector, predict, train_generic_student
 from .pseudolabel import make_teacher
@@ -124,7 +124,7 @@ RESULT_COLS = ["run_id", "data_name", "strategy", "samples", "seed", "epochs", "
 
 def _eval_key(frames: pd.DataFrame, settings: dict) -> str:
     "What an evaluation depends on: the test frames and the prediction settings."
-    return hashlib.sha256(json.dumps([list(map(str, frames.image)), settings], sort_keys=True).encode()).hexdigest()[:16]
+    return digest(list(map(str, frames.image)), settings)
 
 def _cached(path: Path, key: str, compute) -> dict:
     if path.exists():

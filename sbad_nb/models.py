@@ -135,7 +135,7 @@ def link_dataset(dst, frames: pd.DataFrame, label_col: str = "label", class_map:
     dst = Path(dst); (dst/"images").mkdir(parents=True, exist_ok=True); (dst/"labels").mkdir(parents=True, exist_ok=True)
     out = []
     for img, lab in zip(frames.image, frames[label_col]):
-        img = Path(img); link = dst/"images"/f"{img.parent.parent.parent.parent.name}_{img.parent.parent.parent.name}_{img.name}"
+        img = Path(img); link = dst/"images"/f"{img.parents[3].name}_{img.parents[2].name}_{img.name}"   # cam_week_frame
         if not link.exists(): link.symlink_to(img.resolve())
         rows = read_labels(lab, allow_conf=False)
         if class_map is not None: rows[:, 0] = [class_map.get(int(c), 0) for c in rows[:, 0]]
@@ -200,7 +200,8 @@ def train_generic_student(profile="smoke", force: bool = False, progress: bool =
     "Train (or reuse) the generic student of a profile on its source cameras; return its weights."
     prof = get_profile(profile) if isinstance(profile, str) else profile
     if prof.generic_epochs == 0:                             # paper: local COCO-pretrained weights
-        return load_detector(prof.student).ckpt_path and resolve(prof.student)
+        load_detector(prof.student)                       # a clear error if the file is missing or not YOLO
+        return resolve(prof.student)
     with file_lock(data_dir(prof.name)/"models"/".generic.lock"):     # one trainer at a time; the others reuse its result
         return _train_generic(prof, force, progress)
 

@@ -246,7 +246,7 @@ def mix(scores, n, rng, a: str = "top_confidence", b: str = "random", frac: floa
         if s not in STRATEGIES or s == "mix": raise ConfigError(f"mix: unknown strategy {s!r}; choose from {', '.join(k for k in STRATEGIES if k != 'mix')}")
     def run(name, rows, k, params):
         f = STRATEGIES[name]; kw = dict(params or {})
-        if "features" in f.needs or name == "farthest_first_confident": kw["features"] = None if features is None else np.asarray(features)[rows]
+        if "features" in f.needs: kw["features"] = None if features is None else np.asarray(features)[rows]
         return f(scores.iloc[rows].reset_index(drop=True), k, rng, **kw)
     na = int(round(frac*n))
     first = run(a, np.arange(len(scores)), na, a_params)
