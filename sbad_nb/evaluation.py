@@ -3,6 +3,7 @@
 # %% ../nbs/08_evaluation.ipynb #866eaac3
 from __future__ import annotations
 import contextlib, io, json, warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -112,10 +113,10 @@ def precision_recall(preds: pd.DataFrame, gts: pd.DataFrame, iou: float = 0.5) -
             if row[j] >= iou: used[j] = True; tp += 1
     return (tp/len(preds) if len(preds) else 0.0), (tp/len(gts) if len(gts) else np.nan)
 
-def evaluate(preds: pd.DataFrame, gts: pd.DataFrame, images=None) -> dict:
-    "precision, recall, mAP50, mAP50_95 and fitness of predictions against ground truth."
+def evaluate(preds: pd.DataFrame, gts: pd.DataFrame, images=None, conf: float = 0.0) -> dict:
+    "mAP50, mAP50_95 and fitness of all `preds`; precision and recall of those with confidence >= `conf`."
     m = coco_map(preds, gts, images=images)
-    p, r = precision_recall(preds, gts)
+    p, r = precision_recall(preds[preds.conf >= conf], gts)
     return {"precision": p, "recall": r, **m, "fitness": 0.1*m["mAP50"] + 0.9*m["mAP50_95"]}
 
 # %% ../nbs/08_evaluation.ipynb #9ba39135
@@ -125,6 +126,10 @@ RESULT_COLS = ["run_id", "data_name", "strategy", "samples", "seed", "epochs", "
 def _eval_key(frames: pd.DataFrame, settings: dict) -> str:
     "What an evaluation depends on: the test frames and the prediction settings."
     return digest(list(map(str, frames.image)), settings)
+
+def _eval_settings(prof) -> tuple[dict, float]:
+    "Prediction settings (at `eval_conf`) and the operating threshold of precision / recall."
+    return dict(conf=prof.eval_conf, iou=prof.iou, imgsz=prof.imgsz, device=prof.device, batch=prof.batch), prof.conf
 
 def _cached(path: Path, key: str, compute) -> dict:
     if path.exists():
@@ -137,28 +142,29 @@ def evaluate_runs(profile="smoke", cameras=None, out=None, progress: bool = True
     prof = get_profile(profile) if isinstance(profile, str) else profile
     root = data_root(prof)
     cameras = list(prof.stream["cameras"] if cameras is None else cameras)
-    teacher, generic = make_teacher(prof), train_generic_student(prof, progress=False)
-    kw = dict(conf=prof.conf, iou=prof.iou, imgsz=prof.imgsz, device=prof.device, batch=prof.batch)
+    teacher, generic = make_teacher(replace(prof, conf=prof.eval_conf)), train_generic_student(prof, progress=False)
+    kw, op = _eval_settings(prof)
     runs = sorted(p for p in runs_dir(prof).glob("*") if p.is_dir()) if runs_dir(prof).exists() else []
     skipped = [p.name for p in runs if not finished(p)]
     if skipped: warnings.warn(f"{len(skipped)} run folder(s) without finished weights skipped: {', '.join(skipped[:10])}")
     rows = []
     for cam in tqdm(cameras, desc="evaluating", unit="camera", disable=not progress):
         fr = list_frames(root, cam, split="test"); gts = ground_truth(fr)
-        key = _eval_key(fr, kw)
+        key = _eval_key(fr, {**kw, "op": op})
         base = dict(data_name=cam_name(cam), strategy=None, samples=0, seed=None, epochs=0, best_epoch=None)
-        ev = lambda model: evaluate(predictions(model, fr, **kw), gts, images=fr.frame)
+        ev = lambda model: evaluate(predictions(model, fr, **kw), gts, images=fr.frame, conf=op)
         rows.append({**base, "run_id": f"teacher_{teacher.name}", "model_role": "teacher", **ev(teacher)})
         rows.append({**base, "run_id": "generic", "model_role": "baseline", **ev(generic)})
         for d in runs:
             rec = finished(d)
-            if not rec or rec["cam"] != cam_name(cam): continue
-            m = _cached(d/"eval.json", key, lambda: ev(d/"weights"/"best.pt"))
-            rows.append({"run_id": rec["run_id"], "data_name": cam_name(cam), "strategy": rec["strategy"], "samples": rec["samples"],
+            if not rec or cam_name(cam) not in rec.get("cams", [rec["cam"]]): continue
+            m = _cached(d/f"eval_{cam_name(cam)}.json", key, lambda: ev(d/"weights"/"best.pt"))
+            strategy = f"csbad_{rec['strategy']}" if "cams" in rec else rec["strategy"]
+            rows.append({"run_id": rec["run_id"], "data_name": cam_name(cam), "strategy": strategy, "samples": rec["samples"],
                          "seed": rec["seed"], "epochs": rec["epochs"], "best_epoch": rec["best_epoch"], "model_role": "student", **m})
     res = pd.DataFrame(rows)[RESULT_COLS]
     if out is not None:
-        save_table(res.round(5), Path(out)/"tables"/"inference_results", dict(profile=prof.name, conf=prof.conf, iou=prof.iou),
+        save_table(res.round(5), Path(out)/"tables"/"inference_results", dict(profile=prof.name, eval_conf=prof.eval_conf, conf=prof.conf, iou=prof.iou),
                    sources=[rel(runs_dir(prof))])
     return res
 
@@ -171,7 +177,7 @@ def cross_matrix(profile="smoke", strategy: str = "top_confidence", samples: int
     samples = samples or max(prof.budgets)
     root = data_root(prof)
     cams = list(prof.stream["cameras"]); weeks = prof.stream.get("weeks") or [1]
-    kw = dict(conf=prof.conf, iou=prof.iou, imgsz=prof.imgsz, device=prof.device, batch=prof.batch)
+    kw, op = _eval_settings(prof)
     tests = {c: list_frames(root, c, split="test") for c in cams}
     truths = {c: ground_truth(f) for c, f in tests.items()}
     M = pd.DataFrame(index=[cam_name(c) for c in cams], columns=[cam_name(c) for c in cams], dtype=float)
@@ -179,7 +185,8 @@ def cross_matrix(profile="smoke", strategy: str = "top_confidence", samples: int
         d = runs_dir(prof)/run_id(s, weeks, strategy, samples, seed, prof.epochs)
         if not finished(d): raise DataError(f"run {d.name} is not finished; run the sweep (run_sweep) for it first")
         for t in cams:
-            key = _eval_key(tests[t], kw)
-            m = _cached(d/f"eval_{cam_name(t)}.json", key, lambda: evaluate(predictions(d/"weights"/"best.pt", tests[t], **kw), truths[t], images=tests[t].frame))
+            key = _eval_key(tests[t], {**kw, "op": op})
+            m = _cached(d/f"eval_{cam_name(t)}.json", key, lambda: evaluate(predictions(d/"weights"/"best.pt", tests[t], **kw), truths[t],
+                                                                           images=tests[t].frame, conf=op))
             M.loc[cam_name(s), cam_name(t)] = m[metric]
     return M.rename_axis(index="student camera", columns="test camera")

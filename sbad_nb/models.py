@@ -15,8 +15,9 @@ from .core import (ROOT, ConfigError, DataError, atomic_write, data_dir, file_lo
 from .data import list_frames, profile_stream, read_labels
 
 # %% auto #0
-__all__ = ['offline_setup', 'Detections', 'build_detector', 'load_detector', 'n_params', 'dataset_yaml', 'link_dataset', 'train',
-           'predict', 'train_generic_student', 'generic_dataset']
+__all__ = ['SEGMENTERS', 'offline_setup', 'Detections', 'build_detector', 'load_detector', 'n_params', 'dataset_yaml',
+           'link_dataset', 'train', 'predict', 'SmallUNet', 'build_segmenter', 'load_segmenter',
+           'train_generic_student', 'generic_dataset']
 
 # %% ../nbs/02_models.ipynb #c922c1e9
 def offline_setup(cache=None) -> dict:
@@ -190,6 +191,60 @@ def predict(model, images, batch: int = 16, imgsz: int = 96, conf: float = 0.25,
     return (dets, np.concatenate(feats) if feats else np.zeros((0, 0), np.float32)) if features else dets
 
 # %% ../nbs/02_models.ipynb #4b85ff1a
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+def _block(i, o):
+    return nn.Sequential(nn.Conv2d(i, o, 3, padding=1, bias=False), nn.BatchNorm2d(o), nn.ReLU(inplace=True),
+                         nn.Conv2d(o, o, 3, padding=1, bias=False), nn.BatchNorm2d(o), nn.ReLU(inplace=True))
+
+class SmallUNet(nn.Module):
+    "A small U-Net (3 down, 3 up) for CPU-scale segmentation; logits at the input size."
+    def __init__(self, n_classes: int, width: int = 16):
+        super().__init__()
+        w = [width, width*2, width*4, width*8]
+        self.down = nn.ModuleList([_block(3, w[0]), _block(w[0], w[1]), _block(w[1], w[2]), _block(w[2], w[3])])
+        self.up = nn.ModuleList([_block(w[3] + w[2], w[2]), _block(w[2] + w[1], w[1]), _block(w[1] + w[0], w[0])])
+        self.head = nn.Conv2d(w[0], n_classes, 1)
+
+    def forward(self, x):
+        skips = []
+        for i, d in enumerate(self.down):
+            x = d(x if i == 0 else F.max_pool2d(x, 2))
+            skips.append(x)
+        for u, s in zip(self.up, reversed(skips[:-1])):
+            x = u(torch.cat([F.interpolate(x, size=s.shape[-2:], mode="bilinear", align_corners=False), s], 1))
+        return self.head(x)
+
+class _LRASPP(nn.Module):
+    def __init__(self, n_classes):
+        super().__init__()
+        from torchvision.models.segmentation import lraspp_mobilenet_v3_large
+        self.net = lraspp_mobilenet_v3_large(weights=None, weights_backbone=None, num_classes=n_classes)
+    def forward(self, x): return self.net(x)["out"]
+
+SEGMENTERS = {"unet": SmallUNet, "lraspp": _LRASPP}
+
+def build_segmenter(arch: str = "unet", n_classes: int = 7, seed: int = 0) -> nn.Module:
+    "A segmentation student (`unet` or `lraspp`) with `n_classes` outputs, initialised from `seed` (no download)."
+    if arch not in SEGMENTERS: raise ConfigError(f"unknown segmentation arch {arch!r}; choose one of {', '.join(SEGMENTERS)}")
+    torch.manual_seed(seed)
+    return SEGMENTERS[arch](n_classes)
+
+def load_segmenter(weights, arch: str = "unet", n_classes: int = 7) -> nn.Module:
+    "A segmenter from local weights: a state dict for `arch`, or a whole saved module."
+    p = Path(weights)
+    if not p.exists(): raise ConfigError(f"segmentation weights {p} not found; give a local file (nothing is downloaded)")
+    try: obj = torch.load(p, map_location="cpu", weights_only=False)
+    except Exception as e: raise DataError(f"{p} is not a readable torch file ({type(e).__name__}: {e}); re-save or replace it") from e
+    if isinstance(obj, nn.Module): return obj
+    m = build_segmenter(arch, n_classes)
+    try: m.load_state_dict(obj)
+    except RuntimeError as e: raise DataError(f"{p} does not fit a {arch} with {n_classes} classes: {str(e)[:300]}") from e
+    return m
+
+# %% ../nbs/02_models.ipynb #c41067af
 def _generic_recipe(prof) -> dict:
     s = prof.stream
     return dict(profile=prof.name, student=prof.student, width=prof.width, imgsz=prof.imgsz, epochs=prof.generic_epochs,

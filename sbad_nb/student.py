@@ -17,7 +17,8 @@ from .bank import prepare_bank
 from .strategies import STRATEGIES, ShortSelection, select
 
 # %% auto #0
-__all__ = ['run_id', 'runs_dir', 'finished', 'strategy_params', 'train_student', 'run_sweep']
+__all__ = ['run_id', 'runs_dir', 'finished', 'finetune_args', 'strategy_params', 'train_student', 'select_frames', 'fit_run',
+           'run_sweep']
 
 # %% ../nbs/06_student.ipynb #b4b50524
 def run_id(cam, weeks, strategy: str, samples: int, seed: int, epochs: int) -> str:
@@ -41,8 +42,12 @@ def _recipe(prof, cam, weeks, strategy, samples, seed, generic: Path) -> dict:
     "Everything that shapes a run: a finished run is reused only when its recipe is the same."
     import hashlib
     return dict(profile=prof.name, cam=cam_name(cam), weeks=list(weeks), strategy=strategy, samples=int(samples), seed=int(seed),
-                epochs=prof.epochs, imgsz=prof.imgsz, batch=prof.batch, train_args=prof.train_args, warmup=prof.warmup,
+                epochs=prof.epochs, imgsz=prof.imgsz, batch=prof.batch, train_args=finetune_args(prof), warmup=prof.warmup,
                 val_frames=prof.val_frames, score_conf=prof.score_conf, generic=hashlib.sha256(Path(generic).read_bytes()).hexdigest()[:16])
+
+def finetune_args(prof) -> dict:
+    "ultralytics arguments of a student fine-tuning: the profile's `train_args`, overridden by its `finetune_args`."
+    return {**prof.train_args, **prof.finetune_args}
 
 # %% ../nbs/06_student.ipynb #53ff5e74
 def strategy_params(prof, strategy: str, bank: dict) -> dict:
@@ -55,7 +60,7 @@ def strategy_params(prof, strategy: str, bank: dict) -> dict:
     return kw
 
 # %% ../nbs/06_student.ipynb #0903c38a
-def _wandb_run(enabled: bool, prof, cam, rid, d: Path, config: dict):
+def _wandb_run(enabled: bool, prof, group: str, rid, d: Path, config: dict):
     "A wandb run (offline unless WANDB_MODE says otherwise) that ultralytics' callback logs into, or None."
     if not enabled: return None
     try: import wandb
@@ -63,7 +68,7 @@ def _wandb_run(enabled: bool, prof, cam, rid, d: Path, config: dict):
         warnings.warn("wandb is not installed: logging skipped (pip install wandb, or set the profile's wandb=False)"); return None
     from ultralytics import settings
     settings.update({"wandb": True})
-    return wandb.init(project=f"sbad-{prof.name}", group=cam_name(cam), name=rid, dir=str(d), config=config, reinit="finish_previous")
+    return wandb.init(project=f"sbad-{prof.name}", group=group, name=rid, dir=str(d), config=config, reinit="finish_previous")
 
 def train_student(profile="smoke", cam=1, strategy: str = "top_confidence", samples: int = 10, seed: int = 0,
                   bank: dict | None = None, force: bool = False, wandb: bool | None = None, progress: bool = False) -> dict:
@@ -75,29 +80,44 @@ def train_student(profile="smoke", cam=1, strategy: str = "top_confidence", samp
     if samples < 1: raise ConfigError(f"samples must be >= 1, got {samples}")
     recipe = _recipe(prof, cam, weeks, strategy, samples, seed, train_generic_student(prof, progress=progress))
     if not force and (done := finished(d, recipe)): return done
+    bank = bank or prepare_bank(prof, cam, progress=progress)
+    if samples > len(bank["bank"]):                          # before anything is written
+        raise ConfigError(f"budget {samples} is larger than the bank of {cam_name(cam)} ({len(bank['bank'])} frames); lower the budget")
     with file_lock(runs_dir(prof)/f".{rid}.lock"):           # another process may be training this very run
         if not force and (done := finished(d, recipe)): return done
         return _train(prof, cam, weeks, strategy, samples, seed, rid, d, bank, wandb, progress, recipe)
 
 def _train(prof, cam, weeks, strategy, samples, seed, rid, d, bank, wandb, progress, recipe) -> dict:
-    bank = bank or prepare_bank(prof, cam, progress=progress)
+    sel, short = select_frames(prof, bank, strategy, samples, seed, cam)
+    params = dict(profile=prof.name, cam=cam_name(cam), weeks=list(weeks), strategy=strategy, samples=int(samples),
+                  selected=len(sel), seed=int(seed))
+    return fit_run(prof, d, bank["bank"][bank["bank"].frame.isin(sel)], bank["val"], bank["student"], seed, params, recipe,
+                   wandb=wandb, group=cam_name(cam), extra={"short": short, "frames": [int(x) for x in sel]})
+
+def select_frames(prof, bank: dict, strategy: str, samples: int, seed: int, cam) -> tuple[np.ndarray, bool]:
+    "The frames of `cam`'s bank that `strategy` picks (`samples`, `seed`) and whether the stream ran short."
     if samples > len(bank["bank"]):
         raise ConfigError(f"budget {samples} is larger than the bank of {cam_name(cam)} ({len(bank['bank'])} frames); lower the budget")
     with warnings.catch_warnings(record=True) as short:
         warnings.simplefilter("always", ShortSelection)
         sel = select(strategy, bank["scores"], samples, seed=seed, **strategy_params(prof, strategy, bank))
-    if not len(sel): raise DataError(f"{rid}: {strategy} selected no frame from the bank (see its warning); nothing to train on")
-    frames = bank["bank"][bank["bank"].frame.isin(sel)]
+    for w in short: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)   # still shown to the user
+    if not len(sel): raise DataError(f"{cam_name(cam)}: {strategy} selected no frame from the bank (see its warning); nothing to train on")
+    return sel, bool(short)
+
+def fit_run(prof, d: Path, frames: pd.DataFrame, val: pd.DataFrame, student, seed: int, params: dict, recipe: dict,
+            wandb: bool | None = None, group: str = "", extra: dict | None = None) -> dict:
+    "Fine-tune `student` on `frames` (validating on `val`) into run folder `d`; write and return its run.json record."
+    d = Path(d); rid = d.name
     shutil.rmtree(d, ignore_errors=True); d.mkdir(parents=True)
-    data = dataset_yaml(d/"data.yaml", frames, bank["val"])
-    params = dict(profile=prof.name, cam=cam_name(cam), weeks=list(weeks), strategy=strategy, samples=int(samples),
-                  selected=len(sel), seed=int(seed), epochs=prof.epochs, imgsz=prof.imgsz, batch=prof.batch, train_args=prof.train_args)
-    run = _wandb_run(prof.wandb if wandb is None else wandb, prof, cam, rid, d, params)
+    data = dataset_yaml(d/"data.yaml", frames, val)
+    params = {**params, "epochs": prof.epochs, "imgsz": prof.imgsz, "batch": prof.batch, "train_args": finetune_args(prof)}
+    run = _wandb_run(prof.wandb if wandb is None else wandb, prof, group, rid, d, params)
     t0 = time.perf_counter()
     try:
         seed_everything(seed)
-        best = train(load_detector(bank["student"]), data, epochs=prof.epochs, imgsz=prof.imgsz, batch=min(prof.batch, len(frames)),
-                     device=prof.device, seed=seed, project=d, name="train", workers=prof.workers, **prof.train_args)
+        best = train(load_detector(student), data, epochs=prof.epochs, imgsz=prof.imgsz, batch=min(prof.batch, len(frames)),
+                     device=prof.device, seed=seed, project=d, name="train", workers=prof.workers, **finetune_args(prof))
     finally:
         if run is not None:
             run.finish()
@@ -105,10 +125,11 @@ def _train(prof, cam, weeks, strategy, samples, seed, rid, d, bank, wandb, progr
     (d/"weights").mkdir(exist_ok=True)
     with atomic_write(d/"weights"/"best.pt", "wb") as f: f.write(best.read_bytes())
     res = pd.read_csv(d/"train"/"results.csv")
+    if not finetune_args(prof).get("val", True): res = res.tail(1)    # validated after the last epoch only
     fit = 0.1*res["metrics/mAP50(B)"] + 0.9*res["metrics/mAP50-95(B)"]
-    rec = {"run_id": rid, "status": "done", **params, "recipe": recipe, "short": bool(short), "frames": [int(x) for x in sel],
-           "best_epoch": int(res.epoch.iloc[int(fit.idxmax())]), "val_mAP50": float(res["metrics/mAP50(B)"].max()),
-           "seconds": round(time.perf_counter() - t0, 2), "weights": rel(d/"weights"/"best.pt"), "generic": rel(bank["student"])}
+    rec = {"run_id": rid, "status": "done", **params, "recipe": recipe, **(extra or {}),
+           "best_epoch": int(res.epoch.loc[fit.idxmax()]), "val_mAP50": float(res["metrics/mAP50(B)"].max()),
+           "seconds": round(time.perf_counter() - t0, 2), "weights": rel(d/"weights"/"best.pt"), "generic": rel(student)}
     write_json(d/"run.json", rec)                           # last: its presence marks the run finished
     return rec
 

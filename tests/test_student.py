@@ -1,0 +1,117 @@
+"""Student sweep, evaluation of runs and CSBAD cluster students on the smoke profile (runs in a temporary folder)."""
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sbad_nb.csbad as csbad
+import sbad_nb.evaluation as evaluation
+import sbad_nb.student as student
+from sbad_nb.bank import prepare_bank
+from sbad_nb.core import ConfigError, DataError, get_profile
+from sbad_nb.strategies import select
+
+
+@pytest.fixture
+def runs(tmp_path, monkeypatch):
+    "Every run of this test goes to a private folder, not data/smoke/runs."
+    d = tmp_path / "runs"
+    for mod in (student, evaluation, csbad):
+        monkeypatch.setattr(mod, "runs_dir", lambda prof: d)
+    return d
+
+
+def test_interrupted_sweep_continues(runs, monkeypatch):
+    prof = get_profile("smoke")
+    real, calls = student.fit_run, []
+
+    def interrupted(*a, **k):
+        calls.append(a[1].name)
+        if len(calls) == 2: raise KeyboardInterrupt
+        return real(*a, **k)
+    monkeypatch.setattr(student, "fit_run", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        student.run_sweep(prof, cameras=[1], strategies=["n_first", "random"], progress=False)
+    first = runs / calls[0] / "run.json"
+    assert student.finished(runs / calls[0]) and not student.finished(runs / calls[1])
+    stamp = first.stat().st_mtime_ns
+    monkeypatch.setattr(student, "fit_run", real)
+    df = student.run_sweep(prof, cameras=[1], strategies=["n_first", "random"], progress=False)
+    assert df.run_id.tolist() == calls and first.stat().st_mtime_ns == stamp     # the finished run was reused
+    assert all(student.finished(runs / r) for r in calls)
+
+
+def test_grid_errors_come_before_training(runs):
+    prof = get_profile("smoke")
+    with pytest.raises(DataError, match=r"camera\(s\) \[7\] are not target cameras"):
+        student.run_sweep(prof, cameras=[7], progress=False)
+    with pytest.raises(ConfigError, match="budget 100000 is larger than the bank of cam1"):
+        student.run_sweep(prof, cameras=[1], budgets=[100000], progress=False)
+    with pytest.raises(ConfigError, match="budget 100000 is larger than the bank of cam1"):
+        student.train_student(prof, 1, "random", 100000)
+    assert not runs.exists() or not any(runs.iterdir())
+
+
+def test_run_without_weights_is_reported_and_skipped(runs):
+    prof = get_profile("smoke")
+    student.train_student(prof, 1, "n_first", 10, 0)
+    broken = runs / "cam1_w1_random_n10_s0_e1"
+    broken.mkdir(parents=True)
+    (broken / "run.json").write_text(json.dumps({"run_id": broken.name, "status": "done", "cam": "cam1"}))
+    with pytest.warns(UserWarning, match=r"1 run folder\(s\) without finished weights skipped: cam1_w1_random_n10_s0_e1"):
+        res = evaluation.evaluate_runs(prof, progress=False)
+    assert res[res.model_role == "student"].run_id.tolist() == ["cam1_w1_n_first_n10_s0_e1"]
+    assert set(res.model_role) == {"teacher", "baseline", "student"} and res.mAP50.notna().all()
+
+
+def test_evaluation_is_like_for_like(runs):
+    "Teacher, generic and students: mAP on predictions above eval_conf, precision / recall above conf."
+    prof = get_profile("smoke")
+    res = evaluation.evaluate_runs(prof, cameras=[1], progress=False)
+    kw, op = evaluation._eval_settings(prof)
+    assert kw["conf"] == prof.eval_conf and op == prof.conf
+    fr = evaluation.list_frames(evaluation.data_root(prof), 1, split="test")
+    gts = evaluation.ground_truth(fr)
+    teacher = evaluation.make_teacher(get_profile("smoke", conf=prof.eval_conf))
+    again = evaluation.evaluate(evaluation.predictions(teacher, fr, **kw), gts, images=fr.frame, conf=op)
+    row = res[res.model_role == "teacher"].iloc[0]
+    assert row.mAP50 == pytest.approx(again["mAP50"]) and row.precision == pytest.approx(again["precision"])
+
+
+def test_cluster_student_takes_budget_split_over_its_cameras(runs):
+    prof = get_profile("smoke")
+    rec = csbad.train_cluster_student(prof, ["cam2", 1], "top_confidence", 10, 0)
+    assert rec["run_id"] == "csbad_cam1+cam2_w1_top_confidence_n10_s0_e1" and rec["per_camera"] == 5
+    for c in (1, 2):                                        # each camera's part is that camera's own selection of 5
+        b = prepare_bank(prof, c, progress=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            want = select("top_confidence", b["scores"], 5, seed=0, **student.strategy_params(prof, "top_confidence", b))
+        assert rec["frames"][f"cam{c}"] == [int(x) for x in want]
+    assert csbad.train_cluster_student(prof, [1, 2], "top_confidence", 10, 0)["seconds"] == rec["seconds"]   # reused
+    res = evaluation.evaluate_runs(prof, progress=False)
+    cl = res[res.run_id == rec["run_id"]]
+    assert sorted(cl.data_name) == ["cam1", "cam2"] and set(cl.strategy) == {"csbad_top_confidence"}
+    with pytest.raises(ConfigError, match="budget 1 is smaller than the 2 cameras"):
+        csbad.train_cluster_student(prof, [1, 2], "top_confidence", 1, 0)
+    with pytest.raises(DataError, match=r"camera\(s\) \[9\] are not target cameras"):
+        csbad.train_cluster_students(prof, {"cam1": 1, "cam9": 1})
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_cluster_cameras_matches_sklearn(seed):
+    "Same partition as scikit-learn's average-linkage agglomerative clustering on the same distances."
+    from sklearn.cluster import AgglomerativeClustering
+    rng = np.random.default_rng(seed)
+    n, k = int(rng.integers(4, 10)), int(rng.integers(2, 4))
+    groups = rng.integers(0, k, n)
+    v = np.where(groups[:, None] == groups[None, :], 0.7, 0.3) + rng.uniform(-0.2, 0.2, (n, n))
+    cams = [f"cam{i}" for i in range(1, n + 1)]
+    M = pd.DataFrame(np.clip(v, 0, 1), index=cams, columns=cams)
+    ours = csbad.cluster_cameras(M, k)
+    theirs = AgglomerativeClustering(n_clusters=k, metric="precomputed", linkage="average").fit_predict(csbad.camera_distance(M).to_numpy())
+    same = lambda a: {frozenset(np.flatnonzero(np.asarray(a) == x)) for x in set(a)}
+    assert same([ours[c] for c in cams]) == same(theirs)
+    assert ours[cams[0]] == 1 and sorted(set(ours.values())) == list(range(1, len(set(ours.values())) + 1))
