@@ -138,7 +138,7 @@ AL_STRATEGIES = ("random", "least_confidence_pool", "margin", "entropy", "kcente
 class ActiveLearner:
     "Pool-based active learning with a fastai learner: train, test, score the pool, query, label, repeat."
     def __init__(self, pool: pd.DataFrame, test: pd.DataFrame, classes=None, arch: str = "resnet18", size: int = 32,
-                 epochs: int = 4, batch: int = 32, lr: float = 3e-3, seed: int = 0, weights=None, device="cpu"):
+                 epochs: int = 4, batch: int = 32, lr: float = 3e-3, seed: int = 0, weights=None, device="cpu", min_steps: int = 40):
         from fastai.vision.all import create_vision_model
         import fastai.vision.all as fv
         if not hasattr(fv, arch): raise ConfigError(f"unknown architecture {arch!r}; use a fastai / torchvision name like resnet18")
@@ -152,7 +152,7 @@ class ActiveLearner:
         self.X, self.Xt = _load(self.pool.path, size), _load(self.test.path, size)
         cid = {c: i for i, c in enumerate(self.classes)}
         self.y, self.yt = torch.tensor(self.pool.label.map(cid).to_numpy()), torch.tensor(self.test.label.map(cid).to_numpy())
-        self.epochs, self.batch, self.lr, self.seed, self.device = epochs, batch, lr, seed, device
+        self.epochs, self.batch, self.lr, self.seed, self.device, self.min_steps = epochs, batch, lr, seed, device, min_steps
         seed_everything(seed)
         self.model = create_vision_model(getattr(fv, arch), len(self.classes), pretrained=False)
         if weights is not None: self.model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True), strict=False)
@@ -175,7 +175,9 @@ class ActiveLearner:
         if not self.labelled: raise DataError("no labelled images yet; label a seed set first")
         torch.manual_seed(self.seed + len(self.labelled)); np.random.seed(self.seed)
         self.learn = self._learner(np.array(self.labelled))
-        with self.learn.no_bar(), self.learn.no_logging(): self.learn.fit_one_cycle(self.epochs, self.lr)
+        per_epoch = max(len(self.labelled)//self.batch, 1)
+        epochs = max(self.epochs, -(-self.min_steps//per_epoch))  # at least min_steps updates: BatchNorm statistics need them
+        with self.learn.no_bar(), self.learn.no_logging(): self.learn.fit_one_cycle(epochs, self.lr)
         return self.accuracy()
 
     @torch.no_grad()
@@ -291,7 +293,7 @@ def label_widget(paths, store: LabelStore, size: int = 160):
 # %% ../nbs/11_active_learning.ipynb #8cde4e34
 def _al_settings(prof) -> dict:
     s = dict(strategies=("random", "margin", "kcenter_greedy", "mix"), seeds=(0, 1, 2), init=20, query=20, rounds=5, size=32,
-             epochs=4, batch=32, lr=3e-3, arch="resnet18", pool_per_class=250, test_per_class=100)
+             epochs=4, batch=32, lr=3e-3, arch="resnet18", pool_per_class=250, test_per_class=100, min_steps=40)
     bad = set(prof.active) - set(s)
     if bad: raise ConfigError(f"unknown active-learning setting(s) {sorted(bad)} in profile {prof.name!r}; known: {sorted(s)}")
     return {**s, **prof.active}
@@ -303,7 +305,7 @@ def compare_strategies(profile="smoke", out=None, progress: bool = True) -> pd.D
     crops = vehicle_crops(prof, size=s["size"], pool_per_class=s["pool_per_class"], test_per_class=s["test_per_class"], progress=False)
     pool, test = image_folder(crops/"pool"), image_folder(crops/"test")
     kw = dict(init=s["init"], query=s["query"], rounds=s["rounds"], size=s["size"], epochs=s["epochs"], batch=s["batch"], lr=s["lr"],
-              arch=s["arch"], classes=AL_CLASSES, device=prof.device)
+              arch=s["arch"], classes=AL_CLASSES, device=prof.device, min_steps=s["min_steps"])
     grid = [(st, sd) for sd in s["seeds"] for st in s["strategies"]]
     parts = [run_active(pool, test, st, sd, **kw) for st, sd in tqdm(grid, desc="active learning", unit="run", disable=not progress)]
     res = pd.concat(parts, ignore_index=True)

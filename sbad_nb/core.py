@@ -73,6 +73,7 @@ class Profile:
     width: float = 0.25        # student width multiple (yolov8n: 0.25)
     device: str = "cpu"        # torch device for training and inference
     workers: int = 0           # dataloader workers
+    gpus_per_run: float = 0.25  # Ray engine: share of a GPU each student training asks for (GPU profiles only)
     teacher: str = "oracle"    # "oracle" (noisy ground truth) or local YOLO teacher weights
     generic_epochs: int = 1    # epochs of the generic student on the source cameras (no hub weights)
     generic_frames: int = 64   # source-camera frames the generic student trains on
@@ -107,7 +108,7 @@ PROFILES = {
                      score_conf=0.005, clusters=1, online_seg=dict(frames=60, train_window=20, test_window=10, step=10,
                      capacity=40, pretrain_frames=32, pretrain_epochs=1),
                      active=dict(strategies=("random", "margin", "kcenter_greedy"), seeds=(0,), init=8, query=8, rounds=2, epochs=1,
-                                 pool_per_class=12, test_per_class=6)),           # a 1-epoch student is never confident: smoke only checks the plumbing
+                                 pool_per_class=12, test_per_class=6, min_steps=10)),           # a 1-epoch student is never confident: smoke only checks the plumbing
     "tiny": Profile("tiny", "synthetic", imgsz=160, epochs=10, batch=8, budgets=(25, 50, 100), seeds=(0,),
                     warmup=100, val_frames=100, width=0.125, generic_epochs=10, generic_frames=600, train_args=_CPU_TRAIN,
                     finetune_args=_CPU_FINETUNE, strategies=("n_first", "uniform", "top_confidence"),

@@ -15,7 +15,7 @@ from .core import ConfigError, DataError, digest, get_profile, rel, resolve, sav
 from .data import cam_name, data_root, list_frames, read_labels
 from .models import load_detector, predict, train_generic_student
 from .pseudolabel import make_teacher
-from .student import finished, runs_dir
+from .student import finished, profile_recipe, runs_dir
 
 # %% auto #0
 __all__ = ['RESULT_COLS', 'coco_map', 'ground_truth', 'predictions', 'precision_recall', 'evaluate', 'evaluate_runs',
@@ -137,8 +137,8 @@ def _cached(path: Path, key: str, compute) -> dict:
         if c.get("key") == key: return c["metrics"]
     m = compute(); write_json(path, {"key": key, "metrics": m}); return m
 
-def evaluate_runs(profile="smoke", cameras=None, out=None, progress: bool = True) -> pd.DataFrame:
-    "Teacher, generic student and every finished run, per camera, on the same test frames: `inference_results.csv`."
+def evaluate_runs(profile="smoke", cameras=None, out=None, progress: bool = True, all_runs: bool = False) -> pd.DataFrame:
+    "Teacher, generic student and every finished run of the profile's settings, per camera, on the same test frames."
     prof = get_profile(profile) if isinstance(profile, str) else profile
     root = data_root(prof)
     cameras = list(prof.stream["cameras"] if cameras is None else cameras)
@@ -147,6 +147,11 @@ def evaluate_runs(profile="smoke", cameras=None, out=None, progress: bool = True
     runs = sorted(p for p in runs_dir(prof).glob("*") if p.is_dir()) if runs_dir(prof).exists() else []
     skipped = [p.name for p in runs if not finished(p)]
     if skipped: warnings.warn(f"{len(skipped)} run folder(s) without finished weights skipped: {', '.join(skipped[:10])}")
+    base_recipe = profile_recipe(prof, generic)
+    other = [p.name for p in runs if (r := finished(p)) and not all_runs and {k: r.get("recipe", {}).get(k) for k in base_recipe} != base_recipe]
+    if other: warnings.warn(f"{len(other)} finished run(s) made with other settings (epochs, training arguments, generic student) are "
+                            f"left out, e.g. {other[0]}; all_runs=True evaluates them too")
+    runs = [p for p in runs if p.name not in other]
     rows = []
     for cam in tqdm(cameras, desc="evaluating", unit="camera", disable=not progress):
         fr = list_frames(root, cam, split="test"); gts = ground_truth(fr)

@@ -11,7 +11,7 @@ from .core import ROOT, ConfigError, SbadError, get_profile, rel, resolve, run_m
 __all__ = ['ENGINES', 'pipeline_notebooks', 'reproduce', 'main']
 
 # %% ../nbs/12_reproduce.ipynb #6dd2ee19
-ENGINES = ("local",)
+ENGINES = ("local", "ray")
 
 def pipeline_notebooks(only=None, nbs=None) -> list[Path]:
     "The pipeline notebooks (`01`-`11`) in `nbs`, in order, or those numbered in `only`."
@@ -29,7 +29,7 @@ def _declared(nb: Path) -> set:
     return set(pm.inspect_notebook(str(nb)))
 
 def reproduce(profile: str = "tiny", out=None, only=None, engine: str = "local", params: dict | None = None,
-              nbs=None, progress: bool = True) -> dict:
+              nbs=None, progress: bool = True, address: str | None = None) -> dict:
     "Run the pipeline notebooks for `profile` through papermill; write executed copies and `run.json` to `out`."
     import papermill as pm
     get_profile(profile)                                   # unknown profile -> ConfigError, before anything runs
@@ -45,6 +45,12 @@ def reproduce(profile: str = "tiny", out=None, only=None, engine: str = "local",
     status = {**(old.get("notebooks", {}) if only else {})}
     base = {"profile": profile, "out": rel(out), **(params or {})}   # notebooks resolve paths from the repo root
     meta = dict(params={**base, "only": only, "engine": engine})
+    if engine == "ray" and any(p.name[:2] in ("06", "08", "09") for p in todo):
+        from sbad_nb.student import run_sweep                # the trainings fan out first; the notebooks then reuse them
+        t0 = time.perf_counter()
+        if progress: print(f"[{time.strftime('%H:%M:%S')}] ray sweep ({address or 'local Ray'})", flush=True)
+        run_sweep(profile, progress=progress, engine="ray", address=address)
+        timings["ray_sweep"] = round(time.perf_counter() - t0, 2)
     for nb in todo:
         inject = {k: v for k, v in base.items() if k in _declared(nb)}
         executed = out/"executed"/nb.name
@@ -71,9 +77,10 @@ def main(argv=None) -> int:
     ap.add_argument("--profile", default="tiny", help="smoke, tiny or paper (default: tiny)")
     ap.add_argument("--out", default=None, help="reports folder (default: reports/<profile>)")
     ap.add_argument("--only", default=None, help="comma-separated notebook numbers, e.g. 01,06")
-    ap.add_argument("--engine", default="local", help=f"one of {', '.join(ENGINES)}")
+    ap.add_argument("--engine", default="local", help=f"one of {', '.join(ENGINES)} (ray: trainings as Ray tasks)")
+    ap.add_argument("--address", default=None, help="Ray cluster address (default: start a local Ray)")
     a = ap.parse_args(argv)
-    try: res = reproduce(a.profile, a.out, a.only, a.engine)
+    try: res = reproduce(a.profile, a.out, a.only, a.engine, address=a.address)
     except SbadError as e:
         print(f"sbad_reproduce: {e}", file=sys.stderr); return 1
     print(f"sbad_reproduce: {len(res['notebooks'])} notebook(s) in {res['total_s']:.1f} s -> {rel(a.out or 'reports/' + a.profile)}")

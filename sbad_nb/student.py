@@ -17,8 +17,8 @@ from .bank import prepare_bank
 from .strategies import STRATEGIES, ShortSelection, select
 
 # %% auto #0
-__all__ = ['run_id', 'runs_dir', 'finished', 'finetune_args', 'strategy_params', 'train_student', 'select_frames', 'fit_run',
-           'run_sweep']
+__all__ = ['SWEEP_COLS', 'run_id', 'runs_dir', 'finished', 'profile_recipe', 'finetune_args', 'strategy_params', 'train_student',
+           'select_frames', 'fit_run', 'run_sweep', 'ray_init']
 
 # %% ../nbs/06_student.ipynb #b4b50524
 def run_id(cam, weeks, strategy: str, samples: int, seed: int, epochs: int) -> str:
@@ -38,12 +38,16 @@ def finished(run_dir, recipe: dict | None = None) -> dict | None:
     if recipe is not None and m.get("recipe") != json.loads(json.dumps(recipe)): return None
     return m if m.get("status") == "done" and (run_dir/"weights"/"best.pt").exists() else None
 
+def profile_recipe(prof, generic: Path) -> dict:
+    "The part of a run's recipe that the profile sets (the same for every run of a sweep)."
+    import hashlib
+    return json.loads(json.dumps(dict(profile=prof.name, epochs=prof.epochs, imgsz=prof.imgsz, batch=prof.batch, train_args=finetune_args(prof),
+                warmup=prof.warmup, val_frames=prof.val_frames, score_conf=prof.score_conf,
+                generic=hashlib.sha256(Path(generic).read_bytes()).hexdigest()[:16])))
+
 def _recipe(prof, cam, weeks, strategy, samples, seed, generic: Path) -> dict:
     "Everything that shapes a run: a finished run is reused only when its recipe is the same."
-    import hashlib
-    return dict(profile=prof.name, cam=cam_name(cam), weeks=list(weeks), strategy=strategy, samples=int(samples), seed=int(seed),
-                epochs=prof.epochs, imgsz=prof.imgsz, batch=prof.batch, train_args=finetune_args(prof), warmup=prof.warmup,
-                val_frames=prof.val_frames, score_conf=prof.score_conf, generic=hashlib.sha256(Path(generic).read_bytes()).hexdigest()[:16])
+    return dict(cam=cam_name(cam), weeks=list(weeks), strategy=strategy, samples=int(samples), seed=int(seed), **profile_recipe(prof, generic))
 
 def finetune_args(prof) -> dict:
     "ultralytics arguments of a student fine-tuning: the profile's `train_args`, overridden by its `finetune_args`."
@@ -134,8 +138,9 @@ def fit_run(prof, d: Path, frames: pd.DataFrame, val: pd.DataFrame, student, see
     return rec
 
 # %% ../nbs/06_student.ipynb #9aed85b2
-def run_sweep(profile="smoke", cameras=None, strategies=None, budgets=None, seeds=None, progress: bool = True) -> pd.DataFrame:
-    "Train every student of the grid (finished runs are reused); one row per run."
+def run_sweep(profile="smoke", cameras=None, strategies=None, budgets=None, seeds=None, progress: bool = True,
+              engine: str = "local", address: str | None = None, force: bool = False) -> pd.DataFrame:
+    "Train every student of the grid (finished runs are reused); one row per run. `engine=\"ray\"` fans the runs out on Ray."
     prof = get_profile(profile) if isinstance(profile, str) else profile
     cameras = list(prof.stream["cameras"] if cameras is None else cameras)
     strategies = list(prof.strategies if strategies is None else strategies)
@@ -146,6 +151,8 @@ def run_sweep(profile="smoke", cameras=None, strategies=None, budgets=None, seed
     for s in strategies:
         if s not in STRATEGIES: raise ConfigError(f"unknown strategy {s!r}; choose from: {', '.join(STRATEGIES)}")
     grid = [(c, s, n, k) for c in cameras for s in strategies for n in budgets for k in seeds]
+    if engine == "ray": return _ray_sweep(prof, cameras, grid, budgets, address, progress, force)
+    if engine != "local": raise ConfigError(f"unknown engine {engine!r}; choose local or ray")
     rows, banks = [], {}
     with tqdm(total=len(grid), desc=f"{prof.name} sweep", unit="run", disable=not progress) as bar:
         for c, s, n, k in grid:
@@ -154,7 +161,44 @@ def run_sweep(profile="smoke", cameras=None, strategies=None, budgets=None, seed
                 if max(budgets) > len(banks[c]["bank"]):
                     raise ConfigError(f"budget {max(budgets)} is larger than the bank of {cam_name(c)} ({len(banks[c]['bank'])} frames); lower it")
             bar.set_postfix_str(run_id(c, prof.stream.get("weeks") or [1], s, n, k, prof.epochs))
-            rec = train_student(prof, c, s, n, k, bank=banks[c])
-            rows.append({k_: rec[k_] for k_ in ("run_id", "cam", "strategy", "samples", "selected", "seed", "epochs", "best_epoch", "val_mAP50", "seconds")})
+            rows.append(_row(train_student(prof, c, s, n, k, bank=banks[c], force=force)))
             bar.update()
     return pd.DataFrame(rows)
+
+#| export
+SWEEP_COLS = ("run_id", "cam", "strategy", "samples", "selected", "seed", "epochs", "best_epoch", "val_mAP50", "seconds")
+def _row(rec: dict) -> dict: return {k: rec[k] for k in SWEEP_COLS}
+
+# %% ../nbs/06_student.ipynb #c2f288eb
+def ray_init(address: str | None = None, num_cpus: int | None = None):
+    "Connect to a Ray cluster at `address`, or start a local one; a clear error without the `ray` extra."
+    try: import ray
+    except ImportError as e: raise ConfigError('the ray engine needs Ray: pip install -e ".[ray]" (the local engine needs nothing)') from e
+    if not ray.is_initialized():
+        import os
+        env = {"env_vars": {k: v for k, v in os.environ.items() if k.startswith(("SBAD_", "YOLO_", "WANDB_"))}}
+        ray.init(address=address, num_cpus=None if address else num_cpus, runtime_env=env, include_dashboard=False,
+                 log_to_driver=False, configure_logging=False)
+    return ray
+
+def _ray_sweep(prof, cameras, grid, budgets, address, progress, force) -> pd.DataFrame:
+    ray = ray_init(address)
+    gpu = prof.gpus_per_run if str(prof.device) not in ("cpu", "mps") else 0
+    train_generic_student(prof, progress=False)             # once, before the fan-out: every run starts from it
+
+    @ray.remote(num_cpus=1)
+    def bank_task(c): return len(prepare_bank(prof, c, progress=False)["bank"])
+
+    @ray.remote(num_cpus=1, num_gpus=gpu)
+    def run_task(c, s, n, k): return _row(train_student(prof, c, s, n, k, force=force))
+
+    sizes = dict(zip(cameras, ray.get([bank_task.remote(c) for c in cameras])))
+    small = {c: z for c, z in sizes.items() if max(budgets) > z}
+    if small: raise ConfigError(f"budget {max(budgets)} is larger than the bank of {', '.join(f'{cam_name(c)} ({z} frames)' for c, z in small.items())}; lower it")
+    refs = [run_task.remote(*g) for g in grid]
+    rows, pending = {}, {r: i for i, r in enumerate(refs)}
+    with tqdm(total=len(refs), desc=f"{prof.name} sweep (ray)", unit="run", disable=not progress) as bar:
+        while pending:
+            done, _ = ray.wait(list(pending), num_returns=1)
+            rows[pending.pop(done[0])] = ray.get(done[0]); bar.update()
+    return pd.DataFrame([rows[i] for i in range(len(refs))])

@@ -1,0 +1,30 @@
+"""The Ray engine gives the same sweep as the local engine (smoke profile, local Ray with 2 CPUs)."""
+import json
+
+import pytest
+
+ray = pytest.importorskip("ray")
+
+from sbad_nb.core import get_profile
+from sbad_nb.student import ray_init, run_sweep, runs_dir
+
+
+def test_ray_sweep_equals_local_sweep():
+    prof = get_profile("smoke")
+    grid = dict(cameras=[1, 2], strategies=["n_first", "random"], progress=False)
+    local = run_sweep(prof, force=True, **grid)
+    frames = {r: json.loads((runs_dir(prof) / r / "run.json").read_text())["frames"] for r in local.run_id}
+    ray_init(num_cpus=2)
+    try:
+        remote = run_sweep(prof, engine="ray", force=True, **grid)
+    finally:
+        ray.shutdown()
+    assert remote.run_id.tolist() == local.run_id.tolist()
+    for r in remote.run_id:                                  # same selections, same trained runs in the same folders
+        rec = json.loads((runs_dir(prof) / r / "run.json").read_text())
+        assert rec["frames"] == frames[r] and rec["status"] == "done"
+    cols = ["selected", "seed", "epochs", "best_epoch"]
+    assert remote[cols].equals(local[cols])
+    assert (remote.val_mAP50 - local.val_mAP50).abs().max() < 0.02
+    again = run_sweep(prof, **grid)                          # and finished runs are reused afterwards
+    assert again.seconds.tolist() == remote.seconds.tolist()
