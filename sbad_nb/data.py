@@ -492,7 +492,14 @@ def data_root(profile="smoke", progress: bool = False) -> Path:
     "The data root of a profile: its synthetic stream (rendered if needed) or its manifest's local root."
     prof = get_profile(profile) if isinstance(profile, str) else profile
     if prof.manifest == "synthetic": return profile_stream(prof, progress=progress)
-    return resolve(prof.stream.get("root") or load_manifest(prof.manifest).get("root") or f"data/{prof.manifest}")
+    root = resolve(prof.stream.get("root") or load_manifest(prof.manifest).get("root") or f"data/{prof.manifest}")
+    key = (str(root), prof.name, str(prof.stream.get("cameras")), str(prof.stream.get("weeks")))
+    if key not in _VALIDATED:                                # a real tree is checked once per process, before anything runs
+        validate_layout(root, manifest=prof.manifest, cameras=prof.stream.get("cameras"), weeks=prof.stream.get("weeks"), labels=False)
+        _VALIDATED.add(key)
+    return root
+
+_VALIDATED: set = set()
 
 # %% ../nbs/01_data.ipynb #2118655f
 BOX_COLOURS = {0: "#0072B2", 1: "#E69F00", 2: "#CC79A7"}    # colour-blind-safe (Okabe-Ito)

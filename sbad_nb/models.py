@@ -226,20 +226,20 @@ class _LRASPP(nn.Module):
 
 SEGMENTERS = {"unet": SmallUNet, "lraspp": _LRASPP}
 
-def build_segmenter(arch: str = "unet", n_classes: int = 7, seed: int = 0) -> nn.Module:
-    "A segmentation student (`unet` or `lraspp`) with `n_classes` outputs, initialised from `seed` (no download)."
+def build_segmenter(arch: str = "unet", n_classes: int = 7, seed: int = 0, width: int = 16) -> nn.Module:
+    "A segmentation student (`unet` of `width` base channels, or `lraspp`) with `n_classes` outputs, from `seed` (no download)."
     if arch not in SEGMENTERS: raise ConfigError(f"unknown segmentation arch {arch!r}; choose one of {', '.join(SEGMENTERS)}")
     torch.manual_seed(seed)
-    return SEGMENTERS[arch](n_classes)
+    return SmallUNet(n_classes, width) if arch == "unet" else SEGMENTERS[arch](n_classes)
 
-def load_segmenter(weights, arch: str = "unet", n_classes: int = 7) -> nn.Module:
+def load_segmenter(weights, arch: str = "unet", n_classes: int = 7, width: int = 16) -> nn.Module:
     "A segmenter from local weights: a state dict for `arch`, or a whole saved module."
     p = Path(weights)
     if not p.exists(): raise ConfigError(f"segmentation weights {p} not found; give a local file (nothing is downloaded)")
     try: obj = torch.load(p, map_location="cpu", weights_only=False)
     except Exception as e: raise DataError(f"{p} is not a readable torch file ({type(e).__name__}: {e}); re-save or replace it") from e
     if isinstance(obj, nn.Module): return obj
-    m = build_segmenter(arch, n_classes)
+    m = build_segmenter(arch, n_classes, width=width)
     try: m.load_state_dict(obj)
     except RuntimeError as e: raise DataError(f"{p} does not fit a {arch} with {n_classes} classes: {str(e)[:300]}") from e
     return m

@@ -222,10 +222,11 @@ class OnlineDistiller:
     "Sliding-window online distillation of a segmentation student from teacher masks, with optional replay."
     def __init__(self, student: torch.nn.Module, n_classes: int = len(SEG_CLASSES), train_window: int = 67, test_window: int = 20,
                  step: int = 20, replay: str = "none", capacity: int = 250, lr: float = 1e-4, batch: int = 8, passes: int = 1,
-                 train: bool = True, device="cpu", seed: int = 0, teacher_name: str = "teacher"):
+                 train: bool = True, device="cpu", seed: int = 0, teacher_name: str = "teacher", scale: float = 1.0):
         for k, v in dict(train_window=train_window, test_window=test_window, step=step, batch=batch, passes=passes).items():
             if int(v) < 1: raise ConfigError(f"{k} must be >= 1, got {v}")
-        self.student, self.C, self.device = student.to(device), int(n_classes), device
+        if not 0 < scale <= 1: raise ConfigError(f"scale must be in (0, 1], got {scale}")
+        self.student, self.C, self.device, self.scale = student.to(device), int(n_classes), device, float(scale)
         self.train_window, self.test_window, self.step, self.batch, self.passes = train_window, test_window, step, batch, passes
         self.buffer, self.train, self.seed, self.teacher_name = ReplayBuffer(replay, capacity, seed), train, seed, teacher_name
         self.opt = torch.optim.Adam(self.student.parameters(), lr=lr)
@@ -238,23 +239,41 @@ class OnlineDistiller:
                                      f"test_window {self.test_window} = {need}); use a longer video or smaller windows")
         return list(range(0, n - need + 1, self.step))
 
-    def _fit(self, X, Y, idx, rng):
+    def _inputs(self, X: list[np.ndarray]) -> torch.Tensor:
+        "Frames as a float tensor at the working `scale`."
+        x = _to_tensor(X)
+        if self.scale != 1: x = F.interpolate(x, scale_factor=self.scale, mode="bilinear", align_corners=False, antialias=True)
+        return x
+
+    def _targets(self, Y: list[np.ndarray], size) -> torch.Tensor:
+        "Masks as class ids at the working size (nearest neighbour)."
+        y = torch.from_numpy(np.stack(Y)).long()
+        return y if tuple(y.shape[-2:]) == tuple(size) else F.interpolate(y[:, None].float(), size=tuple(size), mode="nearest")[:, 0].long()
+
+    def _fit(self, xs: torch.Tensor, ys: torch.Tensor, idx, rng):
         self.student.train()
         for _ in range(self.passes):
             order = rng.permutation(idx)
             for s in range(0, len(order), self.batch):
-                b = order[s:s + self.batch]
+                b = torch.as_tensor(order[s:s + self.batch])
                 if len(b) < 2 and len(order) > 1: continue            # BatchNorm needs 2 samples
-                x, y = _to_tensor([X[i] for i in b]).to(self.device), torch.from_numpy(np.stack([Y[i] for i in b])).long().to(self.device)
-                loss = F.cross_entropy(self.student(x), y)
+                loss = F.cross_entropy(self.student(xs[b].to(self.device)), ys[b].to(self.device))
                 self.opt.zero_grad(set_to_none=True); loss.backward(); self.opt.step()
 
     @torch.no_grad()
-    def _predict(self, X, idx) -> list[np.ndarray]:
+    def _predict(self, xs: torch.Tensor, idx, size) -> list[np.ndarray]:
+        "Class-id masks at full frame `size` (logits upsampled before the argmax)."
         self.student.eval(); out = []
         for s in range(0, len(idx), self.batch):
-            out += list(self.student(_to_tensor([X[i] for i in idx[s:s + self.batch]]).to(self.device)).argmax(1).cpu().numpy())
+            z = self.student(xs[torch.as_tensor(list(idx[s:s + self.batch]))].to(self.device))
+            if tuple(z.shape[-2:]) != tuple(size): z = F.interpolate(z, size=tuple(size), mode="bilinear", align_corners=False)
+            out += list(z.argmax(1).cpu().numpy().astype(np.uint8))
         return out
+
+    def predict(self, images: list) -> list[np.ndarray]:
+        "The student's masks for frames (paths or RGB arrays), at frame size."
+        X = [_rgb(im) for im in images]
+        return self._predict(self._inputs(X), range(len(X)), X[0].shape[:2]) if X else []
 
     def run(self, images: list, teacher_masks: list, gt_masks: list | None = None, frames=None, progress: bool = True) -> pd.DataFrame:
         "Walk the video; one row per test frame and target (teacher, and gt where given)."
@@ -266,6 +285,7 @@ class OnlineDistiller:
         X = [_rgb(im) for im in images]
         Y = [read_mask(m, self.C, X[i].shape) if not isinstance(m, np.ndarray) else m for i, m in enumerate(teacher_masks)]
         G = None if gt_masks is None else [read_mask(m, self.C, X[i].shape) if not isinstance(m, np.ndarray) else m for i, m in enumerate(gt_masks)]
+        xs = self._inputs(X); ys = self._targets(Y, xs.shape[-2:]); size = X[0].shape[:2]
         seed_everything(self.seed); rng = np.random.default_rng(self.seed)
         rows, role = [], "online" if self.train else "frozen"
         for w in tqdm(starts, desc=f"online {self.buffer.kind}" if self.train else "frozen", unit="window", disable=not progress):
@@ -273,10 +293,10 @@ class OnlineDistiller:
             if self.train:
                 t0 = time.perf_counter()
                 idx = win + self.buffer.sample(len(win))
-                self._fit(X, Y, np.array(idx), rng)
+                self._fit(xs, ys, np.array(idx), rng)
                 self.train_seconds += time.perf_counter() - t0; self.train_frames += len(idx)*self.passes
                 self.buffer.add(range(w, min(w + self.step, w + self.train_window)))   # the frames that leave the window
-            t0 = time.perf_counter(); preds = self._predict(X, test)
+            t0 = time.perf_counter(); preds = self._predict(xs, test, size)
             self.test_seconds += time.perf_counter() - t0; self.test_frames += len(test)
             for i, p in zip(test, preds):
                 for target, M in (("teacher", Y), ("gt", G)):
@@ -294,8 +314,8 @@ class OnlineDistiller:
 
 # %% ../nbs/07_online_seg.ipynb #11a6c687
 def _seg_settings(prof) -> dict:
-    s = dict(camera=1, frames=0, train_window=67, test_window=20, step=20, subsample=1, arch="unet", lr=1e-4, batch=8, passes=1,
-             capacity=250, replays=REPLAYS, pretrain_frames=200, pretrain_epochs=3, teacher="oracle", noise=1.0)
+    s = dict(camera=1, frames=0, train_window=67, test_window=20, step=20, subsample=1, arch="unet", width=16, scale=1.0, lr=1e-4,
+             batch=8, passes=1, capacity=250, replays=REPLAYS, pretrain_frames=200, pretrain_epochs=3, teacher="oracle", noise=1.0)
     bad = set(prof.online_seg) - set(s)
     if bad: raise ConfigError(f"unknown online_seg setting(s) {sorted(bad)} in profile {prof.name!r}; known: {sorted(s)}")
     return {**s, **prof.online_seg}
@@ -305,7 +325,7 @@ def pretrain_segmenter(profile="smoke", force: bool = False, progress: bool = Tr
     prof = get_profile(profile) if isinstance(profile, str) else profile
     s = _seg_settings(prof)
     d = data_dir(prof.name)/"models"; w, meta = d/"seg_generic.pt", d/"seg_generic.json"
-    recipe = dict(arch=s["arch"], frames=s["pretrain_frames"], epochs=s["pretrain_epochs"], lr=s["lr"], batch=s["batch"],
+    recipe = dict(arch=s["arch"], width=s["width"], scale=s["scale"], frames=s["pretrain_frames"], epochs=s["pretrain_epochs"], lr=s["lr"], batch=s["batch"],
                   stream=prof.stream, seed=0)
     d.mkdir(parents=True, exist_ok=True)
     with file_lock(d/".seg_generic.lock"):
@@ -317,10 +337,11 @@ def pretrain_segmenter(profile="smoke", force: bool = False, progress: bool = Tr
         fr = fr.iloc[np.linspace(0, len(fr) - 1, min(s["pretrain_frames"], len(fr))).round().astype(int)]
         X = [_rgb(i) for i in fr.image]; Y = [read_mask(mask_path(i), shape=x.shape) for i, x in zip(fr.image, X)]
         seed_everything(0); rng = np.random.default_rng(0)
-        m = build_segmenter(s["arch"], len(SEG_CLASSES), seed=0)
-        dist = OnlineDistiller(m, lr=s["lr"] * 10, batch=s["batch"], passes=1)        # a higher rate: from scratch, not fine-tuning
+        m = build_segmenter(s["arch"], len(SEG_CLASSES), seed=0, width=s["width"])
+        dist = OnlineDistiller(m, lr=s["lr"] * 10, batch=s["batch"], passes=1, scale=s["scale"])   # a higher rate: from scratch
+        xs = dist._inputs(X); ys = dist._targets(Y, xs.shape[-2:])
         for _ in tqdm(range(s["pretrain_epochs"]), desc="seg pretraining", unit="epoch", disable=not progress):
-            dist._fit(X, Y, np.arange(len(X)), rng)
+            dist._fit(xs, ys, np.arange(len(X)), rng)
         buf = io.BytesIO(); torch.save(m.state_dict(), buf)
         with atomic_write(w, "wb") as f: f.write(buf.getvalue())
         write_json(meta, {"recipe": recipe, "weights": rel(w)})
@@ -345,10 +366,10 @@ def online_seg_run(profile="smoke", out=None, progress: bool = True) -> tuple[pd
     Y = [read_mask(p, shape=x.shape) for p, x in zip(fr.teacher_mask, X)]
     G = [read_mask(p, shape=x.shape) for p, x in zip(gts, X)]
     kw = dict(train_window=s["train_window"], test_window=s["test_window"], step=s["step"], capacity=s["capacity"], lr=s["lr"],
-              batch=s["batch"], passes=s["passes"], device=prof.device, teacher_name=teacher.name)
+              batch=s["batch"], passes=s["passes"], device=prof.device, teacher_name=teacher.name, scale=s["scale"])
     parts, speeds, students = [], [], {}
     for replay in list(s["replays"]) + ["frozen"]:
-        dist = OnlineDistiller(load_segmenter(start, s["arch"]), replay="none" if replay == "frozen" else replay,
+        dist = OnlineDistiller(load_segmenter(start, s["arch"], width=s["width"]), replay="none" if replay == "frozen" else replay,
                                train=replay != "frozen", **kw)
         parts.append(dist.run(X, Y, G, frames=fr.frame.tolist(), progress=progress))
         speeds.append({"student": "frozen" if replay == "frozen" else "online", "replay": replay, **dist.fps})

@@ -144,3 +144,11 @@ def test_atomic_write_into_a_path_under_a_file(tmp_path):
         with atomic_write(tmp_path / "f.txt" / "x.txt") as f:
             f.write("x")
     assert (tmp_path / "f.txt").read_text() == "keep"
+
+
+def test_paper_profile_checks_the_walt_tree_first(stream, tmp_path):
+    from sbad_nb.data import data_root
+    with pytest.raises(DataError, match=r"data root .*missing_walt does not exist"):
+        data_root(get_profile("paper", stream={"root": str(tmp_path / "missing_walt"), "cameras": [1], "weeks": [1]}))
+    with pytest.raises(DataError, match=r"4 images, the manifest expects 300"):     # a WALT-layout tree, incomplete test set
+        data_root(get_profile("paper", stream={"root": str(stream), "cameras": [1], "weeks": [1]}))

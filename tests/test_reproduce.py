@@ -24,3 +24,28 @@ def test_reproduce_bad_only(tmp_path):
     exe = Path(sys.executable).parent / "sbad_reproduce"
     r = subprocess.run([str(exe), "--profile", "smoke", "--only", "42", "--out", str(tmp_path / "r")], capture_output=True, text=True)
     assert r.returncode == 1 and "no notebook numbered 42" in r.stderr
+
+
+EXPECTED = ["tables/stream_stats.csv", "figures/stream_frames.png", "figures/stream_brightness.png", "figures/teacher_vs_gt.png",
+            "figures/bank_scores.png", "figures/strategy_selections.png", "tables/online_seg_results.csv",
+            "tables/online_seg_final.csv", "tables/online_seg_speed.csv", "figures/online_seg_masks.png",
+            "tables/inference_results.csv", "tables/cross_performance.csv", "tables/csbad_clusters.csv", "tables/csbad_vs_sbad.csv",
+            "figures/cross_performance.png", "figures/csbad_dendrogram.png", "figures/map_vs_samples.png", "tables/camera_table.csv",
+            "tables/strategy_summary.csv", "figures/online_seg.png", "figures/active_learning.png", "tables/active_learning_results.csv",
+            "tables/active_learning_summary.csv", "figures/active_learning_tsne.png"]
+
+
+def test_whole_pipeline_at_smoke(tmp_path):
+    "Every notebook through `reproduce`, every expected table and figure there and non-empty, with a sidecar."
+    from sbad_nb.reproduce import pipeline_notebooks, reproduce
+    out = tmp_path / "smoke"
+    res = reproduce("smoke", out=out, progress=False)
+    assert res["status"] == "ok" and set(res["notebooks"]) == {p.name for p in pipeline_notebooks()}
+    assert len(res["notebooks"]) == 11
+    for f in EXPECTED:
+        p = out / f
+        assert p.exists() and p.stat().st_size > 0, f
+        side = json.loads(p.with_suffix(".json").read_text())
+        assert side["params"]["profile"] == "smoke" and side["git_hash"], f
+    for nb in res["notebooks"]:
+        assert (out / "executed" / nb).stat().st_size > 0
