@@ -124,9 +124,12 @@ class LabelStore:
     def labelled(self) -> dict: return dict(self.rows)
 
 # %% ../nbs/11_active_learning.ipynb #8871731d
+_MEAN, _STD = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1), torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+
 def _load(paths, size: int) -> torch.Tensor:
+    "Images as one normalised (ImageNet statistics) float tensor, N x 3 x size x size."
     arr = np.stack([np.asarray(Image.open(p).convert("RGB").resize((size, size), Image.BILINEAR)) for p in paths])
-    return torch.from_numpy(arr).permute(0, 3, 1, 2).float().div_(255)
+    return (torch.from_numpy(arr).permute(0, 3, 1, 2).float().div_(255) - _MEAN)/_STD
 
 def pool_scores(probs: np.ndarray) -> pd.DataFrame:
     "A strategy `scores` table for a classification pool: one row per image, `conf_*` = top class probability."
@@ -138,10 +141,13 @@ AL_STRATEGIES = ("random", "least_confidence_pool", "margin", "entropy", "kcente
 class ActiveLearner:
     "Pool-based active learning with a fastai learner: train, test, score the pool, query, label, repeat."
     def __init__(self, pool: pd.DataFrame, test: pd.DataFrame, classes=None, arch: str = "resnet18", size: int = 32,
-                 epochs: int = 4, batch: int = 32, lr: float = 3e-3, seed: int = 0, weights=None, device="cpu", min_steps: int = 40):
+                 epochs: int = 4, batch: int = 32, lr: float = 3e-3, seed: int = 0, weights=None, device="cpu", min_steps: int = 40,
+                 widen: float = 1.0):
+        from functools import partial
         from fastai.vision.all import create_vision_model
         import fastai.vision.all as fv
         if not hasattr(fv, arch): raise ConfigError(f"unknown architecture {arch!r}; use a fastai / torchvision name like resnet18")
+        if widen != 1.0 and not arch.startswith("xresnet"): raise ConfigError(f"widen applies to fastai's xresnet models, not {arch}")
         for name, df in (("pool", pool), ("test", test)):
             if not len(df): raise DataError(f"the {name} set is empty; give images (image_folder or vehicle_crops)")
         self.classes = list(classes or sorted(set(pool.label) | set(test.label)))
@@ -154,21 +160,22 @@ class ActiveLearner:
         self.y, self.yt = torch.tensor(self.pool.label.map(cid).to_numpy()), torch.tensor(self.test.label.map(cid).to_numpy())
         self.epochs, self.batch, self.lr, self.seed, self.device, self.min_steps = epochs, batch, lr, seed, device, min_steps
         seed_everything(seed)
-        self.model = create_vision_model(getattr(fv, arch), len(self.classes), pretrained=False)
+        net = getattr(fv, arch) if widen == 1.0 else partial(getattr(fv, arch), widen=widen)
+        self.model = create_vision_model(net, len(self.classes), pretrained=False)
         if weights is not None: self.model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True), strict=False)
         self.init = {k: v.clone() for k, v in self.model.state_dict().items()}
         self.labelled: list[int] = []
 
     def _learner(self, idx):
-        from fastai.vision.all import DataLoaders, Learner, CrossEntropyLossFlat, TfmdDL, Normalize, imagenet_stats, accuracy
-        from fastai.data.load import DataLoader
+        from fastai.vision.all import DataLoaders, Learner, CrossEntropyLossFlat, TfmdDL, Callback, CancelValidException
+        class NoValidation(Callback):                       # test accuracy is measured once, after training
+            def before_validate(self): raise CancelValidException()
         self.model.load_state_dict(self.init)
         g = torch.Generator().manual_seed(self.seed + len(idx))
-        norm = Normalize.from_stats(*imagenet_stats, cuda=False)
         tr = TfmdDL(list(zip(self.X[idx], self.y[idx])), bs=min(self.batch, len(idx)), shuffle=True, drop_last=len(idx) > self.batch,
-                    after_batch=[norm], device=torch.device(self.device))
-        va = TfmdDL(list(zip(self.Xt, self.yt)), bs=256, after_batch=[norm], device=torch.device(self.device))
-        return Learner(DataLoaders(tr, va), self.model, loss_func=CrossEntropyLossFlat(), metrics=accuracy)
+                    device=torch.device(self.device))                   # images are normalised once, in _load
+        va = TfmdDL(list(zip(self.Xt, self.yt)), bs=256, device=torch.device(self.device))
+        return Learner(DataLoaders(tr, va), self.model, loss_func=CrossEntropyLossFlat(), cbs=[NoValidation()])
 
     def fit(self) -> float:
         "Train from the initial weights on the labelled images; return test accuracy."
@@ -184,8 +191,7 @@ class ActiveLearner:
     def _forward(self, X) -> tuple[np.ndarray, np.ndarray]:
         m = self.model.eval(); feats = []
         h = m[1][5].register_forward_hook(lambda mod, i, o: feats.append(o.detach().cpu()))
-        mean, std = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1), torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
-        try: probs = torch.cat([m(((X[i:i + 256] - mean)/std).to(self.device)).softmax(1).cpu() for i in range(0, len(X), 256)])
+        try: probs = torch.cat([m(X[i:i + 256].to(self.device)).softmax(1).cpu() for i in range(0, len(X), 256)])
         finally: h.remove()
         return probs.numpy(), torch.cat(feats).numpy()
 
@@ -293,7 +299,7 @@ def label_widget(paths, store: LabelStore, size: int = 160):
 # %% ../nbs/11_active_learning.ipynb #8cde4e34
 def _al_settings(prof) -> dict:
     s = dict(strategies=("random", "margin", "kcenter_greedy", "mix"), seeds=(0, 1, 2), init=20, query=20, rounds=5, size=32,
-             epochs=4, batch=32, lr=3e-3, arch="resnet18", pool_per_class=250, test_per_class=100, min_steps=40)
+             epochs=4, batch=32, lr=3e-3, arch="resnet18", widen=1.0, pool_per_class=250, test_per_class=100, min_steps=40)
     bad = set(prof.active) - set(s)
     if bad: raise ConfigError(f"unknown active-learning setting(s) {sorted(bad)} in profile {prof.name!r}; known: {sorted(s)}")
     return {**s, **prof.active}
@@ -305,7 +311,7 @@ def compare_strategies(profile="smoke", out=None, progress: bool = True) -> pd.D
     crops = vehicle_crops(prof, size=s["size"], pool_per_class=s["pool_per_class"], test_per_class=s["test_per_class"], progress=False)
     pool, test = image_folder(crops/"pool"), image_folder(crops/"test")
     kw = dict(init=s["init"], query=s["query"], rounds=s["rounds"], size=s["size"], epochs=s["epochs"], batch=s["batch"], lr=s["lr"],
-              arch=s["arch"], classes=AL_CLASSES, device=prof.device, min_steps=s["min_steps"])
+              arch=s["arch"], widen=s["widen"], classes=AL_CLASSES, device=prof.device, min_steps=s["min_steps"])
     grid = [(st, sd) for sd in s["seeds"] for st in s["strategies"]]
     parts = [run_active(pool, test, st, sd, **kw) for st, sd in tqdm(grid, desc="active learning", unit="run", disable=not progress)]
     res = pd.concat(parts, ignore_index=True)

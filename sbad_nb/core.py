@@ -108,11 +108,12 @@ PROFILES = {
                      score_conf=0.005, clusters=1, online_seg=dict(frames=60, train_window=20, test_window=10, step=10,
                      capacity=40, pretrain_frames=32, pretrain_epochs=1, width=8, scale=0.5),
                      active=dict(strategies=("random", "margin", "kcenter_greedy"), seeds=(0,), init=8, query=8, rounds=2, epochs=1,
-                                 pool_per_class=12, test_per_class=6, min_steps=10)),           # a 1-epoch student is never confident: smoke only checks the plumbing
+                                 pool_per_class=12, test_per_class=6, min_steps=10, arch="xresnet18", widen=0.25)),           # a 1-epoch student is never confident: smoke only checks the plumbing
     "tiny": Profile("tiny", "synthetic", imgsz=160, epochs=10, batch=8, budgets=(25, 50, 100), seeds=(0,),
                     warmup=100, val_frames=100, width=0.125, generic_epochs=10, generic_frames=600, train_args=_CPU_TRAIN,
                     finetune_args=_CPU_FINETUNE, strategies=("n_first", "uniform", "top_confidence"),
-                    online_seg=dict(frames=400, pretrain_frames=200, pretrain_epochs=3, width=8, scale=0.5)),
+                    online_seg=dict(frames=400, pretrain_frames=200, pretrain_epochs=3, width=8, scale=0.5),
+                    active=dict(arch="xresnet18", widen=0.25, rounds=4, min_steps=30, pool_per_class=200)),
     "paper": Profile("paper", "walt", imgsz=640, epochs=100, batch=16, budgets=(25, 50, 100, 150, 200, 250),
                      seeds=(0, 1, 2), warmup=720, val_frames=300, student="models/yolov8n.pt", width=0.25, device="0",
                      workers=8, teacher="models/yolov8x6.pt", generic_epochs=0, generic_frames=0,

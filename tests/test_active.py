@@ -75,7 +75,7 @@ def test_session_survives_restart_with_skip_and_undo(tmp_path):
 
 def test_margin_query_takes_the_smallest_margins(toy):
     pool, test = toy
-    al = ActiveLearner(pool, test, size=16, epochs=2, seed=0, min_steps=10)
+    al = ActiveLearner(pool, test, size=16, epochs=2, seed=0, min_steps=10, arch="xresnet18", widen=0.25)
     al.label(range(0, 80, 8)); al.fit()
     probs, _ = al._forward(al.X)
     free = al.unlabelled()
@@ -88,15 +88,15 @@ def test_margin_query_takes_the_smallest_margins(toy):
 
 def test_loop_is_reproducible_and_learns(toy):
     pool, test = toy
-    a = run_active(pool, test, "entropy", seed=1, init=6, query=6, rounds=2, size=16, epochs=3, min_steps=20)
-    b = run_active(pool, test, "entropy", seed=1, init=6, query=6, rounds=2, size=16, epochs=3, min_steps=20)
+    a = run_active(pool, test, "entropy", seed=1, init=6, query=6, rounds=2, size=16, epochs=3, min_steps=20, arch="xresnet18", widen=0.25)
+    b = run_active(pool, test, "entropy", seed=1, init=6, query=6, rounds=2, size=16, epochs=3, min_steps=20, arch="xresnet18", widen=0.25)
     assert a.drop(columns="seconds").equals(b.drop(columns="seconds"))
     assert a.labelled.tolist() == [6, 12, 18] and a.accuracy.iloc[-1] >= 0.75
 
 
 def test_human_labels_from_the_store(toy, tmp_path):
     pool, test = toy
-    al = ActiveLearner(pool, test, size=16, epochs=1, min_steps=1)
+    al = ActiveLearner(pool, test, size=16, epochs=1, min_steps=1, arch="xresnet18", widen=0.25)
     st = LabelStore(tmp_path / "l.csv", al.classes)
     rows = [0, 50]
     st.add(pool.path[0], "blue")                               # a person disagrees with the folder name
