@@ -46,7 +46,7 @@ test: install
 	@if [ -n "$$(git status --porcelain -- nbs sbad_nb)" ]; then \
 	  git status --short -- nbs sbad_nb; git --no-pager diff --stat -- nbs sbad_nb; \
 	  echo "nbdev-clean / nbdev-export changed the files above: run them and commit the result"; exit 1; fi
-	$(BIN)/nbdev-test --n-workers 2
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/nbdev-test --n-workers 2   # one thread per worker: 2 workers x 2 threads on 2 cores ran small torch work ~10x slower (07 smoke: 15 s alone, 161 s beside another)
 	$(BIN)/pytest tests/ -q -p no:cacheprovider
 
 lab: install

@@ -173,8 +173,8 @@ class ActiveLearner:
         self.model.load_state_dict(self.init)
         g = torch.Generator().manual_seed(self.seed + len(idx))
         tr = TfmdDL(list(zip(self.X[idx], self.y[idx])), bs=min(self.batch, len(idx)), shuffle=True, drop_last=len(idx) > self.batch,
-                    device=torch.device(self.device))                   # images are normalised once, in _load
-        va = TfmdDL(list(zip(self.Xt, self.yt)), bs=256, device=torch.device(self.device))
+                    device=torch.device(self.device), num_workers=0)    # in memory already; workers would be forked every epoch
+        va = TfmdDL(list(zip(self.Xt, self.yt)), bs=256, device=torch.device(self.device), num_workers=0)
         return Learner(DataLoaders(tr, va), self.model, loss_func=CrossEntropyLossFlat(), cbs=[NoValidation()])
 
     def fit(self) -> float:
