@@ -356,7 +356,9 @@ def online_seg_run(profile="smoke", out=None, progress: bool = True) -> tuple[pd
     root = data_root(prof)
     fr = list_frames(root, s["camera"], split="bank")
     if s["frames"]: fr = fr.iloc[:s["frames"]]
-    teacher = make_seg_teacher("oracle", noise=s["noise"]) if s["teacher"] == "oracle" else s["teacher"]
+    if s["teacher"] == "oracle": teacher = make_seg_teacher("oracle", noise=s["noise"])
+    elif isinstance(s["teacher"], dict): teacher = make_seg_teacher(**s["teacher"])      # e.g. {"kind": "mmseg", "config": ..., "checkpoint": ...}
+    else: raise ConfigError(f"online_seg teacher must be 'oracle' or the keyword arguments of make_seg_teacher, got {s['teacher']!r}")
     cache = data_dir(prof.name)/"seg_teacher"/f"cam{s['camera']}"/f"{teacher.name}_n{s['noise']:g}"
     with file_lock(cache.parent/f".{cache.name}.lock"):
         fr = teacher_masks(teacher, fr, cache, subsample=s["subsample"], batch=s["batch"], progress=progress)

@@ -186,7 +186,7 @@ def _ray_sweep(prof, cameras, grid, budgets, address, progress, force) -> pd.Dat
     gpu = prof.gpus_per_run if str(prof.device) not in ("cpu", "mps") else 0
     train_generic_student(prof, progress=False)             # once, before the fan-out: every run starts from it
 
-    @ray.remote(num_cpus=1)
+    @ray.remote(num_cpus=1, num_gpus=1 if gpu else 0)       # the teacher (yolov8x6 in the paper) gets a whole GPU
     def bank_task(c): return len(prepare_bank(prof, c, progress=False)["bank"])
 
     @ray.remote(num_cpus=1, num_gpus=gpu)
