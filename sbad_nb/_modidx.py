@@ -295,6 +295,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                  'sbad_nb.student._row': ('student.html#_row', 'sbad_nb/student.py'),
                                  'sbad_nb.student._train': ('student.html#_train', 'sbad_nb/student.py'),
                                  'sbad_nb.student._wandb_run': ('student.html#_wandb_run', 'sbad_nb/student.py'),
+                                 'sbad_nb.student.check_budget': ('student.html#check_budget', 'sbad_nb/student.py'),
                                  'sbad_nb.student.finetune_args': ('student.html#finetune_args', 'sbad_nb/student.py'),
                                  'sbad_nb.student.finished': ('student.html#finished', 'sbad_nb/student.py'),
                                  'sbad_nb.student.fit_run': ('student.html#fit_run', 'sbad_nb/student.py'),

@@ -145,13 +145,14 @@ def evaluate_runs(profile="smoke", cameras=None, out=None, progress: bool = True
     teacher, generic = make_teacher(replace(prof, conf=prof.eval_conf)), train_generic_student(prof, progress=False)
     kw, op = _eval_settings(prof)
     runs = sorted(p for p in runs_dir(prof).glob("*") if p.is_dir()) if runs_dir(prof).exists() else []
-    skipped = [p.name for p in runs if not finished(p)]
+    recs = {p: finished(p) for p in runs}                     # each run.json read once
+    skipped = [p.name for p, r in recs.items() if not r]
     if skipped: warnings.warn(f"{len(skipped)} run folder(s) without finished weights skipped: {', '.join(skipped[:10])}")
     base_recipe = profile_recipe(prof, generic)
-    other = [p.name for p in runs if (r := finished(p)) and not all_runs and {k: r.get("recipe", {}).get(k) for k in base_recipe} != base_recipe]
+    other = [p.name for p, r in recs.items() if r and not all_runs and {k: r.get("recipe", {}).get(k) for k in base_recipe} != base_recipe]
     if other: warnings.warn(f"{len(other)} finished run(s) made with other settings (epochs, training arguments, generic student) are "
                             f"left out, e.g. {other[0]}; all_runs=True evaluates them too")
-    runs = [p for p in runs if p.name not in other]
+    recs = {p: r for p, r in recs.items() if r and p.name not in other}
     rows = []
     for cam in tqdm(cameras, desc="evaluating", unit="camera", disable=not progress):
         fr = list_frames(root, cam, split="test"); gts = ground_truth(fr)
@@ -160,9 +161,8 @@ def evaluate_runs(profile="smoke", cameras=None, out=None, progress: bool = True
         ev = lambda model: evaluate(predictions(model, fr, **kw), gts, images=fr.frame, conf=op)
         rows.append({**base, "run_id": f"teacher_{teacher.name}", "model_role": "teacher", **ev(teacher)})
         rows.append({**base, "run_id": "generic", "model_role": "baseline", **ev(generic)})
-        for d in runs:
-            rec = finished(d)
-            if not rec or cam_name(cam) not in rec.get("cams", [rec["cam"]]): continue
+        for d, rec in recs.items():
+            if cam_name(cam) not in rec.get("cams", [rec["cam"]]): continue
             m = _cached(d/f"eval_{cam_name(cam)}.json", key, lambda: ev(d/"weights"/"best.pt"))
             strategy = f"csbad_{rec['strategy']}" if "cams" in rec else rec["strategy"]
             rows.append({"run_id": rec["run_id"], "data_name": cam_name(cam), "strategy": strategy, "samples": rec["samples"],

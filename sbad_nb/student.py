@@ -18,7 +18,7 @@ from .strategies import STRATEGIES, ShortSelection, select
 
 # %% auto #0
 __all__ = ['SWEEP_COLS', 'run_id', 'runs_dir', 'finished', 'profile_recipe', 'finetune_args', 'strategy_params', 'train_student',
-           'select_frames', 'fit_run', 'run_sweep', 'ray_init']
+           'check_budget', 'select_frames', 'fit_run', 'run_sweep', 'ray_init']
 
 # %% ../nbs/06_student.ipynb #b4b50524
 def run_id(cam, weeks, strategy: str, samples: int, seed: int, epochs: int) -> str:
@@ -85,8 +85,7 @@ def train_student(profile="smoke", cam=1, strategy: str = "top_confidence", samp
     recipe = _recipe(prof, cam, weeks, strategy, samples, seed, train_generic_student(prof, progress=progress))
     if not force and (done := finished(d, recipe)): return done
     bank = bank or prepare_bank(prof, cam, progress=progress)
-    if samples > len(bank["bank"]):                          # before anything is written
-        raise ConfigError(f"budget {samples} is larger than the bank of {cam_name(cam)} ({len(bank['bank'])} frames); lower the budget")
+    check_budget(bank, samples, cam)                         # before anything is written
     with file_lock(runs_dir(prof)/f".{rid}.lock"):           # another process may be training this very run
         if not force and (done := finished(d, recipe)): return done
         return _train(prof, cam, weeks, strategy, samples, seed, rid, d, bank, wandb, progress, recipe)
@@ -98,10 +97,13 @@ def _train(prof, cam, weeks, strategy, samples, seed, rid, d, bank, wandb, progr
     return fit_run(prof, d, bank["bank"][bank["bank"].frame.isin(sel)], bank["val"], bank["student"], seed, params, recipe,
                    wandb=wandb, group=cam_name(cam), extra={"short": short, "frames": [int(x) for x in sel]})
 
-def select_frames(prof, bank: dict, strategy: str, samples: int, seed: int, cam) -> tuple[np.ndarray, bool]:
-    "The frames of `cam`'s bank that `strategy` picks (`samples`, `seed`) and whether the stream ran short."
+def check_budget(bank: dict, samples: int, cam):
+    "A budget larger than the camera's bank is a ConfigError."
     if samples > len(bank["bank"]):
         raise ConfigError(f"budget {samples} is larger than the bank of {cam_name(cam)} ({len(bank['bank'])} frames); lower the budget")
+
+def select_frames(prof, bank: dict, strategy: str, samples: int, seed: int, cam) -> tuple[np.ndarray, bool]:
+    "The frames of `cam`'s bank that `strategy` picks (`samples`, `seed`; the budget is checked by the caller) and whether the stream ran short."
     with warnings.catch_warnings(record=True) as short:
         warnings.simplefilter("always", ShortSelection)
         sel = select(strategy, bank["scores"], samples, seed=seed, **strategy_params(prof, strategy, bank))
@@ -158,8 +160,7 @@ def run_sweep(profile="smoke", cameras=None, strategies=None, budgets=None, seed
         for c, s, n, k in grid:
             if c not in banks:
                 banks[c] = prepare_bank(prof, c, progress=False)
-                if max(budgets) > len(banks[c]["bank"]):
-                    raise ConfigError(f"budget {max(budgets)} is larger than the bank of {cam_name(c)} ({len(banks[c]['bank'])} frames); lower it")
+                check_budget(banks[c], max(budgets), c)
             bar.set_postfix_str(run_id(c, prof.stream.get("weeks") or [1], s, n, k, prof.epochs))
             rows.append(_row(train_student(prof, c, s, n, k, bank=banks[c], force=force)))
             bar.update()
