@@ -11,8 +11,8 @@ import torch
 from PIL import Image
 from tqdm.auto import tqdm
 
-from .core import (ConfigError, DataError, atomic_write, data_dir, digest, file_lock, get_profile, rel, save_table,
-                          seed_everything, write_json)
+from .core import (ConfigError, DataError, atomic_write, data_dir, digest, file_lock, get_profile, pmap, rel,
+                          save_table, seed_everything, write_json)
 from .data import CLASSES, data_root, list_frames
 from .strategies import REQUIRED, STRATEGIES, select
 
@@ -304,8 +304,10 @@ def _al_settings(prof) -> dict:
     if bad: raise ConfigError(f"unknown active-learning setting(s) {sorted(bad)} in profile {prof.name!r}; known: {sorted(s)}")
     return {**s, **prof.active}
 
-def compare_strategies(profile="smoke", out=None, progress: bool = True) -> pd.DataFrame:
-    "Active-learning curves of the profile's strategies x seeds on the vehicle crops."
+def _al_job(pool, test, strategy, seed, kw) -> pd.DataFrame: return run_active(pool, test, strategy, seed, **kw)
+
+def compare_strategies(profile="smoke", out=None, progress: bool = True, jobs: int | None = None) -> pd.DataFrame:
+    "Active-learning curves of the profile's strategies x seeds on the vehicle crops (`jobs` runs at once)."
     prof = get_profile(profile) if isinstance(profile, str) else profile
     s = _al_settings(prof)
     crops = vehicle_crops(prof, size=s["size"], pool_per_class=s["pool_per_class"], test_per_class=s["test_per_class"], progress=False)
@@ -313,7 +315,9 @@ def compare_strategies(profile="smoke", out=None, progress: bool = True) -> pd.D
     kw = dict(init=s["init"], query=s["query"], rounds=s["rounds"], size=s["size"], epochs=s["epochs"], batch=s["batch"], lr=s["lr"],
               arch=s["arch"], widen=s["widen"], classes=AL_CLASSES, device=prof.device, min_steps=s["min_steps"])
     grid = [(st, sd) for sd in s["seeds"] for st in s["strategies"]]
-    parts = [run_active(pool, test, st, sd, **kw) for st, sd in tqdm(grid, desc="active learning", unit="run", disable=not progress)]
+    jobs = prof.jobs if jobs is None else int(jobs)
+    parts = pmap(_al_job, [(pool, test, st, sd, kw) for st, sd in grid], jobs=jobs, desc="active learning", unit="run",
+                 progress=progress, label=lambda a: f"{a[2]} seed {a[3]}")
     res = pd.concat(parts, ignore_index=True)
     if out is not None:
         save_table(res.round(5), Path(out)/"tables"/"active_learning_results", dict(profile=prof.name, **{k: list(v) if isinstance(v, tuple) else v for k, v in s.items()}),

@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .core import ConfigError, DataError, atomic_write, data_dir, digest, get_profile, rel, write_json
+from .core import ConfigError, DataError, atomic_write, data_dir, digest, get_profile, pmap, rel, write_json
 from .data import cam_name, data_root, list_frames, profile_stream, split_dir
 from .models import load_detector, predict, train_generic_student
 from .pseudolabel import make_teacher, pseudo_label
 
 # %% auto #0
-__all__ = ['SCORE_COLS', 'weeks_of', 'split_bank', 'frame_scores', 'score_frames', 'prepare_bank']
+__all__ = ['SCORE_COLS', 'weeks_of', 'split_bank', 'frame_scores', 'score_frames', 'prepare_bank', 'prepare_banks']
 
 # %% ../nbs/04_bank.ipynb #e76dfa04
 def weeks_of(root, cam) -> list[int]:
@@ -102,3 +102,14 @@ def prepare_bank(profile="smoke", cam=1, weeks=None, progress: bool = True) -> d
     scores, feats = score_frames(student, sp["bank"], out=data_dir(prof.name)/"scores"/cam_name(cam), batch=prof.batch,
                                  imgsz=prof.imgsz, conf=prof.score_conf, iou=prof.iou, device=prof.device)
     return {**sp, "scores": scores, "features": feats, "labelling": labelling, "root": root, "student": student}
+
+def _bank_job(prof, cam) -> dict: return prepare_bank(prof, cam, progress=False)
+
+def prepare_banks(profile="smoke", cameras=None, jobs: int | None = None, progress: bool = True) -> dict:
+    "`prepare_bank` for each target camera (default: all), the profile's `jobs` cameras at once: `{camera: bank}`."
+    prof = get_profile(profile) if isinstance(profile, str) else profile
+    cameras = list(prof.stream["cameras"] if cameras is None else cameras)
+    data_root(prof, progress=progress); train_generic_student(prof, progress=progress)   # shared by all: made once, first
+    banks = pmap(_bank_job, [(prof, c) for c in cameras], jobs=prof.jobs if jobs is None else jobs, desc="banks",
+                 unit="camera", progress=progress, label=lambda a: cam_name(a[1]))
+    return dict(zip(cameras, banks))

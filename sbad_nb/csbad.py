@@ -2,21 +2,20 @@
 
 # %% ../nbs/09_csbad.ipynb #a90384da
 from __future__ import annotations
-import hashlib
+import hashlib, os, shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
-from tqdm.auto import tqdm
 
-from .core import ConfigError, DataError, file_lock, get_profile, rel, save_table
+from .core import ConfigError, DataError, file_lock, get_profile, pmap, rel, save_table, write_json
 from .data import cam_name
 from .bank import prepare_bank
 from .evaluation import cross_matrix
 from .models import train_generic_student
-from .student import _recipe, finished, fit_run, runs_dir, select_frames
+from .student import _recipe, finished, fit_run, runs_dir, select_frames, train_student
 
 # %% auto #0
 __all__ = ['cross_performance', 'camera_distance', 'camera_linkage', 'cluster_cameras', 'cluster_name', 'cluster_run_id',
@@ -76,6 +75,10 @@ def cluster_run_id(cams, weeks, strategy: str, samples: int, seed: int, epochs: 
     w = "-".join(str(int(x)) for x in np.atleast_1d(weeks))
     return f"csbad_{cluster_name(cams)}_w{w}_{strategy}_n{int(samples)}_s{int(seed)}_e{int(epochs)}"
 
+def _cluster_recipe(prof, cams, strategy, samples, seed, generic) -> dict:
+    weeks = prof.stream.get("weeks") or [1]
+    return {**_recipe(prof, cams[0], weeks, strategy, samples, seed, generic), "cam": cluster_name(cams), "per_camera": int(samples)//len(cams)}
+
 def train_cluster_student(profile="smoke", cams=(1, 2), strategy: str = "top_confidence", samples: int = 10, seed: int = 0,
                           banks: dict | None = None, force: bool = False, wandb: bool | None = None) -> dict:
     "Fine-tune one student on `samples // len(cams)` frames of each camera's bank; return its run record."
@@ -88,40 +91,72 @@ def train_cluster_student(profile="smoke", cams=(1, 2), strategy: str = "top_con
     rid = cluster_run_id(cams, weeks, strategy, samples, seed, prof.epochs)
     d = runs_dir(prof)/rid
     generic = train_generic_student(prof, progress=False)
-    recipe = {**_recipe(prof, cams[0], weeks, strategy, samples, seed, generic), "cam": cluster_name(cams), "per_camera": per}
+    recipe = _cluster_recipe(prof, cams, strategy, samples, seed, generic)
     if not force and (done := finished(d, recipe)): return done
     banks = {c: (banks or {}).get(c) or prepare_bank(prof, c, progress=False) for c in cams}
     for c in cams:                                           # before anything is written
         if per > len(banks[c]["bank"]): raise ConfigError(f"{per} frames per camera is more than the bank of {cam_name(c)} ({len(banks[c]['bank'])}); lower the budget")
     with file_lock(runs_dir(prof)/f".{rid}.lock"):
         if not force and (done := finished(d, recipe)): return done
+        params = dict(profile=prof.name, cam=cluster_name(cams), cams=[cam_name(c) for c in cams], cluster=cluster_name(cams),
+                      weeks=list(weeks), strategy=strategy, samples=int(samples), per_camera=per, seed=int(seed))
+        if len(cams) == 1: return _singleton(prof, d, cams[0], params, recipe, banks[cams[0]], force, wandb)
         frames, val, chosen, short = [], [], {}, False
         for c in cams:
             b = banks[c]
             sel, s = select_frames(prof, b, strategy, per, seed, c)
             frames.append(b["bank"][b["bank"].frame.isin(sel)]); val.append(b["val"])
             chosen[cam_name(c)] = [int(x) for x in sel]; short |= s
-        params = dict(profile=prof.name, cam=cluster_name(cams), cams=[cam_name(c) for c in cams], cluster=cluster_name(cams),
-                      weeks=list(weeks), strategy=strategy, samples=int(samples), per_camera=per,
-                      selected=sum(map(len, chosen.values())), seed=int(seed))
+        params["selected"] = sum(map(len, chosen.values()))
         return fit_run(prof, d, pd.concat(frames, ignore_index=True), pd.concat(val, ignore_index=True), generic, seed, params,
                        recipe, wandb=wandb, group=cluster_name(cams), extra={"short": short, "frames": chosen})
 
+def _singleton(prof, d: Path, cam: int, params: dict, recipe: dict, bank: dict, force: bool, wandb) -> dict:
+    """A one-camera cluster's student is that camera's own student: the same frames, validation frames, generic
+    student, seed and recipe. It is trained (or reused) as such and its weights are linked into the cluster's folder."""
+    own = train_student(prof, cam, params["strategy"], params["samples"], params["seed"], bank=bank, force=force, wandb=wandb)
+    shutil.rmtree(d, ignore_errors=True); (d/"weights").mkdir(parents=True)
+    src = runs_dir(prof)/own["run_id"]/"weights"/"best.pt"
+    try: os.link(src, d/"weights"/"best.pt")
+    except OSError: shutil.copyfile(src, d/"weights"/"best.pt")
+    rec = {**own, **params, "run_id": d.name, "recipe": recipe, "selected": own["selected"], "frames": {params["cam"]: own["frames"]},
+           "same_as": own["run_id"], "weights": rel(d/"weights"/"best.pt")}
+    write_json(d/"run.json", rec)                           # last: its presence marks the run finished
+    return rec
+
+def _cluster_job(prof, cams, strategy, n, s, banks=None) -> dict:
+    rec = train_cluster_student(prof, cams, strategy, n, s, banks=banks)
+    return {c: rec[c] for c in ("run_id", "cam", "samples", "per_camera", "selected", "seed", "val_mAP50", "seconds")}
+
 def train_cluster_students(profile="smoke", clusters: dict | None = None, strategy: str = "top_confidence", budgets=None,
-                           seeds=None, progress: bool = True) -> pd.DataFrame:
-    "One student per cluster (`{camera: cluster}`), for every budget and seed; one row per run."
+                           seeds=None, progress: bool = True, jobs: int | None = None) -> pd.DataFrame:
+    "One student per cluster (`{camera: cluster}`), for every budget and seed, `jobs` at once; one row per run."
     prof = get_profile(profile) if isinstance(profile, str) else profile
     budgets, seeds = list(prof.budgets if budgets is None else budgets), list(prof.seeds if seeds is None else seeds)
     if not clusters: raise ConfigError("no clusters given; use cluster_cameras(cross_performance(...), k)")
     groups = {}
     for cam, k in clusters.items(): groups.setdefault(k, []).append(int(str(cam).removeprefix("cam")))
+    groups = {k: sorted(set(v)) for k, v in groups.items()}
     known = {int(str(c).removeprefix("cam")) for c in prof.stream["cameras"]}
     bad = sorted(set(sum(groups.values(), [])) - known)
     if bad: raise DataError(f"camera(s) {bad} are not target cameras of profile {prof.name!r}; fix the clusters")
     banks = {c: prepare_bank(prof, c, progress=False) for c in sorted(known & set(sum(groups.values(), [])))}
     grid = [(k, n, s) for k in sorted(groups) for n in budgets for s in seeds]
-    rows = []
-    for k, n, s in tqdm(grid, desc=f"{prof.name} cluster students", unit="run", disable=not progress):
-        rec = train_cluster_student(prof, groups[k], strategy, n, s, banks=banks)
-        rows.append({"cluster": k, **{c: rec[c] for c in ("run_id", "cam", "samples", "per_camera", "selected", "seed", "val_mAP50", "seconds")}})
-    return pd.DataFrame(rows)
+    for k, n, s in grid:                                     # every budget checked before anything is trained
+        for c in groups[k]:
+            if n//len(groups[k]) > len(banks[c]["bank"]):
+                raise ConfigError(f"{n//len(groups[k])} frames per camera is more than the bank of {cam_name(c)} ({len(banks[c]['bank'])}); lower the budget")
+    jobs = prof.jobs if jobs is None else int(jobs)
+    generic, weeks = train_generic_student(prof, progress=False), prof.stream.get("weeks") or [1]
+    rows, todo = {}, []
+    for k, n, s in grid:
+        done = finished(runs_dir(prof)/cluster_run_id(groups[k], weeks, strategy, n, s, prof.epochs),
+                        _cluster_recipe(prof, groups[k], strategy, n, s, generic))
+        if done: rows[k, n, s] = {c: done[c] for c in ("run_id", "cam", "samples", "per_camera", "selected", "seed", "val_mAP50", "seconds")}
+        else: todo.append((k, n, s))
+    todo.sort(key=lambda g: len(groups[g[0]]) == 1)          # singletons last: they reuse the per-camera runs
+    items = [(prof, groups[k], strategy, n, s) + (() if jobs > 1 else ({c: banks[c] for c in groups[k]},)) for k, n, s in todo]
+    done = pmap(_cluster_job, items, jobs=jobs, desc=f"{prof.name} cluster students", unit="run", progress=progress,
+                label=lambda a: cluster_run_id(a[1], weeks, a[2], a[3], a[4], prof.epochs))
+    rows.update(zip(todo, done))
+    return pd.DataFrame([{"cluster": g[0], **rows[g]} for g in grid])

@@ -11,7 +11,7 @@ import pandas as pd
 from PIL import Image
 from tqdm.auto import tqdm
 
-from .core import ConfigError, DataError, digest, get_profile, rel, resolve, save_table, write_json
+from .core import ConfigError, DataError, digest, get_profile, pmap, rel, resolve, save_table, write_json
 from .data import cam_name, data_root, list_frames, read_labels
 from .models import load_detector, predict, train_generic_student
 from .pseudolabel import make_teacher
@@ -131,14 +131,24 @@ def _eval_settings(prof) -> tuple[dict, float]:
     "Prediction settings (at `eval_conf`) and the operating threshold of precision / recall."
     return dict(conf=prof.eval_conf, iou=prof.iou, imgsz=prof.imgsz, device=prof.device, batch=prof.batch), prof.conf
 
+def _cache_hit(path: Path, key: str) -> dict | None:
+    if not path.exists(): return None
+    c = json.loads(path.read_text())
+    return c["metrics"] if c.get("key") == key else None
+
 def _cached(path: Path, key: str, compute) -> dict:
-    if path.exists():
-        c = json.loads(path.read_text())
-        if c.get("key") == key: return c["metrics"]
+    if (m := _cache_hit(path, key)) is not None: return m
     m = compute(); write_json(path, {"key": key, "metrics": m}); return m
 
-def evaluate_runs(profile="smoke", cameras=None, out=None, progress: bool = True, all_runs: bool = False) -> pd.DataFrame:
-    "Teacher, generic student and every finished run of the profile's settings, per camera, on the same test frames."
+def _eval_job(prof, cam, weights, cache) -> None:
+    "Evaluate `weights` on `cam`'s test frames into the cache file `cache` (a worker of `evaluate_runs`)."
+    fr = list_frames(data_root(prof), cam, split="test"); kw, op = _eval_settings(prof)
+    _cached(Path(cache), _eval_key(fr, {**kw, "op": op}),
+            lambda: evaluate(predictions(weights, fr, **kw), ground_truth(fr), images=fr.frame, conf=op))
+
+def evaluate_runs(profile="smoke", cameras=None, out=None, progress: bool = True, all_runs: bool = False,
+                  jobs: int | None = None) -> pd.DataFrame:
+    "Teacher, generic student and every finished run of the profile's settings, per camera, on the same test frames (`jobs` at once)."
     prof = get_profile(profile) if isinstance(profile, str) else profile
     root = data_root(prof)
     cameras = list(prof.stream["cameras"] if cameras is None else cameras)
@@ -153,6 +163,14 @@ def evaluate_runs(profile="smoke", cameras=None, out=None, progress: bool = True
     if other: warnings.warn(f"{len(other)} finished run(s) made with other settings (epochs, training arguments, generic student) are "
                             f"left out, e.g. {other[0]}; all_runs=True evaluates them too")
     recs = {p: r for p, r in recs.items() if r and p.name not in other}
+    jobs = prof.jobs if jobs is None else int(jobs)
+    if jobs > 1:                                            # students not yet evaluated: `jobs` at once, into their caches
+        todo = []
+        for cam in cameras:
+            key = _eval_key(list_frames(root, cam, split="test"), {**kw, "op": op})
+            todo += [(prof, cam, d/"weights"/"best.pt", d/f"eval_{cam_name(cam)}.json") for d, rec in recs.items()
+                     if cam_name(cam) in rec.get("cams", [rec["cam"]]) and _cache_hit(d/f"eval_{cam_name(cam)}.json", key) is None]
+        pmap(_eval_job, todo, jobs=jobs, desc="evaluating runs", unit="eval", progress=progress, label=lambda a: f"{a[2].parent.parent.name} on {cam_name(a[1])}")
     rows = []
     for cam in tqdm(cameras, desc="evaluating", unit="camera", disable=not progress):
         fr = list_frames(root, cam, split="test"); gts = ground_truth(fr)

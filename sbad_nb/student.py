@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .core import (ConfigError, DataError, atomic_write, data_dir, file_lock, get_profile, rel, seed_everything,
+from .core import (ConfigError, DataError, atomic_write, data_dir, file_lock, get_profile, pmap, rel, seed_everything,
                           write_json)
 from .data import cam_name
 from .models import dataset_yaml, load_detector, train, train_generic_student
@@ -141,8 +141,9 @@ def fit_run(prof, d: Path, frames: pd.DataFrame, val: pd.DataFrame, student, see
 
 # %% ../nbs/06_student.ipynb #9aed85b2
 def run_sweep(profile="smoke", cameras=None, strategies=None, budgets=None, seeds=None, progress: bool = True,
-              engine: str = "local", address: str | None = None, force: bool = False) -> pd.DataFrame:
-    "Train every student of the grid (finished runs are reused); one row per run. `engine=\"ray\"` fans the runs out on Ray."
+              engine: str = "local", address: str | None = None, force: bool = False, jobs: int | None = None) -> pd.DataFrame:
+    """Train every student of the grid (finished runs are reused); one row per run.
+    The local engine trains `jobs` runs at once (default: the profile's); `engine="ray"` fans the runs out on Ray."""
     prof = get_profile(profile) if isinstance(profile, str) else profile
     cameras = list(prof.stream["cameras"] if cameras is None else cameras)
     strategies = list(prof.strategies if strategies is None else strategies)
@@ -155,16 +156,23 @@ def run_sweep(profile="smoke", cameras=None, strategies=None, budgets=None, seed
     grid = [(c, s, n, k) for c in cameras for s in strategies for n in budgets for k in seeds]
     if engine == "ray": return _ray_sweep(prof, cameras, grid, budgets, address, progress, force)
     if engine != "local": raise ConfigError(f"unknown engine {engine!r}; choose local or ray")
-    rows, banks = [], {}
-    with tqdm(total=len(grid), desc=f"{prof.name} sweep", unit="run", disable=not progress) as bar:
-        for c, s, n, k in grid:
-            if c not in banks:
-                banks[c] = prepare_bank(prof, c, progress=False)
-                check_budget(banks[c], max(budgets), c)
-            bar.set_postfix_str(run_id(c, prof.stream.get("weeks") or [1], s, n, k, prof.epochs))
-            rows.append(_row(train_student(prof, c, s, n, k, bank=banks[c], force=force)))
-            bar.update()
-    return pd.DataFrame(rows)
+    weeks, banks, rows, todo = prof.stream.get("weeks") or [1], {}, {}, []
+    generic = train_generic_student(prof, progress=progress)
+    for c, s, n, k in grid:                                  # every bank and budget checked before anything is trained
+        if c not in banks:
+            banks[c] = prepare_bank(prof, c, progress=False)
+            check_budget(banks[c], max(budgets), c)
+        done = None if force else finished(runs_dir(prof)/run_id(c, weeks, s, n, k, prof.epochs), _recipe(prof, c, weeks, s, n, k, generic))
+        if done: rows[c, s, n, k] = _row(done)
+        else: todo.append((c, s, n, k))
+    jobs = prof.jobs if jobs is None else int(jobs)
+    items = [(prof, *g, force) + (() if jobs > 1 else (banks[g[0]],)) for g in todo]   # a worker loads its bank itself
+    done = pmap(_sweep_job, items, jobs=jobs, desc=f"{prof.name} sweep", unit="run", progress=progress,
+                label=lambda a: run_id(a[1], weeks, a[2], a[3], a[4], prof.epochs))
+    rows.update(zip(todo, done))
+    return pd.DataFrame([rows[g] for g in grid], columns=list(SWEEP_COLS))
+
+def _sweep_job(prof, c, s, n, k, force, bank=None) -> dict: return _row(train_student(prof, c, s, n, k, bank=bank, force=force))
 
 #| export
 SWEEP_COLS = ("run_id", "cam", "strategy", "samples", "selected", "seed", "epochs", "best_epoch", "val_mAP50", "seconds")

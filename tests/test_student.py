@@ -100,6 +100,40 @@ def test_cluster_student_takes_budget_split_over_its_cameras(runs):
         csbad.train_cluster_students(prof, {"cam1": 1, "cam9": 1})
 
 
+def test_one_camera_cluster_is_the_camera_student(runs, monkeypatch):
+    "A singleton cluster links the camera's own run (same frames and weights) instead of training it again."
+    prof = get_profile("smoke")
+    own = student.train_student(prof, 1, "top_confidence", 10, 0)
+    monkeypatch.setattr(csbad, "fit_run", lambda *a, **k: pytest.fail("a one-camera cluster was trained again"))
+    rec = csbad.train_cluster_student(prof, ["cam1"], "top_confidence", 10, 0)
+    assert rec["run_id"] == "csbad_cam1_w1_top_confidence_n10_s0_e1" and rec["same_as"] == own["run_id"]
+    assert rec["frames"] == {"cam1": own["frames"]} and rec["per_camera"] == 10 and rec["cams"] == ["cam1"]
+    assert (runs / rec["run_id"] / "weights" / "best.pt").read_bytes() == (runs / own["run_id"] / "weights" / "best.pt").read_bytes()
+    assert csbad.train_cluster_student(prof, [1], "top_confidence", 10, 0) == rec                       # reused as it is
+    res = evaluation.evaluate_runs(prof, cameras=[1], progress=False).set_index("run_id")
+    assert res.loc[rec["run_id"], "strategy"] == "csbad_top_confidence"
+    assert res.loc[rec["run_id"], "mAP50"] == pytest.approx(res.loc[own["run_id"], "mAP50"])
+
+
+def test_parallel_sweep_is_the_serial_sweep():
+    "jobs=2 trains in worker processes (the real runs folder: workers do not see monkeypatches); same rows, same frames."
+    import shutil
+    prof = get_profile("smoke")
+    grid = dict(cameras=[1], strategies=["random"], seeds=[901, 902], progress=False)
+    ids = [student.run_id(1, prof.stream["weeks"], "random", 10, k, prof.epochs) for k in (901, 902)]
+    try:
+        par = student.run_sweep(prof, jobs=2, force=True, **grid)
+        assert par.run_id.tolist() == ids and all(student.finished(student.runs_dir(prof) / r) for r in ids)
+        again = student.run_sweep(prof, jobs=1, **grid)                 # finished runs are reused, not retrained
+        pd.testing.assert_frame_equal(again, par)
+        b = prepare_bank(prof, 1, progress=False)
+        for r, k in zip(ids, (901, 902)):
+            got = json.loads((student.runs_dir(prof) / r / "run.json").read_text())["frames"]
+            assert got == [int(x) for x in select("random", b["scores"], 10, seed=k)]
+    finally:
+        for r in ids: shutil.rmtree(student.runs_dir(prof) / r, ignore_errors=True)
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_cluster_cameras_matches_sklearn(seed):
     "Same partition as scikit-learn's average-linkage agglomerative clustering on the same distances."
