@@ -56,6 +56,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'sbad_nb.core.Timings': ('core.html#timings', 'sbad_nb/core.py'),
                               'sbad_nb.core.Timings.__call__': ('core.html#timings.__call__', 'sbad_nb/core.py'),
                               'sbad_nb.core._find_root': ('core.html#_find_root', 'sbad_nb/core.py'),
+                              'sbad_nb.core._importable': ('core.html#_importable', 'sbad_nb/core.py'),
                               'sbad_nb.core._jsonable': ('core.html#_jsonable', 'sbad_nb/core.py'),
                               'sbad_nb.core._main_not_rerun': ('core.html#_main_not_rerun', 'sbad_nb/core.py'),
                               'sbad_nb.core._manifest_profile': ('core.html#_manifest_profile', 'sbad_nb/core.py'),

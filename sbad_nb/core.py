@@ -141,13 +141,16 @@ def get_profile(name: str = "smoke", **overrides) -> Profile:
     known = {f.name for f in fields(Profile)} - {"name"}
     bad = set(overrides) - known
     if bad: raise ConfigError(f"unknown profile field(s) {sorted(bad)}; known fields: {sorted(known)}")
+    if "jobs" not in overrides and os.environ.get("SBAD_JOBS"):   # parallel runs for this machine, without editing a profile
+        try: overrides["jobs"] = int(os.environ["SBAD_JOBS"]); assert overrides["jobs"] >= 1
+        except (ValueError, AssertionError): raise ConfigError(f"SBAD_JOBS must be a whole number >= 1, got {os.environ['SBAD_JOBS']!r}") from None
     prof = PROFILES[name]
     prof = replace(prof, stream=_manifest_profile(overrides.get("manifest", prof.manifest), name))
     for k in ("budgets", "seeds"):
         if k in overrides: overrides[k] = tuple(np.atleast_1d(overrides[k]).tolist())
     return replace(prof, **overrides)
 
-# %% ../nbs/00_core.ipynb #2f24b01e
+# %% ../nbs/00_core.ipynb #98bccde2
 def seed_everything(seed: int = 0, deterministic: bool = False) -> np.random.Generator:
     "Seed python, numpy and torch; return `np.random.default_rng(seed)`."
     if not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -163,7 +166,7 @@ def seed_everything(seed: int = 0, deterministic: bool = False) -> np.random.Gen
     except ImportError: pass
     return np.random.default_rng(seed)
 
-# %% ../nbs/00_core.ipynb #42c23239
+# %% ../nbs/00_core.ipynb #615f903f
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = "w", encoding: str | None = None, fsync: bool = True):
     "Context manager: a file object whose content replaces `path` atomically on success (`fsync`: also durable on power loss)."
@@ -204,7 +207,7 @@ def _jsonable(o):
     if isinstance(o, (set, tuple)): return list(o)
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
-# %% ../nbs/00_core.ipynb #3c0a9379
+# %% ../nbs/00_core.ipynb #75efeb94
 @contextlib.contextmanager
 def file_lock(path: str | os.PathLike):
     "Exclusive inter-process lock on `path` (created if needed) for the duration of the block."
@@ -215,13 +218,23 @@ def file_lock(path: str | os.PathLike):
         try: yield path
         finally: fcntl.flock(f, fcntl.LOCK_UN)
 
-# %% ../nbs/00_core.ipynb #f44828ee
+# %% ../nbs/00_core.ipynb #6d15f31c
 def _pool_init(threads: int):
     "Worker start-up: limit the numeric libraries to `threads` threads."
     for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"): os.environ[k] = str(threads)
     try:
         import torch; torch.set_num_threads(threads)
     except ImportError: pass
+
+def _importable(fn):
+    """`fn` as a worker can import it. A function defined in a notebook lives in `__main__`, which a spawned worker
+    does not have: its exported copy in the package (the same code once `nbdev-export` has run) is used instead."""
+    if getattr(fn, "__module__", None) != "__main__": return fn
+    import importlib
+    from sbad_nb._modidx import d
+    for mod, syms in d["syms"].items():
+        if f"{mod}.{fn.__qualname__}" in syms: return getattr(importlib.import_module(mod), fn.__qualname__)
+    return fn
 
 @contextlib.contextmanager
 def _main_not_rerun(fn):
@@ -252,7 +265,8 @@ def pmap(fn, items, jobs: int = 1, desc: str = "", unit: str = "job", progress: 
         from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         threads = max(1, cores//jobs)
-        ex = ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn"), initializer=_pool_init, initargs=(threads,))
+        fn = _importable(fn)
+        ex = ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn"), initializer=_importable(_pool_init), initargs=(threads,))
         try:
             with _main_not_rerun(fn): futs = {ex.submit(fn, *a): i for i, a in enumerate(items)}   # workers start here
             pending = set(futs)
@@ -269,7 +283,7 @@ def pmap(fn, items, jobs: int = 1, desc: str = "", unit: str = "job", progress: 
         ex.shutdown(wait=True)
     return out
 
-# %% ../nbs/00_core.ipynb #76e23f31
+# %% ../nbs/00_core.ipynb #8aa76045
 PACKAGES = ("sbad-nb", "numpy", "pandas", "torch", "torchvision", "ultralytics", "fastai", "scikit-learn",
             "scipy", "faster-coco-eval", "pycocotools", "papermill", "nbdev", "pillow", "seaborn", "matplotlib")
 
@@ -307,7 +321,7 @@ def run_metadata(params: dict | None = None, timings: dict | None = None, **extr
             "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
             "timings": dict(timings or {}), **extra}
 
-# %% ../nbs/00_core.ipynb #02e27cd8
+# %% ../nbs/00_core.ipynb #7c6ad424
 def _sidecar(path: Path, params, sources, kind: str):
     write_json(path.with_suffix(".json"), run_metadata(params, artifact=path.name, kind=kind,
                                                        sources=[rel(s) for s in (sources or [])]))

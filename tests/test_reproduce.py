@@ -35,9 +35,11 @@ EXPECTED = ["tables/stream_stats.csv", "figures/stream_frames.png", "figures/str
             "tables/active_learning_summary.csv", "figures/active_learning_tsne.png"]
 
 
-def test_whole_pipeline_at_smoke(tmp_path):
-    "Every notebook through `reproduce`, every expected table and figure there and non-empty, with a sidecar."
+def test_whole_pipeline_at_smoke(tmp_path, monkeypatch):
+    """Every notebook through `reproduce`, every expected table and figure there and non-empty, with a sidecar.
+    With SBAD_JOBS=2, as the tiny profile runs: notebook-defined functions (banks, active learning) go to workers."""
     from sbad_nb.reproduce import pipeline_notebooks, reproduce
+    monkeypatch.setenv("SBAD_JOBS", "2")
     out = tmp_path / "smoke"
     res = reproduce("smoke", out=out, progress=False)
     assert res["status"] == "ok" and set(res["notebooks"]) == {p.name for p in pipeline_notebooks()}
