@@ -193,8 +193,8 @@ def evaluate_runs(profile="smoke", cameras=None, out=None, progress: bool = True
 
 # %% ../nbs/08_evaluation.ipynb #572a5b6f
 def cross_matrix(profile="smoke", strategy: str = "top_confidence", samples: int | None = None, seed: int = 0,
-                 metric: str = "mAP50") -> pd.DataFrame:
-    "Student camera x test camera `metric` for the runs of one (strategy, samples, seed)."
+                 metric: str = "mAP50", jobs: int | None = None) -> pd.DataFrame:
+    "Student camera x test camera `metric` for the runs of one (strategy, samples, seed); `jobs` evaluations at once."
     from sbad_nb.student import run_id
     prof = get_profile(profile) if isinstance(profile, str) else profile
     samples = samples or max(prof.budgets)
@@ -204,9 +204,15 @@ def cross_matrix(profile="smoke", strategy: str = "top_confidence", samples: int
     tests = {c: list_frames(root, c, split="test") for c in cams}
     truths = {c: ground_truth(f) for c, f in tests.items()}
     M = pd.DataFrame(index=[cam_name(c) for c in cams], columns=[cam_name(c) for c in cams], dtype=float)
-    for s in cams:
-        d = runs_dir(prof)/run_id(s, weeks, strategy, samples, seed, prof.epochs)
+    dirs = {s: runs_dir(prof)/run_id(s, weeks, strategy, samples, seed, prof.epochs) for s in cams}
+    for d in dirs.values():
         if not finished(d): raise DataError(f"run {d.name} is not finished; run the sweep (run_sweep) for it first")
+    if (jobs := prof.jobs if jobs is None else int(jobs)) > 1:
+        todo = [(prof, t, d/"weights"/"best.pt", d/f"eval_{cam_name(t)}.json") for d in dirs.values() for t in cams
+                if _cache_hit(d/f"eval_{cam_name(t)}.json", _eval_key(tests[t], {**kw, "op": op})) is None]
+        pmap(_eval_job, todo, jobs=jobs, desc="cross evaluation", unit="eval", progress=False)
+    for s in cams:
+        d = dirs[s]
         for t in cams:
             key = _eval_key(tests[t], {**kw, "op": op})
             m = _cached(d/f"eval_{cam_name(t)}.json", key, lambda: evaluate(predictions(d/"weights"/"best.pt", tests[t], **kw), truths[t],

@@ -28,7 +28,7 @@ def test_profiles_scale_up():
     s, t, p = (core.get_profile(n) for n in ("smoke", "tiny", "paper"))
     assert s.imgsz < t.imgsz < p.imgsz
     assert s.stream["bank_frames"] * len(s.stream["weeks"]) < t.stream["bank_frames"] * len(t.stream["weeks"])
-    assert len(t.stream["cameras"]) == 4 and p.manifest == "walt"
+    assert len(t.stream["cameras"]) == 3 and p.manifest == "walt"
     assert set(t.stream["cameras"]).isdisjoint(t.stream["source_cameras"])
 
 
