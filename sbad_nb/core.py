@@ -14,7 +14,8 @@ import yaml
 # %% auto #0
 __all__ = ['ROOT', 'PROFILES', 'PACKAGES', 'SbadError', 'DataError', 'ConfigError', 'data_dir', 'reports_dir', 'resolve', 'rel',
            'Profile', 'get_profile', 'seed_everything', 'atomic_write', 'write_text', 'write_json', 'digest',
-           'file_lock', 'pmap', 'git_info', 'versions', 'Timings', 'run_metadata', 'save_table', 'save_fig']
+           'file_lock', 'pmap', 'pmap_shutdown', 'git_info', 'versions', 'Timings', 'run_metadata', 'save_table',
+           'save_fig']
 
 # %% ../nbs/00_core.ipynb #c7cc6c91
 class SbadError(Exception):
@@ -120,7 +121,7 @@ PROFILES = {
                     warmup=100, val_frames=50, width=0.125, generic_epochs=8, generic_frames=600, train_args=_CPU_TRAIN,
                     finetune_args=_CPU_FINETUNE, strategies=("n_first", "uniform", "top_confidence"),
                     online_seg=dict(frames=400, pretrain_frames=200, pretrain_epochs=3, width=8, scale=0.5),
-                    active=dict(arch="xresnet18", widen=0.25, rounds=4, min_steps=30, pool_per_class=200, seeds=(0, 1))),
+                    active=dict(arch="xresnet18", widen=0.25, rounds=3, min_steps=30, pool_per_class=200, seeds=(0, 1))),
     "paper": Profile("paper", "walt", imgsz=640, epochs=100, batch=16, budgets=(25, 50, 100, 150, 200, 250),
                      seeds=(0, 1, 2), warmup=720, val_frames=300, student="models/yolov8n.pt", width=0.25, device="0",
                      workers=8, teacher="models/yolov8x6.pt", generic_epochs=0, generic_frames=0,
@@ -262,14 +263,11 @@ def pmap(fn, items, jobs: int = 1, desc: str = "", unit: str = "job", progress: 
             for i, a in enumerate(items):
                 bar.set_postfix_str(label(a)); out[i] = fn(*a); bar.update()
             return out
-        import multiprocessing as mp
-        from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+        from concurrent.futures import FIRST_EXCEPTION, wait
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        threads = max(1, cores//jobs)
-        fn = _importable(fn)
-        ex = ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn"), initializer=_importable(_pool_init), initargs=(threads,))
+        fn, key = _importable(fn), (jobs, max(1, cores//jobs))
         try:
-            with _main_not_rerun(fn): futs = {ex.submit(fn, *a): i for i, a in enumerate(items)}   # workers start here
+            with _main_not_rerun(fn): futs = {_pool(*key).submit(fn, *a): i for i, a in enumerate(items)}   # workers start here
             pending = set(futs)
             while pending:
                 done, pending = wait(pending, return_when=FIRST_EXCEPTION)
@@ -279,10 +277,26 @@ def pmap(fn, items, jobs: int = 1, desc: str = "", unit: str = "job", progress: 
                         e.add_note(f"in {desc or getattr(fn, '__name__', 'pmap')} job ({label(items[i])})"); raise e
                     out[i] = f.result(); bar.update()
         except BaseException:
-            ex.shutdown(wait=True, cancel_futures=True)     # running jobs finish (each is atomic), queued ones are dropped
+            pmap_shutdown()                                 # running jobs finish (each is atomic), queued ones are dropped
             raise
-        ex.shutdown(wait=True)
     return out
+
+_POOL: dict = {}
+
+def _pool(jobs: int, threads: int):
+    "This process's worker pool for `jobs` x `threads`: started by the first map and kept for the next (workers keep their imports)."
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+    ex = _POOL.get((jobs, threads))
+    if ex is None or getattr(ex, "_broken", False):
+        pmap_shutdown()                                     # one pool at a time
+        ex = _POOL[(jobs, threads)] = ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn"),
+                                                          initializer=_importable(_pool_init), initargs=(threads,))
+    return ex
+
+def pmap_shutdown():
+    "Stop the worker processes `pmap` keeps between maps (they also end with this process)."
+    while _POOL: _POOL.popitem()[1].shutdown(wait=True, cancel_futures=True)
 
 # %% ../nbs/00_core.ipynb #8aa76045
 PACKAGES = ("sbad-nb", "numpy", "pandas", "torch", "torchvision", "ultralytics", "fastai", "scikit-learn",
