@@ -115,10 +115,10 @@ PROFILES = {
                      active=dict(strategies=("random", "margin", "kcenter_greedy"), seeds=(0,), init=8, query=8, rounds=2, epochs=1,
                                  pool_per_class=12, test_per_class=6, min_steps=10, arch="xresnet18", widen=0.25)),           # a 1-epoch student is never confident: smoke only checks the plumbing
     # tiny: sized for `make reproduce` in under 15 minutes on 2 CPU cores (two runs at a time; 3 target cameras in
-    # the manifest). Budgets stop at 80: on a 750-frame bank the stream-based strategies run short of 100
+    # the manifest). Budgets stop at 60: on a 750-frame bank the stream-based strategies run short of 100
     # (top_confidence kept 79 of cam1's frames, uniform at p = 0.1 about 75).
-    "tiny": Profile("tiny", "synthetic", imgsz=160, epochs=8, batch=8, budgets=(20, 40, 80), seeds=(0,), jobs=2,
-                    warmup=100, val_frames=50, width=0.125, generic_epochs=8, generic_frames=600, train_args=_CPU_TRAIN,
+    "tiny": Profile("tiny", "synthetic", imgsz=160, epochs=8, batch=8, budgets=(15, 30, 60), seeds=(0,), jobs=2,
+                    warmup=100, val_frames=50, width=0.125, generic_epochs=6, generic_frames=600, train_args=_CPU_TRAIN,
                     finetune_args=_CPU_FINETUNE, strategies=("n_first", "uniform", "top_confidence"),
                     online_seg=dict(frames=400, pretrain_frames=200, pretrain_epochs=3, width=8, scale=0.5),
                     active=dict(arch="xresnet18", widen=0.25, rounds=3, min_steps=30, pool_per_class=200, seeds=(0, 1))),
