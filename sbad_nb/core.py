@@ -252,7 +252,7 @@ def _main_not_rerun(fn):
         if hide: main.__file__, main.__spec__ = saved
 
 def pmap(fn, items, jobs: int = 1, desc: str = "", unit: str = "job", progress: bool = True, label=None) -> list:
-    "`[fn(*args) for args in items]`, run in `jobs` processes (one thread each on this machine's cores); input order."
+    "`[fn(*args) for args in items]`, run in `jobs` processes (each with its share of this machine's cores); input order."
     from tqdm.auto import tqdm
     items = [tuple(a) if isinstance(a, (tuple, list)) else (a,) for a in items]
     label = label or (lambda a: ", ".join(map(str, a)))
