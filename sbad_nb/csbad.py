@@ -79,6 +79,10 @@ def _cluster_recipe(prof, cams, strategy, samples, seed, generic) -> dict:
     weeks = prof.stream.get("weeks") or [1]
     return {**_recipe(prof, cams[0], weeks, strategy, samples, seed, generic), "cam": cluster_name(cams), "per_camera": int(samples)//len(cams)}
 
+def _check_per_camera(banks: dict, cams, per: int):
+    for c in cams:
+        if per > len(banks[c]["bank"]): raise ConfigError(f"{per} frames per camera is more than the bank of {cam_name(c)} ({len(banks[c]['bank'])}); lower the budget")
+
 def train_cluster_student(profile="smoke", cams=(1, 2), strategy: str = "top_confidence", samples: int = 10, seed: int = 0,
                           banks: dict | None = None, force: bool = False, wandb: bool | None = None) -> dict:
     "Fine-tune one student on `samples // len(cams)` frames of each camera's bank; return its run record."
@@ -94,8 +98,7 @@ def train_cluster_student(profile="smoke", cams=(1, 2), strategy: str = "top_con
     recipe = _cluster_recipe(prof, cams, strategy, samples, seed, generic)
     if not force and (done := finished(d, recipe)): return done
     banks = {c: (banks or {}).get(c) or prepare_bank(prof, c, progress=False) for c in cams}
-    for c in cams:                                           # before anything is written
-        if per > len(banks[c]["bank"]): raise ConfigError(f"{per} frames per camera is more than the bank of {cam_name(c)} ({len(banks[c]['bank'])}); lower the budget")
+    _check_per_camera(banks, cams, per)                      # before anything is written
     with file_lock(runs_dir(prof)/f".{rid}.lock"):
         if not force and (done := finished(d, recipe)): return done
         params = dict(profile=prof.name, cam=cluster_name(cams), cams=[cam_name(c) for c in cams], cluster=cluster_name(cams),
@@ -142,10 +145,7 @@ def train_cluster_students(profile="smoke", clusters: dict | None = None, strate
     if bad: raise DataError(f"camera(s) {bad} are not target cameras of profile {prof.name!r}; fix the clusters")
     banks = {c: prepare_bank(prof, c, progress=False) for c in sorted(known & set(sum(groups.values(), [])))}
     grid = [(k, n, s) for k in sorted(groups) for n in budgets for s in seeds]
-    for k, n, s in grid:                                     # every budget checked before anything is trained
-        for c in groups[k]:
-            if n//len(groups[k]) > len(banks[c]["bank"]):
-                raise ConfigError(f"{n//len(groups[k])} frames per camera is more than the bank of {cam_name(c)} ({len(banks[c]['bank'])}); lower the budget")
+    for k, n, s in grid: _check_per_camera(banks, groups[k], n//len(groups[k]))   # every budget, before anything is trained
     jobs = prof.jobs if jobs is None else int(jobs)
     generic, weeks = train_generic_student(prof, progress=False), prof.stream.get("weeks") or [1]
     rows, todo = {}, []

@@ -11,7 +11,7 @@ import pandas as pd
 from PIL import Image
 from tqdm.auto import tqdm
 
-from .core import ConfigError, DataError, digest, get_profile, pmap, rel, resolve, save_table, write_json
+from .core import ConfigError, DataError, data_dir, digest, get_profile, pmap, rel, resolve, save_table, write_json
 from .data import cam_name, data_root, list_frames, read_labels
 from .models import load_detector, predict, train_generic_student
 from .pseudolabel import make_teacher
@@ -140,11 +140,27 @@ def _cached(path: Path, key: str, compute) -> dict:
     if (m := _cache_hit(path, key)) is not None: return m
     m = compute(); write_json(path, {"key": key, "metrics": m}); return m
 
+def _file_hash(path) -> str | None:
+    "sha256 of a local weights file (None for names like 'oracle')."
+    import hashlib
+    p = resolve(path) if isinstance(path, (str, Path)) else None
+    return hashlib.sha256(p.read_bytes()).hexdigest()[:16] if p is not None and p.is_file() else None
+
 def _eval_job(prof, cam, weights, cache) -> None:
     "Evaluate `weights` on `cam`'s test frames into the cache file `cache` (a worker of `evaluate_runs`)."
     fr = list_frames(data_root(prof), cam, split="test"); kw, op = _eval_settings(prof)
     _cached(Path(cache), _eval_key(fr, {**kw, "op": op}),
             lambda: evaluate(predictions(weights, fr, **kw), ground_truth(fr), images=fr.frame, conf=op))
+
+def _run_metrics(prof, pairs, jobs: int = 1, progress: bool = False) -> dict:
+    "{(run folder, camera): metrics} from the runs' caches; the missing ones are evaluated first, `jobs` at once."
+    kw, op = _eval_settings(prof); root = data_root(prof)
+    keys = {c: _eval_key(list_frames(root, c, split="test"), {**kw, "op": op}) for c in dict.fromkeys(c for _, c in pairs)}
+    cache = lambda d, c: d/f"eval_{cam_name(c)}.json"
+    todo = [(prof, c, d/"weights"/"best.pt", cache(d, c)) for d, c in pairs if _cache_hit(cache(d, c), keys[c]) is None]
+    pmap(_eval_job, todo, jobs=jobs, desc="evaluating runs", unit="eval", progress=progress,
+         label=lambda a: f"{a[2].parent.parent.name} on {cam_name(a[1])}")
+    return {(d, c): _cache_hit(cache(d, c), keys[c]) for d, c in pairs}
 
 def evaluate_runs(profile="smoke", cameras=None, out=None, progress: bool = True, all_runs: bool = False,
                   jobs: int | None = None) -> pd.DataFrame:
@@ -163,25 +179,21 @@ def evaluate_runs(profile="smoke", cameras=None, out=None, progress: bool = True
     if other: warnings.warn(f"{len(other)} finished run(s) made with other settings (epochs, training arguments, generic student) are "
                             f"left out, e.g. {other[0]}; all_runs=True evaluates them too")
     recs = {p: r for p, r in recs.items() if r and p.name not in other}
-    jobs = prof.jobs if jobs is None else int(jobs)
-    if jobs > 1:                                            # students not yet evaluated: `jobs` at once, into their caches
-        todo = []
-        for cam in cameras:
-            key = _eval_key(list_frames(root, cam, split="test"), {**kw, "op": op})
-            todo += [(prof, cam, d/"weights"/"best.pt", d/f"eval_{cam_name(cam)}.json") for d, rec in recs.items()
-                     if cam_name(cam) in rec.get("cams", [rec["cam"]]) and _cache_hit(d/f"eval_{cam_name(cam)}.json", key) is None]
-        pmap(_eval_job, todo, jobs=jobs, desc="evaluating runs", unit="eval", progress=progress, label=lambda a: f"{a[2].parent.parent.name} on {cam_name(a[1])}")
-    rows = []
+    metrics = _run_metrics(prof, [(d, cam) for cam in cameras for d, rec in recs.items() if cam_name(cam) in rec.get("cams", [rec["cam"]])],
+                           prof.jobs if jobs is None else int(jobs), progress)
+    rows, ref = [], data_dir(prof.name)/"evals"               # teacher and generic student: cached by what they are
+    teacher_id, generic_id = (teacher.name, _file_hash(prof.teacher)), _file_hash(generic)
     for cam in tqdm(cameras, desc="evaluating", unit="camera", disable=not progress):
-        fr = list_frames(root, cam, split="test"); gts = ground_truth(fr)
+        fr = list_frames(root, cam, split="test")
         key = _eval_key(fr, {**kw, "op": op})
         base = dict(data_name=cam_name(cam), strategy=None, samples=0, seed=None, epochs=0, best_epoch=None)
-        ev = lambda model: evaluate(predictions(model, fr, **kw), gts, images=fr.frame, conf=op)
-        rows.append({**base, "run_id": f"teacher_{teacher.name}", "model_role": "teacher", **ev(teacher)})
-        rows.append({**base, "run_id": "generic", "model_role": "baseline", **ev(generic)})
+        ev = lambda model: evaluate(predictions(model, fr, **kw), ground_truth(fr), images=fr.frame, conf=op)
+        rows.append({**base, "run_id": f"teacher_{teacher.name}", "model_role": "teacher",
+                     **_cached(ref/f"teacher_{cam_name(cam)}.json", digest(key, *teacher_id), lambda: ev(teacher))})
+        rows.append({**base, "run_id": "generic", "model_role": "baseline",
+                     **_cached(ref/f"generic_{cam_name(cam)}.json", digest(key, generic_id), lambda: ev(generic))})
         for d, rec in recs.items():
-            if cam_name(cam) not in rec.get("cams", [rec["cam"]]): continue
-            m = _cached(d/f"eval_{cam_name(cam)}.json", key, lambda: ev(d/"weights"/"best.pt"))
+            if (m := metrics.get((d, cam))) is None: continue      # a run of another camera
             strategy = f"csbad_{rec['strategy']}" if "cams" in rec else rec["strategy"]
             rows.append({"run_id": rec["run_id"], "data_name": cam_name(cam), "strategy": strategy, "samples": rec["samples"],
                          "seed": rec["seed"], "epochs": rec["epochs"], "best_epoch": rec["best_epoch"], "model_role": "student", **m})
@@ -198,24 +210,12 @@ def cross_matrix(profile="smoke", strategy: str = "top_confidence", samples: int
     from sbad_nb.student import run_id
     prof = get_profile(profile) if isinstance(profile, str) else profile
     samples = samples or max(prof.budgets)
-    root = data_root(prof)
     cams = list(prof.stream["cameras"]); weeks = prof.stream.get("weeks") or [1]
-    kw, op = _eval_settings(prof)
-    tests = {c: list_frames(root, c, split="test") for c in cams}
-    truths = {c: ground_truth(f) for c, f in tests.items()}
     M = pd.DataFrame(index=[cam_name(c) for c in cams], columns=[cam_name(c) for c in cams], dtype=float)
     dirs = {s: runs_dir(prof)/run_id(s, weeks, strategy, samples, seed, prof.epochs) for s in cams}
     for d in dirs.values():
         if not finished(d): raise DataError(f"run {d.name} is not finished; run the sweep (run_sweep) for it first")
-    if (jobs := prof.jobs if jobs is None else int(jobs)) > 1:
-        todo = [(prof, t, d/"weights"/"best.pt", d/f"eval_{cam_name(t)}.json") for d in dirs.values() for t in cams
-                if _cache_hit(d/f"eval_{cam_name(t)}.json", _eval_key(tests[t], {**kw, "op": op})) is None]
-        pmap(_eval_job, todo, jobs=jobs, desc="cross evaluation", unit="eval", progress=False)
+    metrics = _run_metrics(prof, [(dirs[s], t) for s in cams for t in cams], prof.jobs if jobs is None else int(jobs))
     for s in cams:
-        d = dirs[s]
-        for t in cams:
-            key = _eval_key(tests[t], {**kw, "op": op})
-            m = _cached(d/f"eval_{cam_name(t)}.json", key, lambda: evaluate(predictions(d/"weights"/"best.pt", tests[t], **kw), truths[t],
-                                                                           images=tests[t].frame, conf=op))
-            M.loc[cam_name(s), cam_name(t)] = m[metric]
+        for t in cams: M.loc[cam_name(s), cam_name(t)] = metrics[dirs[s], t][metric]
     return M.rename_axis(index="student camera", columns="test camera")
