@@ -15,12 +15,13 @@ export WANDB_DIR := $(CURDIR)/.cache/wandb
 export MPLCONFIGDIR := $(CURDIR)/.cache/matplotlib
 FONT := $(YOLO_CONFIG_DIR)/Ultralytics/Arial.ttf
 
-.PHONY: install reproduce test lab bench clean-data help
+.PHONY: install reproduce test lab bench generic clean-data help
 help:
 	@echo "make reproduce   regenerate the tiny profile's tables and figures under reports/tiny/"
 	@echo "make test        nbdev-clean/export leave no diff, nbdev-test on every notebook, pytest"
 	@echo "make lab         JupyterLab on nbs/"
 	@echo "make bench       benchmarks/ -> benchmarks/results/*.csv"
+	@echo "make generic     retrain the shipped generic student sbad_nb/assets/generic_student.pt (~15 min)"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,5 +56,9 @@ lab: install
 bench: install
 	$(BIN)/python benchmarks/run.py
 
+# The generic student the tiny profile starts from (the stand-in for COCO-pretrained yolov8n), with its sidecar.
+generic: install
+	$(BIN)/python -c "from sbad_nb.models import make_generic; make_generic(force=True)"
+
 clean-data:
-	rm -rf data/smoke data/tiny reports/smoke
+	rm -rf data/smoke data/tiny data/small reports/smoke

@@ -1,4 +1,4 @@
-"""Run every benchmark in this folder (`make bench`); each appends its rows to benchmarks/results/<name>.csv."""
+"""Run every benchmark in this folder (`make bench`; `study_*` scripts are long studies, run by hand); each appends its rows to benchmarks/results/<name>.csv."""
 import runpy
 import sys
 from pathlib import Path
@@ -6,7 +6,7 @@ from pathlib import Path
 here = Path(__file__).parent
 sys.path.insert(0, str(here))
 for script in sorted(here.glob("[!_]*.py")):
-    if script.name == "run.py":
+    if script.name == "run.py" or script.name.startswith("study_"):   # studies are long, run by hand
         continue
     print(f"== {script.name}", flush=True)
     sys.argv = [str(script)]

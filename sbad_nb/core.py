@@ -14,10 +14,10 @@ import numpy as np
 import yaml
 
 # %% auto #0
-__all__ = ['ROOT', 'PROFILES', 'PACKAGES', 'SbadError', 'DataError', 'ConfigError', 'data_dir', 'reports_dir', 'resolve', 'rel',
-           'Profile', 'get_profile', 'seed_everything', 'atomic_write', 'write_text', 'write_json', 'digest',
-           'file_lock', 'pmap', 'pmap_shutdown', 'git_info', 'versions', 'Timings', 'run_metadata', 'save_table',
-           'save_fig']
+__all__ = ['ROOT', 'PACKAGE_PREFIX', 'PROFILES', 'PACKAGES', 'SbadError', 'DataError', 'ConfigError', 'data_dir', 'reports_dir',
+           'resolve', 'rel', 'Profile', 'get_profile', 'seed_everything', 'atomic_write', 'write_text', 'write_json',
+           'digest', 'file_lock', 'pmap', 'pmap_shutdown', 'git_info', 'versions', 'Timings', 'run_metadata',
+           'save_table', 'save_fig']
 
 # %% ../nbs/00_core.ipynb #c7cc6c91
 class SbadError(Exception):
@@ -48,8 +48,13 @@ def reports_dir(profile: str) -> Path:
     "Where a profile's tables, figures and executed notebooks go: `reports/<profile>/`."
     return ROOT/"reports"/profile
 
+PACKAGE_PREFIX = "sbad_nb:"   # `sbad_nb:assets/x.pt` is a file shipped inside the package
+
 def resolve(path: str | os.PathLike) -> Path:
-    "An absolute path: relative paths are taken from the repository root."
+    "An absolute path: `sbad_nb:...` inside the installed package, other relative paths from the repository root."
+    if str(path).startswith(PACKAGE_PREFIX):
+        from importlib.resources import files
+        return Path(str(files("sbad_nb")))/str(path)[len(PACKAGE_PREFIX):]
     p = Path(path).expanduser()
     return p if p.is_absolute() else ROOT/p
 
@@ -66,7 +71,7 @@ class Profile:
     name: str
     manifest: str              # data manifest in data_manifests/ (synthetic or walt)
     imgsz: int                 # image size for training and inference (px)
-    epochs: int                # student fine-tuning epochs
+    epochs: int                # student fine-tuning epochs (when `train_images` is 0)
     batch: int                 # training batch size
     budgets: tuple             # numbers of selected frames per camera
     seeds: tuple               # selection / training seeds
@@ -87,6 +92,8 @@ class Profile:
     iou: float = 0.7           # NMS IoU threshold
     train_args: dict = field(default_factory=dict)  # extra ultralytics training arguments (augmentation, optimizer)
     finetune_args: dict = field(default_factory=dict)  # student fine-tuning arguments, over train_args
+    train_images: int = 0      # image-iterations per fine-tuning (epochs = train_images / frames): equal training load; 0: `epochs`
+    ceilings: tuple = ()       # reference runs on a camera's whole bank: "teacher" (pseudo-labels), "gt" (ground truth)
     strategies: tuple = ("n_first", "uniform", "top_confidence", "least_confidence", "random", "kcenter_greedy")  # sweep
     clusters: int = 2          # CSBAD: number of camera clusters
     online_seg: dict = field(default_factory=dict)  # online segmentation settings over 07's defaults (windows, arch, ...)
@@ -96,6 +103,7 @@ class Profile:
 
     def to_dict(self) -> dict: return asdict(self)
 
+# %% ../nbs/00_core.ipynb #03b24ab9
 # From-scratch training on 2 CPU cores at 96-160 px: half-width yolov8n, small batches (more updates), AdamW,
 # no mosaic and little scale jitter (both shrink vehicles that are already ~8 px tall). Measured on the tiny
 # source cameras: mAP50 0.22 after 7 epochs, against 0.07 with ultralytics' defaults.
@@ -110,20 +118,29 @@ _CPU_TRAIN = dict(mosaic=0.0, scale=0.25, optimizer="AdamW", lr0=0.004, warmup_e
 _CPU_FINETUNE = dict(lr0=0.001, warmup_epochs=0)
 
 PROFILES = {
-    "smoke": Profile("smoke", "synthetic", imgsz=96, epochs=1, batch=8, budgets=(10,), seeds=(0,), warmup=20,
+    "smoke": Profile("smoke", "synthetic", imgsz=96, epochs=1, batch=8, budgets=(10,), seeds=(0,), warmup=20, ceilings=("teacher", "gt"),
                      val_frames=20, width=0.125, train_args=_CPU_TRAIN, strategies=("n_first", "top_confidence", "random"),
                      score_conf=0.005, clusters=1, online_seg=dict(frames=60, train_window=20, test_window=10, step=10,
                      capacity=40, pretrain_frames=32, pretrain_epochs=1, width=8, scale=0.5),
                      active=dict(strategies=("random", "margin", "kcenter_greedy"), seeds=(0,), init=8, query=8, rounds=2, epochs=1,
                                  pool_per_class=12, test_per_class=6, min_steps=10, arch="xresnet18", widen=0.25)),           # a 1-epoch student is never confident: smoke only checks the plumbing
-    # tiny: sized for `make reproduce` in under 15 minutes on 2 CPU cores (two runs at a time; 3 target cameras in
-    # the manifest). Budgets stop at 60: on a 750-frame bank the stream-based strategies run short of 100
-    # (top_confidence kept 79 of cam1's frames, uniform at p = 0.1 about 75).
-    "tiny": Profile("tiny", "synthetic", imgsz=160, epochs=8, batch=8, budgets=(15, 30, 60), seeds=(0,), jobs=2,
-                    warmup=100, val_frames=50, width=0.125, generic_epochs=6, generic_frames=600, train_args=_CPU_TRAIN,
+    # tiny: `make reproduce` in at most 15 minutes on 2 CPU cores (two runs at a time): 4 target cameras in 2 families,
+    # 2 seeds, both ceilings, every run at the same training load (`train_images`), starting from the
+    # shipped generic student. The levers behind these numbers are measured in 06_student (benchmarks/study_levers.py).
+    "tiny": Profile("tiny", "synthetic", imgsz=160, epochs=8, batch=8, budgets=(20, 60), seeds=(0, 1), jobs=2,
+                    warmup=100, val_frames=50, width=0.125, student="sbad_nb:assets/generic_student.pt", generic_epochs=0,
+                    generic_frames=0, train_images=300, ceilings=("teacher", "gt"), train_args=_CPU_TRAIN,
                     finetune_args=_CPU_FINETUNE, strategies=("n_first", "uniform", "top_confidence"),
                     online_seg=dict(frames=400, pretrain_frames=200, pretrain_epochs=3, width=8, scale=0.5),
                     active=dict(arch="xresnet18", widen=0.25, rounds=3, min_steps=30, pool_per_class=200, seeds=(0, 1))),
+    # small: the whole design at 3 seeds, what tiny cannot fit in 15 minutes: 6 target cameras in 3 families,
+    # budgets 20/40/60, 3 clusters; the same recipe as tiny (`make reproduce PROFILE=small`, under 90 minutes).
+    "small": Profile("small", "synthetic", imgsz=160, epochs=8, batch=8, budgets=(20, 40, 60), seeds=(0, 1, 2), jobs=2,
+                     warmup=100, val_frames=50, width=0.125, student="sbad_nb:assets/generic_student.pt", generic_epochs=0,
+                     generic_frames=0, train_images=300, ceilings=("teacher", "gt"), train_args=_CPU_TRAIN,
+                     finetune_args=_CPU_FINETUNE, strategies=("n_first", "uniform", "top_confidence"), clusters=3,
+                     online_seg=dict(frames=400, pretrain_frames=200, pretrain_epochs=3, width=8, scale=0.5),
+                     active=dict(arch="xresnet18", widen=0.25, rounds=3, min_steps=30, pool_per_class=200, seeds=(0, 1, 2))),
     "paper": Profile("paper", "walt", imgsz=640, epochs=100, batch=16, budgets=(25, 50, 100, 150, 200, 250),
                      seeds=(0, 1, 2), warmup=720, val_frames=300, student="models/yolov8n.pt", width=0.25, device="0",
                      workers=8, teacher="models/yolov8x6.pt", generic_epochs=0, generic_frames=0,
@@ -139,7 +156,7 @@ def _manifest_profile(manifest: str, name: str) -> dict:
     return dict((m.get("profiles") or {}).get(name) or {})
 
 def get_profile(name: str = "smoke", **overrides) -> Profile:
-    "The profile called `name` (smoke, tiny or paper), with fields replaced by `overrides`."
+    "The profile called `name` (smoke, tiny, small or paper), with fields replaced by `overrides`."
     if name not in PROFILES:
         raise ConfigError(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}")
     known = {f.name for f in fields(Profile)} - {"name"}
@@ -224,7 +241,9 @@ def file_lock(path: str | os.PathLike):
 
 # %% ../nbs/00_core.ipynb #6d15f31c
 def _pool_init(threads: int):
-    "Worker start-up: limit the numeric libraries to `threads` threads."
+    "Worker start-up: limit the numeric libraries to `threads` threads; leave Ctrl-C to the parent (which stops the workers)."
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)         # a notebook's kernel is interrupted at shutdown: no traceback per worker
     for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"): os.environ[k] = str(threads)
     try:
         import torch; torch.set_num_threads(threads)
@@ -253,6 +272,7 @@ def _main_not_rerun(fn):
     finally:
         if hide: main.__file__, main.__spec__ = saved
 
+# %% ../nbs/00_core.ipynb #dc6337ef
 def pmap(fn, items, jobs: int = 1, desc: str = "", unit: str = "job", progress: bool = True, label=None) -> list:
     "`[fn(*args) for args in items]`, run in `jobs` processes (each with its share of this machine's cores); input order."
     from tqdm.auto import tqdm
@@ -278,8 +298,8 @@ def pmap(fn, items, jobs: int = 1, desc: str = "", unit: str = "job", progress: 
                     if (e := f.exception()) is not None:       # the worker's own error, with the job that raised it
                         e.add_note(f"in {desc or getattr(fn, '__name__', 'pmap')} job ({label(items[i])})"); raise e
                     out[i] = f.result(); bar.update()
-        except BaseException:
-            pmap_shutdown()                                 # running jobs finish (each is atomic), queued ones are dropped
+        except BaseException as e:                          # an error: running jobs finish (each is atomic), queued ones are dropped;
+            pmap_shutdown(kill=isinstance(e, KeyboardInterrupt))   # Ctrl-C: the workers stop now (a killed job leaves no result)
             raise
     return out
 
@@ -296,9 +316,13 @@ def _pool(jobs: int, threads: int):
                                                           initializer=_importable(_pool_init), initargs=(threads,))
     return ex
 
-def pmap_shutdown():
-    "Stop the worker processes `pmap` keeps between maps (they also end with this process)."
-    while _POOL: _POOL.popitem()[1].shutdown(wait=True, cancel_futures=True)
+def pmap_shutdown(kill: bool = False):
+    "Stop the worker processes `pmap` keeps between maps, after their running jobs (`kill`: at once); they also end with this process."
+    while _POOL:
+        ex = _POOL.popitem()[1]
+        if kill:
+            for p in list((getattr(ex, "_processes", None) or {}).values()): p.terminate()
+        ex.shutdown(wait=True, cancel_futures=True)
 
 # %% ../nbs/00_core.ipynb #8aa76045
 PACKAGES = ("sbad-nb", "numpy", "pandas", "torch", "torchvision", "ultralytics", "fastai", "scikit-learn",

@@ -14,26 +14,34 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 
 from .core import ConfigError, DataError, file_lock, get_profile, pmap, rel, save_table, write_json
-from .data import cam_name
+from .data import cam_name, camera_families
 from .bank import prepare_bank
 from .evaluation import cross_matrix
 from .models import train_generic_student
-from .student import _recipe, finished, fit_run, runs_dir, select_frames, train_student
+from .student import _recipe, finished, fit_run, load_tag, run_id, runs_dir, select_frames, train_student
 
 # %% auto #0
-__all__ = ['cross_performance', 'camera_distance', 'camera_linkage', 'cluster_cameras', 'cluster_name', 'cluster_run_id',
-           'train_cluster_student', 'train_cluster_students']
+__all__ = ['family_order', 'cross_performance', 'camera_distance', 'camera_linkage', 'cluster_cameras', 'cluster_name',
+           'cluster_run_id', 'train_cluster_student', 'train_cluster_students']
 
 # %% ../nbs/09_csbad.ipynb #ae64c21d
-def cross_performance(profile="smoke", strategy: str = "top_confidence", samples: int | None = None, seed: int = 0,
+def family_order(cams, families: dict | None) -> list:
+    "`cams` grouped by family (families in order of first appearance), cameras without a family last; stable otherwise."
+    fam, cams = families or {}, list(cams)
+    first = {f: i for i, f in enumerate(dict.fromkeys(fam[c] for c in cams if c in fam))}
+    return sorted(cams, key=lambda c: (first.get(fam.get(c), len(first)), cams.index(c)))
+
+def cross_performance(profile="smoke", strategy: str = "top_confidence", samples: int | None = None, seed=None,
                       metric: str = "mAP50", out=None) -> pd.DataFrame:
-    "Rows: student camera, columns: test camera, values: `metric` of the runs of one (strategy, samples, seed)."
+    "Rows: student camera, columns: test camera, values: `metric` of one (strategy, samples), mean over seeds; grouped by family."
     prof = get_profile(profile) if isinstance(profile, str) else profile
     samples = samples or max(prof.budgets)
     M = cross_matrix(prof, strategy=strategy, samples=samples, seed=seed, metric=metric)
+    order = family_order(M.index, camera_families(prof))
+    M = M.loc[order, order]
     if out is not None:
         save_table(M.round(5), Path(out)/"tables"/"cross_performance", dict(profile=prof.name, strategy=strategy, samples=samples,
-                   seed=seed, metric=metric), sources=[rel(runs_dir(prof))], index=True)
+                   seeds=list(prof.seeds) if seed is None else seed, metric=metric), sources=[rel(runs_dir(prof))], index=True)
     return M
 
 # %% ../nbs/09_csbad.ipynb #95a2c8c3
@@ -73,10 +81,9 @@ def cluster_name(cams) -> str:
     "A cluster named by its cameras: `cam1+cam3`."
     return "+".join(cam_name(c) for c in cams)
 
-def cluster_run_id(cams, weeks, strategy: str, samples: int, seed: int, epochs: int) -> str:
-    "Readable run id of a cluster student."
-    w = "-".join(str(int(x)) for x in np.atleast_1d(weeks))
-    return f"csbad_{cluster_name(cams)}_w{w}_{strategy}_n{int(samples)}_s{int(seed)}_e{int(epochs)}"
+def cluster_run_id(cams, weeks, strategy: str, samples: int, seed: int, load) -> str:
+    "Readable run id of a cluster student: `csbad_` and the run id of its cluster (`cam1+cam3_w1_...`)."
+    return "csbad_" + run_id(cluster_name(cams), weeks, strategy, samples, seed, load)
 
 def _cluster_recipe(prof, cams, strategy, samples, seed, generic) -> dict:
     weeks = prof.stream.get("weeks") or [1]
@@ -95,7 +102,7 @@ def train_cluster_student(profile="smoke", cams=(1, 2), strategy: str = "top_con
     per = int(samples) // len(cams)
     if per < 1: raise ConfigError(f"budget {samples} is smaller than the {len(cams)} cameras of {cluster_name(cams)}; raise it")
     weeks = prof.stream.get("weeks") or [1]
-    rid = cluster_run_id(cams, weeks, strategy, samples, seed, prof.epochs)
+    rid = cluster_run_id(cams, weeks, strategy, samples, seed, load_tag(prof))
     d = runs_dir(prof)/rid
     generic = train_generic_student(prof, progress=False)
     recipe = _cluster_recipe(prof, cams, strategy, samples, seed, generic)
@@ -117,6 +124,7 @@ def train_cluster_student(profile="smoke", cams=(1, 2), strategy: str = "top_con
         return fit_run(prof, d, pd.concat(frames, ignore_index=True), pd.concat(val, ignore_index=True), generic, seed, params,
                        recipe, wandb=wandb, group=cluster_name(cams), extra={"short": short, "frames": chosen})
 
+# %% ../nbs/09_csbad.ipynb #f81cafd9
 def _singleton(prof, d: Path, cam: int, params: dict, recipe: dict, bank: dict, force: bool, wandb) -> dict:
     """A one-camera cluster's student is that camera's own student: the same frames, validation frames, generic
     student, seed and recipe. It is trained (or reused) as such and its weights are linked into the cluster's folder."""
@@ -153,13 +161,13 @@ def train_cluster_students(profile="smoke", clusters: dict | None = None, strate
     generic, weeks = train_generic_student(prof, progress=False), prof.stream.get("weeks") or [1]
     rows, todo = {}, []
     for k, n, s in grid:
-        done = finished(runs_dir(prof)/cluster_run_id(groups[k], weeks, strategy, n, s, prof.epochs),
+        done = finished(runs_dir(prof)/cluster_run_id(groups[k], weeks, strategy, n, s, load_tag(prof)),
                         _cluster_recipe(prof, groups[k], strategy, n, s, generic))
         if done: rows[k, n, s] = {c: done[c] for c in ("run_id", "cam", "samples", "per_camera", "selected", "seed", "val_mAP50", "seconds")}
         else: todo.append((k, n, s))
     todo.sort(key=lambda g: len(groups[g[0]]) == 1)          # singletons last: they reuse the per-camera runs
     items = [(prof, groups[k], strategy, n, s) + (() if jobs > 1 else ({c: banks[c] for c in groups[k]},)) for k, n, s in todo]
     done = pmap(_cluster_job, items, jobs=jobs, desc=f"{prof.name} cluster students", unit="run", progress=progress,
-                label=lambda a: cluster_run_id(a[1], weeks, a[2], a[3], a[4], prof.epochs))
+                label=lambda a: cluster_run_id(a[1], weeks, a[2], a[3], a[4], load_tag(prof)))
     rows.update(zip(todo, done))
     return pd.DataFrame([{"cluster": g[0], **rows[g]} for g in grid])

@@ -6,7 +6,7 @@ multi-camera traffic stream."""
 # %% ../nbs/01_data.ipynb #12c4ba7c
 from __future__ import annotations
 import json, re, shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +19,10 @@ from .core import (ROOT, ConfigError, DataError, atomic_write, data_dir, file_lo
                           write_json)
 
 # %% auto #0
-__all__ = ['CLASSES', 'SEG_CLASSES', 'IMG_EXTS', 'MANIFEST_KEYS', 'BOX_COLS', 'RENDER_VERSION', 'BOX_COLOURS', 'cam_name',
-           'frame_index', 'split_dir', 'list_frames', 'read_labels', 'load_manifest', 'validate_layout', 'Camera',
-           'Traffic', 'render', 'make_synthetic_stream', 'stream_stats', 'profile_stream', 'data_root', 'draw_boxes']
+__all__ = ['CLASSES', 'SEG_CLASSES', 'IMG_EXTS', 'MANIFEST_KEYS', 'SCENE', 'FAMILIES', 'BOX_COLS', 'RENDER_VERSION',
+           'BOX_COLOURS', 'cam_name', 'frame_index', 'split_dir', 'list_frames', 'read_labels', 'load_manifest',
+           'validate_layout', 'scene_spec', 'Camera', 'Traffic', 'render', 'make_synthetic_stream', 'stream_stats',
+           'profile_stream', 'camera_families', 'data_root', 'draw_boxes']
 
 # %% ../nbs/01_data.ipynb #582384d7
 CLASSES = ("car", "bus", "truck")
@@ -194,30 +195,62 @@ _DIMS = {0: ((1.7, 1.9), (1.4, 1.6), (4.0, 4.8)),      # car: width, height, len
 _CAR_COLOURS = np.array([[235, 235, 235], [30, 30, 34], [160, 162, 168], [120, 122, 128], [170, 30, 35],
                          [35, 60, 140], [40, 90, 60], [200, 170, 60], [90, 50, 35], [230, 120, 40]], np.uint8)
 
+# What a camera's scene is drawn from: a range (low, high) per quantity, a tuple of choices for `lanes`, a probability
+# for `buildings`, Dirichlet weights of car / bus / truck for `mix`, and an RGB gain for `tint`.
+SCENE = dict(horizon=(0.28, 0.42), vpx=(0.3, 0.7), d_near=(6, 10), height=(4, 7), lanes=(2, 3, 4), offset=(-3, 3),
+             pavement=(2, 4), sky=((150, 180, 215), (190, 215, 245)), road=(70, 115), walk=(140, 180),
+             ground=((60, 90, 40), (130, 140, 90)), far=((120, 125, 135), (160, 165, 175)), facade=((90, 70, 60), (210, 200, 190)),
+             buildings=0.75, setback=(1, 6), storeys=(6, 25), mix=(16, 1.5, 2.5), speed=(7, 13), rate=(0.12, 0.3),
+             overcast=(0, 1), tint=(1.0, 1.0, 1.0))
+
+# Families of similar cameras: each narrows SCENE, so its cameras share a viewpoint, palette, traffic and light
+# while every camera keeps its own draw within them (and its own traffic). Cameras without a family draw from SCENE.
+FAMILIES = {
+    "avenue": dict(horizon=(0.40, 0.46), vpx=(0.42, 0.58), d_near=(5, 6.5), height=(3.2, 4.2), lanes=(2,), offset=(-1, 1),
+                   pavement=(2.5, 3.5), ground=((95, 85, 75), (120, 105, 90)), facade=((140, 70, 50), (215, 140, 100)),
+                   buildings=1.0, setback=(0.5, 2), storeys=(12, 25), mix=(8, 6, 1), speed=(6, 8), rate=(0.22, 0.3),
+                   overcast=(0, 0.6), tint=(1.06, 1.0, 0.92)),        # a low camera on a city street, brick facades, buses
+    "highway": dict(horizon=(0.20, 0.26), vpx=(0.22, 0.34), d_near=(12, 15), height=(8, 10), lanes=(4,), offset=(-2, 0),
+                    pavement=(1, 1.5), road=(95, 115), ground=((70, 110, 45), (95, 135, 60)), buildings=0.0, mix=(10, 0.5, 6),
+                    speed=(11, 14), rate=(0.2, 0.3), overcast=(0, 0.5)),   # a mast over a 4-lane road in open country, trucks
+    "industrial": dict(horizon=(0.30, 0.36), vpx=(0.62, 0.75), d_near=(7, 9), height=(5, 6.5), lanes=(3,), road=(60, 75),
+                       ground=((90, 90, 85), (115, 115, 110)), facade=((105, 105, 108), (150, 150, 156)), buildings=0.9,
+                       setback=(2, 6), storeys=(6, 12), mix=(6, 0.5, 8), speed=(7, 9), rate=(0.12, 0.18),
+                       overcast=(0.5, 1.0), tint=(0.94, 0.98, 1.06)),    # grey sheds, overcast, cool light, trucks
+}
+
+def scene_spec(family: str | None = None) -> dict:
+    "The ranges a camera of `family` (None: no family) is drawn from."
+    if family is None: return SCENE
+    if family not in FAMILIES: raise ConfigError(f"unknown camera family {family!r}; choose one of {', '.join(FAMILIES)}")
+    return {**SCENE, **FAMILIES[family]}
+
 @dataclass
 class Camera:
-    "A fixed camera: geometry, lanes, traffic and the rendered static scene."
+    "A fixed camera: geometry, lanes, traffic, light and the rendered static scene."
     cam: int; W: int; H: int
     horizon: float; vpx: float; f: float; height: float; d_near: float
     lanes: np.ndarray; dirs: np.ndarray; speed: float; rate: float; mix: np.ndarray
     palette: np.ndarray; bg: np.ndarray; seg: np.ndarray
+    family: str | None = None; overcast: tuple = (0.0, 1.0); tint: np.ndarray = field(default_factory=lambda: np.ones(3))
 
     def ground_y(self, d): return self.horizon + self.f*self.height/d
     def x(self, X, d): return self.vpx + self.f*X/d
 
-def _scene(cam: int, W: int, H: int, rng: np.random.Generator) -> Camera:
-    horizon, vpx = H*rng.uniform(0.28, 0.42), W*rng.uniform(0.3, 0.7)
-    d_near, height = rng.uniform(6, 10), rng.uniform(4, 7)
+# %% ../nbs/01_data.ipynb #54e00589
+def _scene(cam: int, W: int, H: int, rng: np.random.Generator, family: str | None = None) -> Camera:
+    s = scene_spec(family)
+    u = lambda k, size=None: rng.uniform(*np.asarray(s[k], np.float64), size=size)
+    horizon, vpx = H*u("horizon"), W*u("vpx")
+    d_near, height = u("d_near"), u("height")
     f = (H - horizon)*d_near/height                    # the bottom row sees the ground at d_near
-    n = int(rng.choice([2, 3, 4])); x0 = rng.uniform(-3, 3)
+    n = int(rng.choice(s["lanes"])); x0 = u("offset")
     lanes = x0 + (np.arange(n) - (n - 1)/2)*3.5
     dirs = np.where(lanes < x0, 1, -1)                 # +1 drives towards the camera, -1 away
     if n % 2: dirs[n//2] = rng.choice([1, -1])
-    half, walk = n*1.75, n*1.75 + rng.uniform(2, 4)
-    pal = dict(sky=rng.uniform([150, 180, 215], [190, 215, 245]), road=rng.uniform(70, 115)*np.array([1, 1, 1.04]),
-               walk=rng.uniform(140, 180)*np.ones(3), ground=rng.uniform([60, 90, 40], [130, 140, 90]),
-               far=rng.uniform([120, 125, 135], [160, 165, 175]))
-    facades = [rng.uniform([90, 70, 60], [210, 200, 190], size=(12, 3)) for _ in range(2)]
+    half, walk = n*1.75, n*1.75 + u("pavement")
+    pal = dict(sky=u("sky"), road=u("road")*np.array([1, 1, 1.04]), walk=u("walk")*np.ones(3), ground=u("ground"), far=u("far"))
+    facades = [u("facade", size=(12, 3)) for _ in range(2)]
     # ground-plane intersection of every pixel
     ys, xs = np.mgrid[0:H, 0:W].astype(np.float64) + 0.5
     below = ys > horizon + 0.5
@@ -241,9 +274,9 @@ def _scene(cam: int, W: int, H: int, rng: np.random.Generator) -> Camera:
     img[far] = pal["far"]; seg[far] = _SEG["building"]
     # facades parallel to the road on each side, in 15 m blocks (some blocks empty)
     for side, fc in zip((-1, 1), facades):
-        if rng.random() < 0.25: continue
-        Xb = x0 + side*(walk + rng.uniform(1, 6))
-        heights = np.where(rng.random(12) < 0.8, rng.uniform(6, 25, size=12), 0.0)
+        if rng.random() >= s["buildings"]: continue
+        Xb = x0 + side*(walk + u("setback"))
+        heights = np.where(rng.random(12) < 0.8, u("storeys", size=12), 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             dh = Xb*f/(xs - vpx)                       # depth where the pixel's ray meets the facade plane
             z = height - (ys - horizon)*dh/f           # height above ground at that point
@@ -254,9 +287,9 @@ def _scene(cam: int, W: int, H: int, rng: np.random.Generator) -> Camera:
         seg[hit] = _SEG["building"]
     tex = rng.normal(0, 5, size=(H, W, 1))             # fixed surface texture
     bg = np.clip(img + tex, 0, 255).astype(np.uint8)
-    mix = rng.dirichlet([16, 1.5, 2.5])
-    return Camera(cam, W, H, horizon, vpx, f, height, d_near, lanes, dirs, speed=rng.uniform(7, 13),
-                  rate=rng.uniform(0.12, 0.3), mix=mix, palette=np.array(list(pal.values())), bg=bg, seg=seg)
+    return Camera(cam, W, H, horizon, vpx, f, height, d_near, lanes, dirs, speed=u("speed"), rate=u("rate"),
+                  mix=rng.dirichlet(s["mix"]), palette=np.array(list(pal.values())), bg=bg, seg=seg, family=family,
+                  overcast=tuple(s["overcast"]), tint=np.asarray(s["tint"], np.float32))
 
 # %% ../nbs/01_data.ipynb #2919da79
 _FAR = 160.0
@@ -357,13 +390,13 @@ def render(cam: Camera, traffic: Traffic, min_size: float = 0.025, min_visible: 
     return img, seg, boxes
 
 # %% ../nbs/01_data.ipynb #e34499c8
-def _light(img: np.ndarray, hour: float, overcast: float, rng: np.random.Generator) -> np.ndarray:
+def _light(img: np.ndarray, hour: float, overcast: float, rng: np.random.Generator, tint=(1.0, 1.0, 1.0)) -> np.ndarray:
     sun = np.clip(np.sin(np.pi*(hour - 5.5)/15), 0, 1)
     gain = (0.28 + 0.82*sun**0.6)*(1 - 0.3*overcast)
     warm = 0.18*(1 - sun) - 0.08*overcast
     x = img.astype(np.float32)
     x = x.mean() + (x - x.mean())*(1 - 0.35*overcast)
-    x *= np.array([gain*(1 + warm), gain, gain*(1 - warm)], np.float32)
+    x *= np.array([gain*(1 + warm), gain, gain*(1 - warm)], np.float32)*np.asarray(tint, np.float32)
     x += rng.standard_normal(x.shape, dtype=np.float32)*(1.5 + 5*(1 - gain))
     return np.clip(x, 0, 255).astype(np.uint8)
 
@@ -389,20 +422,22 @@ def _write_split(d: Path, frames, rgbs, segs, boxes, test: bool):
     gt["cls"] = gt.cls.astype(int)
     gt.to_csv(d/"gt.csv", index=False)
 
-def _render_camera(tmp: Path, cam: int, weeks, bank_frames: int, test_frames: int, width: int, seed: int, bar=None):
+def _render_camera(tmp: Path, cam: int, weeks, bank_frames: int, test_frames: int, width: int, seed: int, bar=None,
+                   family: str | None = None):
     H = int(round(width*0.75/8))*8
     rng = np.random.default_rng([seed, cam])
-    c = _scene(cam, width, H, rng)
+    c = _scene(cam, width, H, rng, family)
     sim = Traffic(c, np.random.default_rng([seed, cam, 1]))
     for _ in range(int(_FAR/c.speed/sim.dt) + 20): sim.step(8.0)     # fill the road before the first frame
-    weather = {w: rng.uniform(0, 1)**1.5 for w in weeks}
+    lo, hi = c.overcast
+    weather = {w: lo + (hi - lo)*rng.uniform(0, 1)**1.5 for w in weeks}
     noise = np.random.default_rng([seed, cam, 2])
     hours = _hours(bank_frames, per_day=min(200, bank_frames))
     for wi, w in enumerate(weeks):
         rgbs, segs, boxes = [], [], []
         for h in hours:
             sim.step(h); img, seg, b = render(c, sim)
-            rgbs.append(_light(img, h, weather[w], noise)); segs.append(seg); boxes.append(b)
+            rgbs.append(_light(img, h, weather[w], noise, c.tint)); segs.append(seg); boxes.append(b)
             if bar is not None: bar.update()
         frames = range(wi*bank_frames, (wi + 1)*bank_frames)
         _write_split(tmp/f"week{w}"/"bank", frames, rgbs, segs, boxes, test=False)
@@ -415,15 +450,16 @@ def _render_camera(tmp: Path, cam: int, weeks, bank_frames: int, test_frames: in
         h, w = trng.uniform(6.5, 19.5), weeks[t % len(weeks)]
         for _ in range(5): tsim.step(h)
         img, seg, b = render(c, tsim)
-        rgbs.append(_light(img, h, weather[w], noise)); segs.append(seg); boxes.append(b)
+        rgbs.append(_light(img, h, weather[w], noise, c.tint)); segs.append(seg); boxes.append(b)
         if bar is not None: bar.update()
     _write_split(tmp/"test", range(test_frames), rgbs, segs, boxes, test=True)
 
 # %% ../nbs/01_data.ipynb #6dd0b3b6
-RENDER_VERSION = 2   # bump when the renderer changes: cameras rendered by an older version are stale
+RENDER_VERSION = 3   # bump when the renderer changes: cameras rendered by an older version are stale (3: camera families)
 
 def make_synthetic_stream(root, cameras=(1, 2), weeks=(1,), bank_frames: int = 100, test_frames: int = 20,
-                          width: int = 96, seed: int = 0, overwrite: bool | str = False, progress: bool = True) -> pd.DataFrame:
+                          width: int = 96, seed: int = 0, overwrite: bool | str = False, progress: bool = True,
+                          families: dict | None = None) -> pd.DataFrame:
     "Render the synthetic multi-camera stream under `root` in the WALT layout; return per-camera statistics."
     if overwrite not in (True, False, "rendered"): raise ConfigError(f"overwrite must be True, False or 'rendered', got {overwrite!r}")
     cameras, weeks = [int(str(c).removeprefix("cam")) for c in cameras], [int(w) for w in weeks]
@@ -432,17 +468,20 @@ def make_synthetic_stream(root, cameras=(1, 2), weeks=(1,), bank_frames: int = 1
     if width < 32 or width % 8: raise ConfigError(f"width must be a multiple of 8 and at least 32, got {width}")
     if not cameras or not weeks: raise ConfigError("give at least one camera and one week")
     if len(set(cameras)) != len(cameras): raise ConfigError(f"cameras repeat: {cameras}")
+    fam = {int(str(c).removeprefix("cam")): f for c, f in (families or {}).items()}
+    if (extra := sorted(set(fam) - set(cameras))): raise ConfigError(f"families name camera(s) {extra} that are not rendered; drop them or add them to cameras")
+    for f in set(fam.values()): scene_spec(f)                # an unknown family fails before anything is written
     root = Path(root)
     if root.exists() and not root.is_dir(): raise DataError(f"{root} is a file; choose a folder for the stream")
     root.mkdir(parents=True, exist_ok=True)
     with file_lock(root/".render.lock"):                     # another process may be rendering the same stream
-        return _make_stream(root, cameras, weeks, bank_frames, test_frames, width, seed, overwrite, progress)
+        return _make_stream(root, cameras, weeks, bank_frames, test_frames, width, seed, overwrite, progress, fam)
 
-def _make_stream(root, cameras, weeks, bank_frames, test_frames, width, seed, overwrite, progress):
+def _make_stream(root, cameras, weeks, bank_frames, test_frames, width, seed, overwrite, progress, families):
     todo = []
     for cam in cameras:
-        params = dict(cam=cam, weeks=weeks, bank_frames=int(bank_frames), test_frames=int(test_frames), width=int(width), seed=int(seed),
-                      version=RENDER_VERSION)
+        params = dict(cam=cam, family=families.get(cam), weeks=weeks, bank_frames=int(bank_frames), test_frames=int(test_frames),
+                      width=int(width), seed=int(seed), version=RENDER_VERSION)
         d, marker = root/f"cam{cam}", root/f"cam{cam}"/"stream.json"
         if d.exists():
             old = json.loads(marker.read_text()) if marker.exists() else None
@@ -456,7 +495,7 @@ def _make_stream(root, cameras, weeks, bank_frames, test_frames, width, seed, ov
         for cam, d, params in todo:
             tmp = root/f".cam{cam}.partial"
             shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir(parents=True)
-            _render_camera(tmp, cam, weeks, int(bank_frames), int(test_frames), int(width), int(seed), bar)
+            _render_camera(tmp, cam, weeks, int(bank_frames), int(test_frames), int(width), int(seed), bar, params["family"])
             write_json(tmp/"stream.json", params)
             if d.exists(): shutil.rmtree(d)
             tmp.rename(d)
@@ -473,7 +512,8 @@ def stream_stats(root, cameras) -> pd.DataFrame:
             gt = pd.concat([pd.read_csv(p) for p in csvs])
             n = sum(len(list((p.parent/"images").glob("*.jpg"))) for p in csvs)
             h = gt.y2 - gt.y1
-            rows.append({"camera": c.name, "split": split, "frames": n, "vehicles": len(gt),
+            fam = json.loads((c/"stream.json").read_text()).get("family") if (c/"stream.json").exists() else None
+            rows.append({"camera": c.name, "family": fam, "split": split, "frames": n, "vehicles": len(gt),
                          **{k: int((gt.cls == i).sum()) for i, k in enumerate(CLASSES)},
                          "per_frame": len(gt)/max(n, 1), "box_h_median": h.median(), "box_w_median": (gt.x2 - gt.x1).median(),
                          "small_pct": 100*(h < 8).mean() if len(gt) else np.nan, "visible_mean": gt.visible.mean()})
@@ -487,8 +527,19 @@ def profile_stream(profile="smoke", root=None, progress: bool = True) -> Path:
     if prof.manifest != "synthetic": raise ConfigError(f"profile {prof.name!r} uses the {prof.manifest!r} manifest, not the synthetic stream")
     root = resolve(root) if root else data_dir(prof.name)/"stream"
     make_synthetic_stream(root, list(s["cameras"]) + list(s.get("source_cameras", [])), s["weeks"], s["bank_frames"],
-                          s["test_frames"], s["width"], s["seed"], overwrite="rendered", progress=progress)
+                          s["test_frames"], s["width"], s["seed"], overwrite="rendered", progress=progress,
+                          families={int(c[3:]): f for c, f in camera_families(prof).items()})
     return root
+
+def camera_families(profile="smoke") -> dict:
+    "`{camera: family}` of a profile's target cameras, as its manifest declares them (`families: {name: [cameras]}`); {} if none."
+    prof = get_profile(profile) if isinstance(profile, str) else profile
+    out = {}
+    for fam, cams in (prof.stream.get("families") or {}).items():
+        for c in cams:
+            if (c := cam_name(c)) in out: raise ConfigError(f"{prof.manifest} manifest, profile {prof.name}: {c} is in families {out[c]!r} and {fam!r}; give each camera one family")
+            out[c] = fam
+    return out
 
 # %% ../nbs/01_data.ipynb #cfd93238
 def data_root(profile="smoke", progress: bool = False) -> Path:

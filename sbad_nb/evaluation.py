@@ -17,7 +17,7 @@ from .core import ConfigError, DataError, data_dir, digest, get_profile, pmap, r
 from .data import cam_name, data_root, list_frames, read_labels
 from .models import load_detector, predict, train_generic_student
 from .pseudolabel import make_teacher
-from .student import finished, profile_recipe, runs_dir
+from .student import finished, load_tag, profile_recipe, run_id, runs_dir
 
 # %% auto #0
 __all__ = ['RESULT_COLS', 'coco_map', 'ground_truth', 'predictions', 'precision_recall', 'evaluate', 'evaluate_runs',
@@ -198,7 +198,8 @@ def evaluate_runs(profile="smoke", cameras=None, out=None, progress: bool = True
             if (m := metrics.get((d, cam))) is None: continue      # a run of another camera
             strategy = f"csbad_{rec['strategy']}" if "cams" in rec else rec["strategy"]
             rows.append({"run_id": rec["run_id"], "data_name": cam_name(cam), "strategy": strategy, "samples": rec["samples"],
-                         "seed": rec["seed"], "epochs": rec["epochs"], "best_epoch": rec["best_epoch"], "model_role": "student", **m})
+                         "seed": rec["seed"], "epochs": rec["epochs"], "best_epoch": rec["best_epoch"],
+                         "model_role": "ceiling" if rec["strategy"].startswith("ceiling_") else "student", **m})
     res = pd.DataFrame(rows)[RESULT_COLS]
     if out is not None:
         save_table(res.round(5), Path(out)/"tables"/"inference_results", dict(profile=prof.name, eval_conf=prof.eval_conf, conf=prof.conf, iou=prof.iou),
@@ -206,18 +207,18 @@ def evaluate_runs(profile="smoke", cameras=None, out=None, progress: bool = True
     return res
 
 # %% ../nbs/08_evaluation.ipynb #572a5b6f
-def cross_matrix(profile="smoke", strategy: str = "top_confidence", samples: int | None = None, seed: int = 0,
+def cross_matrix(profile="smoke", strategy: str = "top_confidence", samples: int | None = None, seed=None,
                  metric: str = "mAP50", jobs: int | None = None) -> pd.DataFrame:
-    "Student camera x test camera `metric` for the runs of one (strategy, samples, seed); `jobs` evaluations at once."
-    from sbad_nb.student import run_id
+    "Student camera x test camera `metric` of one (strategy, samples), the mean over `seed` (one or several; default: the profile's)."
     prof = get_profile(profile) if isinstance(profile, str) else profile
     samples = samples or max(prof.budgets)
+    seeds = list(prof.seeds) if seed is None else [int(k) for k in np.atleast_1d(seed)]
     cams = list(prof.stream["cameras"]); weeks = prof.stream.get("weeks") or [1]
     M = pd.DataFrame(index=[cam_name(c) for c in cams], columns=[cam_name(c) for c in cams], dtype=float)
-    dirs = {s: runs_dir(prof)/run_id(s, weeks, strategy, samples, seed, prof.epochs) for s in cams}
+    dirs = {(s, k): runs_dir(prof)/run_id(s, weeks, strategy, samples, k, load_tag(prof)) for s in cams for k in seeds}
     for d in dirs.values():
         if not finished(d): raise DataError(f"run {d.name} is not finished; run the sweep (run_sweep) for it first")
-    metrics = _run_metrics(prof, [(dirs[s], t) for s in cams for t in cams], prof.jobs if jobs is None else int(jobs))
+    metrics = _run_metrics(prof, [(d, t) for d in dirs.values() for t in cams], prof.jobs if jobs is None else int(jobs))
     for s in cams:
-        for t in cams: M.loc[cam_name(s), cam_name(t)] = metrics[dirs[s], t][metric]
+        for t in cams: M.loc[cam_name(s), cam_name(t)] = np.mean([metrics[dirs[s, k], t][metric] for k in seeds])
     return M.rename_axis(index="student camera", columns="test camera")

@@ -13,11 +13,12 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 
 from .core import DataError, rel, resolve, save_fig, save_table
+from .stats import summarize
 
 # %% auto #0
-__all__ = ['PALETTE', 'RESULT_NEEDS', 'SEG_NEEDS', 'AL_NEEDS', 'strategy_colours', 'read_csv', 'plot_map_vs_samples',
-           'camera_table', 'strategy_summary', 'plot_cross_performance', 'plot_dendrogram', 'plot_online_seg',
-           'plot_active_learning', 'make_figures']
+__all__ = ['PALETTE', 'RESULT_NEEDS', 'REFERENCES', 'SEG_NEEDS', 'AL_NEEDS', 'CLUSTER_NEEDS', 'LINKAGE_NEEDS', 'strategy_colours',
+           'read_csv', 'plot_map_vs_samples', 'camera_table', 'strategy_summary', 'plot_cross_performance',
+           'plot_dendrogram', 'plot_online_seg', 'plot_active_learning', 'make_figures']
 
 # %% ../nbs/10_figures.ipynb #ff9ddb68
 PALETTE = "colorblind"
@@ -42,78 +43,104 @@ def read_csv(path, needs=()) -> pd.DataFrame:
 
 # %% ../nbs/10_figures.ipynb #41ef4f3b
 RESULT_NEEDS = ("run_id", "data_name", "strategy", "samples", "seed", "mAP50", "mAP50_95", "model_role")
+REFERENCES = {"baseline": ("generic student", "grey", "--"), "ceiling_teacher": ("ceiling: whole bank, teacher labels", "black", ":"),
+              "ceiling_gt": ("ceiling: whole bank, ground truth", "#555555", "-.")}
+
+def _reference(results: pd.DataFrame, key: str) -> pd.DataFrame:
+    "Rows of a reference: the generic student (`baseline`) or a ceiling (`ceiling_teacher`, `ceiling_gt`)."
+    return results[results.model_role == key] if key == "baseline" else results[results.strategy == key]
 
 def plot_map_vs_samples(results: pd.DataFrame, metrics=("mAP50", "mAP50_95")):
-    "mAP vs labelled frames per strategy (mean +- std over seeds), teacher and generic student dashed (a teacher far above: a note)."
+    "mAP vs labelled frames per strategy (mean and 95 % interval over cameras x seeds), with the generic student and the ceilings."
     _style()
     st = results[results.model_role == "student"]
     if st.empty: raise DataError("the results hold no student rows; run the sweep (06_student) and evaluation (08) first")
     colours = strategy_colours(st.strategy)
-    fig, axs = plt.subplots(1, len(metrics), figsize=(5.2*len(metrics) + 2, 4), squeeze=False)
-    per_seed = st.groupby(["strategy", "samples", "seed"], as_index=False)[list(metrics)].mean()
+    fig, axs = plt.subplots(1, len(metrics), figsize=(5.2*len(metrics) + 2.6, 4), squeeze=False)
     for ax, m in zip(axs[0], metrics):
-        sns.lineplot(per_seed, x="samples", y=m, hue="strategy", palette=colours, errorbar="sd", marker="o", ax=ax,
-                     legend=ax is axs[0][-1])
-        ref = {role: results.loc[results.model_role == role, m].mean() for role in ("teacher", "baseline")}
-        top = np.nanmax([per_seed[m].max(), ref["baseline"]])
-        for role, label, colour in (("teacher", "teacher", "black"), ("baseline", "generic student", "grey")):
-            v = ref[role]
-            if not np.isfinite(v): continue
-            if role == "teacher" and v > 2*top:             # far above the students: say it, keep the axis on them
-                ax.annotate(f"teacher: {v:.3f} (above this axis)", xy=(0.02, 0.97), xycoords="axes fraction", ha="left",
-                            va="top", fontsize=9, bbox=dict(boxstyle="round", fc="white", ec="black", lw=0.8))
-                ax.margins(y=0.3)
-            else: ax.axhline(v, ls="--", color=colour, lw=1.3, label=label)
+        s = summarize(st, ["strategy", "samples"], m)
+        for name, g in s.groupby("strategy"):
+            ax.plot(g.samples, g["mean"], marker="o", color=colours[name], label=name)
+            ax.fill_between(g.samples, g.ci_low, g.ci_high, color=colours[name], alpha=0.18, lw=0)
+        for key, (label, colour, ls) in REFERENCES.items():
+            r = _reference(results, key)
+            if r.empty or not r[m].notna().any(): continue
+            (v,), (lo,), (hi,) = summarize(r.assign(k=key), "k", m)[["mean", "ci_low", "ci_high"]].T.values
+            ax.axhline(v, ls=ls, color=colour, lw=1.3, label=label)
+            if np.isfinite(lo): ax.axhspan(lo, hi, color=colour, alpha=0.08, lw=0)
+        t = results.loc[results.model_role == "teacher", m].mean()
+        top = ax.get_ylim()[1]
+        if np.isfinite(t) and t > 1.5*top:                # far above everything: say it, keep the axis on the students
+            ax.annotate(f"teacher: {t:.3f} (above this axis)", xy=(0.02, 0.97), xycoords="axes fraction", ha="left",
+                        va="top", fontsize=9, bbox=dict(boxstyle="round", fc="white", ec="black", lw=0.8))
+            ax.margins(y=0.25)
+        elif np.isfinite(t): ax.axhline(t, ls="--", color="black", lw=1.3, label="teacher")
+        n = st.groupby(["data_name", "seed"]).ngroups
         ax.set(xlabel="labelled frames per camera (pseudo-labels)", ylabel=m.replace("_", "-") + " on test frames",
-               xticks=sorted(st.samples.unique()))
-    h, l = axs[0][-1].get_legend_handles_labels()
-    if axs[0][-1].get_legend(): axs[0][-1].get_legend().remove()
+               xticks=sorted(st.samples.unique()), title=f"mean of {n} camera x seed units, band: 95 % interval")
+        ax.title.set_fontsize(9)
+    h, l = axs[0][0].get_legend_handles_labels()
     fig.legend(h, l, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, title="model")
     fig.tight_layout()
     return fig
 
 # %% ../nbs/10_figures.ipynb #8ea41567
 def camera_table(results: pd.DataFrame, metric: str = "mAP50") -> pd.DataFrame:
-    "Camera x budget rows, strategy columns (mean `metric` over seeds), with teacher and generic columns."
+    "Camera x budget rows, strategy columns (mean `metric` over seeds), with the seeds, teacher, generic and ceiling columns."
     st = results[results.model_role == "student"]
     t = st.pivot_table(index=["data_name", "samples"], columns="strategy", values=metric, aggfunc="mean")
-    base = results[results.model_role != "student"].pivot_table(index="data_name", columns="model_role", values=metric, aggfunc="mean")
-    base = base.rename(columns={"teacher": "teacher", "baseline": "generic"})
-    t = t.join(base, on="data_name")
+    t.insert(0, "seeds", st.groupby(["data_name", "samples"]).seed.nunique())
+    ref = results[results.model_role != "student"].assign(
+        col=lambda d: np.where(d.model_role == "ceiling", d.strategy, d.model_role.replace({"baseline": "generic"})))
+    t = t.join(ref.pivot_table(index="data_name", columns="col", values=metric, aggfunc="mean"), on="data_name")
     return t.reset_index().rename(columns={"data_name": "camera"}).rename_axis(columns=None)
 
 def strategy_summary(results: pd.DataFrame, metric: str = "mAP50") -> pd.DataFrame:
-    "Strategy x budget: mean and std over seeds of the camera-mean `metric`."
+    "Per strategy and budget (and per reference): units, mean, std and 95 % interval of `metric`, and the share of the ceiling's gain."
     st = results[results.model_role == "student"]
-    per_seed = st.groupby(["strategy", "samples", "seed"])[metric].mean()
-    g = per_seed.groupby(["strategy", "samples"])
-    return pd.DataFrame({f"{metric}_mean": g.mean(), f"{metric}_std": g.std(ddof=0), "seeds": g.size()}).reset_index()
+    ref = results[results.model_role != "student"].assign(
+        strategy=lambda d: np.where(d.model_role == "ceiling", d.strategy, d.model_role.replace({"baseline": "generic"})))
+    out = pd.concat([summarize(st, ["strategy", "samples"], metric),
+                     summarize(ref.assign(samples=ref.samples.where(ref.model_role == "ceiling", 0)), ["strategy", "samples"], metric)],
+                    ignore_index=True)
+    base, ceil = (out.loc[out.strategy == k, "mean"] for k in ("generic", "ceiling_teacher"))
+    gain = ceil.mean() - base.mean() if len(base) and len(ceil) else np.nan
+    out["of_gain"] = (out["mean"] - base.mean())/gain if np.isfinite(gain) and gain > 0 else np.nan
+    return out.rename(columns={"n": "units"})
 
 # %% ../nbs/10_figures.ipynb #3b274171
-def plot_cross_performance(M: pd.DataFrame, title: str = ""):
-    "Heatmap of a student-camera x test-camera mAP50 matrix."
+def plot_cross_performance(M: pd.DataFrame, families: dict | None = None, title: str = ""):
+    "Heatmap of a student-camera x test-camera mAP50 matrix in its order (09 groups cameras by family), a line between families."
     _style()
-    fig, ax = plt.subplots(figsize=(1.0*len(M) + 2.5, 0.9*len(M) + 1.5))
-    sns.heatmap(M.astype(float), annot=True, fmt=".2f", cmap="viridis", vmin=0, vmax=max(float(np.nanmax(M.to_numpy(float))), 1e-6),
-                square=True, cbar_kws={"label": "mAP50"}, ax=ax)
+    order = list(M.index); M = M.astype(float)
+    labels = [f"{c}\n{families[c]}" if families and c in families else c for c in order]
+    fig, ax = plt.subplots(figsize=(1.1*len(M) + 2.5, 1.0*len(M) + 1.5))
+    sns.heatmap(M, annot=True, fmt=".2f", cmap="viridis", vmin=0, vmax=max(float(np.nanmax(M.to_numpy())), 1e-6), square=True,
+                cbar_kws={"label": "mAP50"}, xticklabels=labels, yticklabels=labels, ax=ax)
+    if families:
+        fam = [families.get(c) for c in order]
+        for i in range(1, len(fam)):
+            if fam[i] != fam[i - 1]: ax.axhline(i, color="white", lw=3); ax.axvline(i, color="white", lw=3)
     ax.set(xlabel="test camera", ylabel="student fine-tuned on", title=title or "cross-camera mAP50")
     fig.tight_layout()
     return fig
 
-def plot_dendrogram(M: pd.DataFrame, clusters: dict | None = None):
-    "Average-linkage dendrogram of the cameras (distance `1 - (M + M.T) / 2`), leaves coloured by cluster."
+def plot_dendrogram(Z: np.ndarray, labels, clusters: dict | None = None, families: dict | None = None, ari: float | None = None):
+    "Dendrogram of a scipy linkage `Z` (09 writes it as `csbad_linkage.csv`): leaves coloured by cluster, family under the camera."
     from scipy.cluster.hierarchy import dendrogram
-    from sbad_nb.csbad import camera_linkage
     _style()
-    fig, ax = plt.subplots(figsize=(1.0*len(M) + 3, 3.8))
-    dendrogram(camera_linkage(M), labels=list(M.index), color_threshold=0, above_threshold_color="#555555", ax=ax)
+    fig, ax = plt.subplots(figsize=(1.1*len(labels) + 3, 3.9))
+    dendrogram(np.asarray(Z, float), labels=list(labels), color_threshold=0, above_threshold_color="#555555", ax=ax)
     if clusters:
         pal = sns.color_palette(PALETTE, max(clusters.values()))
         for t in ax.get_xticklabels():
-            t.set_color(pal[clusters[t.get_text()] - 1]); t.set_fontweight("bold")
-        ax.set_title(f"{max(clusters.values())} cluster(s): " + ", ".join(
-            f"{k}: " + "+".join(c for c, v in clusters.items() if v == k) for k in sorted(set(clusters.values()))))
-    ax.set(xlabel="camera (colour = cluster)", ylabel="distance (1 - mean cross mAP50)")
+            cam = t.get_text(); t.set_color(pal[clusters[cam] - 1]); t.set_fontweight("bold")
+            if families and cam in families: t.set_text(f"{cam}\n{families[cam]}")
+        if families: ax.set_xticklabels([t.get_text() for t in ax.get_xticklabels()])
+        title = f"{max(clusters.values())} cluster(s): " + ", ".join(
+            f"{k}: " + "+".join(c for c, v in clusters.items() if v == k) for k in sorted(set(clusters.values())))
+        ax.set_title(title + (f"\nagreement with the camera families: ARI = {ari:.2f}" if ari is not None and np.isfinite(ari) else ""), fontsize=10)
+    ax.set(xlabel="camera (colour = cluster" + (", below: its family)" if families else ")"), ylabel="distance (1 - mean cross mAP50)")
     ax.grid(axis="x", visible=False)
     fig.tight_layout()
     return fig
@@ -156,6 +183,8 @@ def plot_active_learning(res: pd.DataFrame):
     return fig
 
 # %% ../nbs/10_figures.ipynb #4834ee1a
+CLUSTER_NEEDS, LINKAGE_NEEDS = ("camera", "family", "cluster", "ari"), ("left", "right", "distance", "size")
+
 def make_figures(out, profile: str = "") -> dict:
     "Remake every figure and summary table of the report in `out` from its CSVs; {name: path or reason skipped}."
     out = Path(out); tables = out/"tables"; made = {}
@@ -171,13 +200,15 @@ def make_figures(out, profile: str = "") -> dict:
             made["strategy_summary"] = save_table(strategy_summary(res).round(4), tables/"strategy_summary", params, sources=[rel(src)])
         else: made["map_vs_samples"] = f"{rel(src)} has no student rows"
     else: made["map_vs_samples"] = f"{rel(src)} is missing (notebook 08)"
-    src = tables/"cross_performance.csv"
+    src, cl, lk = tables/"cross_performance.csv", tables/"csbad_clusters.csv", tables/"csbad_linkage.csv"
     if src.exists():
         M = pd.read_csv(src, index_col=0)
-        done("cross_performance", plot_cross_performance(M), [src])
-        cl = tables/"csbad_clusters.csv"
-        clusters = dict(pd.read_csv(cl).values) if cl.exists() else None
-        if len(M) >= 2: done("csbad_dendrogram", plot_dendrogram(M, clusters), [src] + ([cl] if cl.exists() else []))
+        c = read_csv(cl, CLUSTER_NEEDS) if cl.exists() else None
+        fam = dict(zip(c.camera, c.family)) if c is not None and c.family.notna().all() else None
+        done("cross_performance", plot_cross_performance(M, fam), [src] + ([cl] if c is not None else []))
+        if lk.exists() and c is not None:
+            done("csbad_dendrogram", plot_dendrogram(read_csv(lk, LINKAGE_NEEDS)[list(LINKAGE_NEEDS)].to_numpy(), M.index,
+                                                     dict(zip(c.camera, c.cluster)), fam, c.ari.iloc[0]), [lk, cl])
     else: made["cross_performance"] = f"{rel(src)} is missing (notebook 09)"
     src = tables/"online_seg_results.csv"
     if src.exists(): done("online_seg", plot_online_seg(read_csv(src, SEG_NEEDS)), [src])

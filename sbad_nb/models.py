@@ -5,7 +5,7 @@ yaml, pooled backbone features, and the generic student."""
 
 # %% ../nbs/02_models.ipynb #e4e3aeba
 from __future__ import annotations
-import hashlib, logging, os, shutil
+import hashlib, logging, os, shutil, time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,12 +15,12 @@ import yaml
 
 from .core import (ROOT, ConfigError, DataError, atomic_write, data_dir, file_lock, get_profile, rel, resolve,
                           seed_everything, write_json, write_text)
-from .data import list_frames, profile_stream, read_labels
+from .data import RENDER_VERSION, list_frames, make_synthetic_stream, profile_stream, read_labels
 
 # %% auto #0
-__all__ = ['SEGMENTERS', 'offline_setup', 'Detections', 'build_detector', 'load_detector', 'n_params', 'dataset_yaml',
-           'link_dataset', 'train', 'predict', 'SmallUNet', 'build_segmenter', 'load_segmenter',
-           'train_generic_student', 'generic_dataset']
+__all__ = ['SEGMENTERS', 'GENERIC', 'GENERIC_ASSET', 'offline_setup', 'Detections', 'build_detector', 'load_detector', 'n_params',
+           'dataset_yaml', 'link_dataset', 'train', 'predict', 'SmallUNet', 'build_segmenter', 'load_segmenter',
+           'generic_recipe', 'train_generic_student', 'fit_generic', 'generic_dataset', 'make_generic', 'check_generic']
 
 # %% ../nbs/02_models.ipynb #c922c1e9
 def offline_setup(cache=None) -> dict:
@@ -45,7 +45,8 @@ def _ultralytics():
     import ultralytics
     from ultralytics import settings
     from ultralytics.utils import LOGGER
-    if settings.get("sync"): settings.update({"sync": False})
+    quiet = {"sync": False, "raytune": False}            # no analytics; no Ray Tune reporting (and its warning) in plain trainings
+    if any(settings.get(k) != v for k, v in quiet.items()): settings.update(quiet)
     LOGGER.setLevel(logging.WARNING)
     return ultralytics
 
@@ -248,50 +249,104 @@ def load_segmenter(weights, arch: str = "unet", n_classes: int = 7, width: int =
     return m
 
 # %% ../nbs/02_models.ipynb #c41067af
-def _generic_recipe(prof) -> dict:
+GENERIC = dict(student="yolov8n.yaml", width=0.125, imgsz=160, epochs=20, frames=2400, batch=16, seed=0,
+               source_cameras=list(range(101, 113)), stream=dict(weeks=[1, 2], bank_frames=300, test_frames=50, width=160, seed=0),
+               train_args=dict(mosaic=0.0, scale=0.25, optimizer="AdamW", lr0=0.004, warmup_epochs=1, val=False, save=False))
+GENERIC_ASSET = "sbad_nb:assets/generic_student.pt"   # what `make generic` writes, and the tiny profile starts from
+
+def generic_recipe(prof) -> dict:
+    "The recipe of a profile's own generic student (profiles that train one: `generic_epochs > 0`)."
     s = prof.stream
-    return dict(profile=prof.name, student=prof.student, width=prof.width, imgsz=prof.imgsz, epochs=prof.generic_epochs,
-                frames=prof.generic_frames, batch=prof.batch, source_cameras=list(s.get("source_cameras", [])), seed=0, stream=s,
-                train_args=prof.train_args)
+    return dict(student=prof.student, width=prof.width, imgsz=prof.imgsz, epochs=prof.generic_epochs, frames=prof.generic_frames,
+                batch=prof.batch, seed=0, source_cameras=list(s.get("source_cameras", [])),
+                stream={k: s[k] for k in ("weeks", "bank_frames", "test_frames", "width", "seed")}, train_args=prof.train_args)
 
 def train_generic_student(profile="smoke", force: bool = False, progress: bool = True) -> Path:
-    "Train (or reuse) the generic student of a profile on its source cameras; return its weights."
+    "The generic student a profile fine-tunes: its local weights (`generic_epochs == 0`) or one trained on its source cameras."
     prof = get_profile(profile) if isinstance(profile, str) else profile
-    if prof.generic_epochs == 0:                             # paper: local COCO-pretrained weights
+    if prof.generic_epochs == 0:                             # local weights: the shipped generic, or the paper's COCO yolov8n
         load_detector(prof.student)                       # a clear error if the file is missing or not YOLO
-        return resolve(prof.student)
-    with file_lock(data_dir(prof.name)/"models"/".generic.lock"):     # one trainer at a time; the others reuse its result
-        return _train_generic(prof, force, progress)
+        return check_generic(prof.student)
+    d = data_dir(prof.name)/"models"
+    with file_lock(d/".generic.lock"):                     # one trainer at a time; the others reuse its result
+        return fit_generic(generic_recipe(prof), d, root=profile_stream(prof, progress=progress), force=force, progress=progress)[0]
 
-def _train_generic(prof, force, progress):
-    recipe, d = _generic_recipe(prof), data_dir(prof.name)/"models"
-    weights, meta = d/"generic.pt", d/"generic.json"
+# %% ../nbs/02_models.ipynb #bcb0f5f6
+def fit_generic(recipe: dict, work, root=None, force: bool = False, progress: bool = True) -> tuple[Path, dict]:
+    """Train a generic student from `recipe` on its source cameras (rendered under `root`, default `work/stream`) into
+    `work/generic.pt`; reuse it when `work/generic.json` has the same recipe. Returns the weights and that record."""
+    import json
+    work = Path(work); weights, meta = work/"generic.pt", work/"generic.json"
     if weights.exists() and meta.exists() and not force:
-        import json
-        if json.loads(meta.read_text()).get("recipe") == json.loads(json.dumps(recipe)): return weights
-    data = generic_dataset(prof, progress)
-    seed_everything(0)
-    model = build_detector(prof.student, nc=1, width=prof.width)
-    best = train(model, data, epochs=prof.generic_epochs, imgsz=prof.imgsz, batch=prof.batch, device=prof.device, seed=0,
-                 project=d/"train", name="generic", workers=prof.workers, **prof.train_args)
+        m = json.loads(meta.read_text())
+        if m.get("recipe") == json.loads(json.dumps(recipe)): return weights, m
+    if not recipe["source_cameras"]: raise ConfigError("the generic student's recipe names no source_cameras")
+    s = recipe["stream"]; root = Path(root) if root else work/"stream"
+    make_synthetic_stream(root, recipe["source_cameras"], s["weeks"], s["bank_frames"], s["test_frames"], s["width"], s["seed"],
+                          overwrite="rendered", progress=progress)
+    data = generic_dataset(root, recipe["source_cameras"], recipe["frames"], work/"generic_data")
+    seed_everything(recipe["seed"])
+    t0 = time.perf_counter()
+    model = build_detector(recipe["student"], nc=1, width=recipe["width"])
+    best = train(model, data, epochs=recipe["epochs"], imgsz=recipe["imgsz"], batch=recipe["batch"], seed=recipe["seed"],
+                 project=work/"train", name="generic", **recipe["train_args"])
     with atomic_write(weights, "wb") as f: f.write(best.read_bytes())
     res = pd.read_csv(best.parent.parent/"results.csv").iloc[-1]
-    write_json(meta, {"recipe": recipe, "trained_from": rel(best), "val_mAP50": float(res.get("metrics/mAP50(B)", np.nan)),
-                      "val_mAP50_95": float(res.get("metrics/mAP50-95(B)", np.nan))})
-    return weights
+    rec = {"recipe": recipe, "trained_from": rel(best), "train_seconds": round(time.perf_counter() - t0, 1),
+           "val_mAP50": float(res.get("metrics/mAP50(B)", np.nan)), "val_mAP50_95": float(res.get("metrics/mAP50-95(B)", np.nan))}
+    write_json(meta, rec)
+    return weights, rec
 
-def generic_dataset(profile="smoke", progress: bool = True) -> Path:
-    "The generic student's dataset: `generic_frames` bank frames of the source cameras (ground truth), their test sets to validate."
-    prof = get_profile(profile) if isinstance(profile, str) else profile
-    src = list(prof.stream.get("source_cameras", []))
-    if not src: raise ConfigError(f"profile {prof.name!r} names no source_cameras for the generic student")
-    root = profile_stream(prof, progress=progress)
-    bank = pd.concat([list_frames(root, c) for c in src], ignore_index=True)
-    val = pd.concat([list_frames(root, c, split="test") for c in src], ignore_index=True)
-    take = np.linspace(0, len(bank) - 1, min(prof.generic_frames, len(bank))).round().astype(int)
+def generic_dataset(root, cameras, frames: int, work) -> Path:
+    "A generic student's dataset: `frames` bank frames spread evenly over `cameras` (ground truth), their test sets to validate."
+    bank = pd.concat([list_frames(root, c) for c in cameras], ignore_index=True)
+    val = pd.concat([list_frames(root, c, split="test") for c in cameras], ignore_index=True)
+    take = np.linspace(0, len(bank) - 1, min(frames, len(bank))).round().astype(int)
     to_gt = lambda df: df.assign(truth=[str(Path(i).parent.parent/"gt"/(Path(i).stem + ".txt")) for i in df.image])
-    work = data_dir(prof.name)/"models"/"generic_data"
-    shutil.rmtree(work, ignore_errors=True)
+    work = Path(work); shutil.rmtree(work, ignore_errors=True)
     tr = link_dataset(work/"train", to_gt(bank.iloc[take]), "truth", class_map={0: 0, 1: 0, 2: 0})
     va = link_dataset(work/"val", to_gt(val), "truth", class_map={0: 0, 1: 0, 2: 0})
     return dataset_yaml(work/"data.yaml", tr, va)
+
+# %% ../nbs/02_models.ipynb #05332d9a
+def _val(model, frames: pd.DataFrame, work, imgsz: int) -> dict:
+    "ultralytics' validator on `frames` (test images with their labels beside): mAP50 and mAP50-95."
+    data = dataset_yaml(Path(work)/"data.yaml", frames, frames)
+    m = model.val(data=str(data), imgsz=imgsz, batch=16, conf=0.001, iou=0.7, device="cpu", plots=False, verbose=False,
+                  project=str(Path(work).resolve()), name="val", exist_ok=True)
+    return {"mAP50": round(float(m.box.map50), 4), "mAP50_95": round(float(m.box.map), 4)}
+
+def make_generic(out=GENERIC_ASSET, recipe: dict | None = None, targets=("tiny",), force: bool = False,
+                 progress: bool = True) -> dict:
+    "Train the shipped generic student (`recipe`, default `GENERIC`), measure it on source and target test sets, write it and its sidecar."
+    from sbad_nb.core import run_metadata
+    recipe, out = recipe or GENERIC, resolve(out)
+    work = data_dir("generic")
+    weights, rec = fit_generic(recipe, work, force=force, progress=progress)
+    model = load_detector(weights)
+    src = pd.concat([list_frames(work/"stream", c, split="test") for c in recipe["source_cameras"]], ignore_index=True)
+    measured = {"source": _val(model, src, work/"val_source", recipe["imgsz"]), "targets": {}}
+    for name in targets:
+        prof = get_profile(name)
+        root = profile_stream(prof, progress=progress)
+        measured["targets"][name] = {f"cam{c}": _val(model, list_frames(root, c, split="test"), work/f"val_{name}_cam{c}", recipe["imgsz"])
+                                     for c in prof.stream["cameras"]}
+    with atomic_write(out, "wb") as f: f.write(weights.read_bytes())
+    side = {"file": out.name, "sha256": hashlib.sha256(out.read_bytes()).hexdigest(), "bytes": out.stat().st_size,
+            "render_version": RENDER_VERSION, "recipe": recipe, "train_seconds": rec["train_seconds"],
+            "measured": {"how": "ultralytics val, conf 0.001, IoU 0.7, imgsz " + str(recipe["imgsz"]), **measured},
+            **{k: v for k, v in run_metadata().items() if k in ("git_hash", "git_dirty", "created", "versions", "machine")}}
+    write_json(out.with_suffix(".json"), side)
+    return side
+
+def check_generic(weights) -> Path:
+    "`weights` as it is, after checking it against its sidecar when it has one (the shipped generic student)."
+    import json
+    p = resolve(weights); side = p.with_suffix(".json")
+    if not side.exists(): return p
+    s = json.loads(side.read_text())
+    if s.get("sha256") and s["sha256"] != hashlib.sha256(p.read_bytes()).hexdigest():
+        raise ConfigError(f"{p} does not match its sidecar {side.name} (sha256); restore both from git or run `make generic`")
+    if s.get("render_version") not in (None, RENDER_VERSION):
+        raise ConfigError(f"{p} was trained on renderer version {s['render_version']}, this is version {RENDER_VERSION}; run `make generic`")
+    return p

@@ -15,19 +15,28 @@ from tqdm.auto import tqdm
 from .core import (ConfigError, DataError, atomic_write, data_dir, file_lock, get_profile, pmap, rel, seed_everything,
                           write_json)
 from .data import cam_name
-from .models import dataset_yaml, load_detector, train, train_generic_student
+from .models import dataset_yaml, link_dataset, load_detector, train, train_generic_student
 from .bank import prepare_bank
 from .strategies import STRATEGIES, ShortSelection, select
 
 # %% auto #0
-__all__ = ['SWEEP_COLS', 'run_id', 'runs_dir', 'finished', 'profile_recipe', 'finetune_args', 'strategy_params', 'train_student',
-           'check_budget', 'select_frames', 'fit_run', 'run_sweep', 'ray_init']
+__all__ = ['CEILINGS', 'SWEEP_COLS', 'load_tag', 'run_epochs', 'run_id', 'runs_dir', 'finished', 'profile_recipe',
+           'finetune_args', 'strategy_params', 'train_student', 'check_budget', 'select_frames', 'fit_run',
+           'train_ceiling', 'run_sweep', 'ray_init']
 
 # %% ../nbs/06_student.ipynb #b4b50524
-def run_id(cam, weeks, strategy: str, samples: int, seed: int, epochs: int) -> str:
-    "Readable run id: camera, weeks, strategy, samples, seed, epochs."
+def load_tag(prof) -> str:
+    "The training load of a profile's runs: `e100` (100 epochs, whatever the frames) or `i1200` (1,200 image-iterations)."
+    return f"i{int(prof.train_images)}" if prof.train_images else f"e{int(prof.epochs)}"
+
+def run_epochs(prof, frames: int) -> int:
+    "Epochs of a fine-tuning on `frames` frames: the profile's `epochs`, or `train_images / frames` (at least 1) at equal load."
+    return max(1, int(round(prof.train_images/max(int(frames), 1)))) if prof.train_images else int(prof.epochs)
+
+def run_id(cam, weeks, strategy: str, samples: int, seed: int, load) -> str:
+    "Readable run id: camera, weeks, strategy, samples, seed, training load (`load_tag`, or a number of epochs)."
     w = "-".join(str(int(x)) for x in np.atleast_1d(weeks))
-    return f"{cam_name(cam)}_w{w}_{strategy}_n{int(samples)}_s{int(seed)}_e{int(epochs)}"
+    return f"{cam_name(cam)}_w{w}_{strategy}_n{int(samples)}_s{int(seed)}_{load if isinstance(load, str) else f'e{int(load)}'}"
 
 def runs_dir(profile) -> Path:
     "Where a profile's runs live."
@@ -44,7 +53,7 @@ def finished(run_dir, recipe: dict | None = None) -> dict | None:
 def profile_recipe(prof, generic: Path) -> dict:
     "The part of a run's recipe that the profile sets (the same for every run of a sweep)."
     import hashlib
-    return json.loads(json.dumps(dict(profile=prof.name, epochs=prof.epochs, imgsz=prof.imgsz, batch=prof.batch, train_args=finetune_args(prof),
+    return json.loads(json.dumps(dict(profile=prof.name, load=load_tag(prof), imgsz=prof.imgsz, batch=prof.batch, train_args=finetune_args(prof),
                 warmup=prof.warmup, val_frames=prof.val_frames, score_conf=prof.score_conf,
                 generic=hashlib.sha256(Path(generic).read_bytes()).hexdigest()[:16])))
 
@@ -82,7 +91,7 @@ def train_student(profile="smoke", cam=1, strategy: str = "top_confidence", samp
     "Fine-tune the generic student on `samples` frames of `cam`'s bank chosen by `strategy`; return the run's record."
     prof = get_profile(profile) if isinstance(profile, str) else profile
     weeks = prof.stream.get("weeks") or [1]
-    rid = run_id(cam, weeks, strategy, samples, seed, prof.epochs)
+    rid = run_id(cam, weeks, strategy, samples, seed, load_tag(prof))
     d = runs_dir(prof)/rid
     if samples < 1: raise ConfigError(f"samples must be >= 1, got {samples}")
     recipe = _recipe(prof, cam, weeks, strategy, samples, seed, train_generic_student(prof, progress=progress))
@@ -114,18 +123,22 @@ def select_frames(prof, bank: dict, strategy: str, samples: int, seed: int, cam)
     if not len(sel): raise DataError(f"{cam_name(cam)}: {strategy} selected no frame from the bank (see its warning); nothing to train on")
     return sel, bool(short)
 
-def fit_run(prof, d: Path, frames: pd.DataFrame, val: pd.DataFrame, student, seed: int, params: dict, recipe: dict,
-            wandb: bool | None = None, group: str = "", extra: dict | None = None) -> dict:
-    "Fine-tune `student` on `frames` (validating on `val`) into run folder `d`; write and return its run.json record."
+# %% ../nbs/06_student.ipynb #0c1a8a2b
+def fit_run(prof, d: Path, frames, val: pd.DataFrame, student, seed: int, params: dict, recipe: dict,
+            wandb: bool | None = None, group: str = "", extra: dict | None = None, labels: str = "label") -> dict:
+    """Fine-tune `student` on `frames` (bank frames with their teacher labels, or the label files of column `labels`),
+    validating on `val`, for the profile's training load, into run folder `d`; write and return its run.json record."""
     d = Path(d); rid = d.name
     shutil.rmtree(d, ignore_errors=True); d.mkdir(parents=True)
+    if labels != "label": frames = link_dataset(d/"labelled", frames, labels, class_map={})   # other labels: a linked copy, all 'vehicle'
     data = dataset_yaml(d/"data.yaml", frames, val)
-    params = {**params, "epochs": prof.epochs, "imgsz": prof.imgsz, "batch": prof.batch, "train_args": finetune_args(prof)}
+    epochs = run_epochs(prof, len(frames))
+    params = {**params, "epochs": epochs, "imgsz": prof.imgsz, "batch": prof.batch, "train_args": finetune_args(prof)}
     run = _wandb_run(prof.wandb if wandb is None else wandb, prof, group, rid, d, params)
     t0 = time.perf_counter()
     try:
         seed_everything(seed)
-        best = train(load_detector(student), data, epochs=prof.epochs, imgsz=prof.imgsz, batch=min(prof.batch, len(frames)),
+        best = train(load_detector(student), data, epochs=epochs, imgsz=prof.imgsz, batch=min(prof.batch, len(frames)),
                      device=prof.device, seed=seed, project=d, name="train", workers=prof.workers, **finetune_args(prof))
     finally:
         if run is not None:
@@ -142,40 +155,72 @@ def fit_run(prof, d: Path, frames: pd.DataFrame, val: pd.DataFrame, student, see
     write_json(d/"run.json", rec)                           # last: its presence marks the run finished
     return rec
 
+# %% ../nbs/06_student.ipynb #c32d3759
+CEILINGS = ("teacher", "gt")
+
+def train_ceiling(profile="smoke", cam=1, labels: str = "teacher", seed: int = 0, bank: dict | None = None,
+                  force: bool = False, wandb: bool | None = None) -> dict:
+    "Fine-tune the generic student on `cam`'s whole bank labelled by the teacher or by ground truth (`labels`); return its record."
+    prof = get_profile(profile) if isinstance(profile, str) else profile
+    if labels not in CEILINGS: raise ConfigError(f"unknown ceiling {labels!r}; choose one of {', '.join(CEILINGS)}")
+    weeks, strategy = prof.stream.get("weeks") or [1], f"ceiling_{labels}"
+    bank = bank or prepare_bank(prof, cam, progress=False)
+    frames = bank["bank"]
+    if labels == "gt":
+        frames = frames.assign(truth=[str(Path(i).parent.parent/"gt"/(Path(i).stem + ".txt")) for i in frames.image])
+        if not Path(frames.truth.iloc[0]).exists():
+            raise DataError(f"the ground-truth ceiling needs the bank's ground truth ({frames.truth.iloc[0]} is missing): only the "
+                            f"synthetic stream has it; drop 'gt' from the profile's ceilings")
+    rid = run_id(cam, weeks, strategy, len(frames), seed, load_tag(prof))
+    d = runs_dir(prof)/rid
+    recipe = _recipe(prof, cam, weeks, strategy, len(frames), seed, bank["student"])
+    if not force and (done := finished(d, recipe)): return done
+    with file_lock(runs_dir(prof)/f".{rid}.lock"):
+        if not force and (done := finished(d, recipe)): return done
+        params = dict(profile=prof.name, cam=cam_name(cam), weeks=list(weeks), strategy=strategy, samples=len(frames),
+                      selected=len(frames), seed=int(seed))
+        return fit_run(prof, d, frames, bank["val"], bank["student"], seed, params, recipe, wandb=wandb, group=cam_name(cam),
+                       extra={"short": False, "frames": [int(x) for x in frames.frame]}, labels="truth" if labels == "gt" else "label")
+
 # %% ../nbs/06_student.ipynb #9aed85b2
-def run_sweep(profile="smoke", cameras=None, strategies=None, budgets=None, seeds=None, progress: bool = True,
+def run_sweep(profile="smoke", cameras=None, strategies=None, budgets=None, seeds=None, ceilings=None, progress: bool = True,
               engine: str = "local", address: str | None = None, force: bool = False, jobs: int | None = None) -> pd.DataFrame:
-    """Train every student of the grid (finished runs are reused); one row per run.
-    The local engine trains `jobs` runs at once (default: the profile's); `engine="ray"` fans the runs out on Ray."""
+    """Train every run of the grid, cameras x strategies x budgets x seeds, and each camera's `ceilings` per seed
+    (finished runs are reused); one row per run. `jobs` runs at once locally (default: the profile's), or on Ray."""
     prof = get_profile(profile) if isinstance(profile, str) else profile
     cameras = list(prof.stream["cameras"] if cameras is None else cameras)
-    strategies = list(prof.strategies if strategies is None else strategies)
+    strategies, ceilings = list(prof.strategies if strategies is None else strategies), list(prof.ceilings if ceilings is None else ceilings)
     budgets, seeds = list(prof.budgets if budgets is None else budgets), list(prof.seeds if seeds is None else seeds)
     known = [int(str(c).removeprefix("cam")) for c in prof.stream["cameras"]]
     bad = [c for c in cameras if int(str(c).removeprefix("cam")) not in known]
     if bad: raise DataError(f"camera(s) {bad} are not target cameras of profile {prof.name!r} (it has {known}); fix the grid")
     for s in strategies:
         if s not in STRATEGIES: raise ConfigError(f"unknown strategy {s!r}; choose from: {', '.join(STRATEGIES)}")
+    for x in ceilings:
+        if x not in CEILINGS: raise ConfigError(f"unknown ceiling {x!r}; choose from: {', '.join(CEILINGS)}")
     grid = [(c, s, n, k) for c in cameras for s in strategies for n in budgets for k in seeds]
+    grid += [(c, f"ceiling_{x}", None, k) for c in cameras for x in ceilings for k in seeds]   # samples: the bank's size
     if engine == "ray": return _ray_sweep(prof, cameras, grid, budgets, address, progress, force)
     if engine != "local": raise ConfigError(f"unknown engine {engine!r}; choose local or ray")
-    weeks, banks, rows, todo = prof.stream.get("weeks") or [1], {}, {}, []
+    weeks, rows, todo = prof.stream.get("weeks") or [1], {}, []
     generic = train_generic_student(prof, progress=progress)
-    for c, s, n, k in grid:                                  # every bank and budget checked before anything is trained
-        if c not in banks:
-            banks[c] = prepare_bank(prof, c, progress=False)
-            check_budget(banks[c], max(budgets), c)
-        done = None if force else finished(runs_dir(prof)/run_id(c, weeks, s, n, k, prof.epochs), _recipe(prof, c, weeks, s, n, k, generic))
+    banks = {c: prepare_bank(prof, c, progress=False) for c in cameras}
+    for c in cameras: check_budget(banks[c], max(budgets, default=1), c)   # every bank and budget before anything is trained
+    for c, s, n, k in grid:
+        n = len(banks[c]["bank"]) if n is None else n
+        done = None if force else finished(runs_dir(prof)/run_id(c, weeks, s, n, k, load_tag(prof)), _recipe(prof, c, weeks, s, n, k, generic))
         if done: rows[c, s, n, k] = _row(done)
         else: todo.append((c, s, n, k))
     jobs = prof.jobs if jobs is None else int(jobs)
     items = [(prof, *g, force) + (() if jobs > 1 else (banks[g[0]],)) for g in todo]   # a worker loads its bank itself
     done = pmap(_sweep_job, items, jobs=jobs, desc=f"{prof.name} sweep", unit="run", progress=progress,
-                label=lambda a: run_id(a[1], weeks, a[2], a[3], a[4], prof.epochs))
+                label=lambda a: run_id(a[1], weeks, a[2], a[3], a[4], load_tag(prof)))
     rows.update(zip(todo, done))
-    return pd.DataFrame([rows[g] for g in grid], columns=list(SWEEP_COLS))
+    return pd.DataFrame([rows[c, s, len(banks[c]["bank"]) if n is None else n, k] for c, s, n, k in grid], columns=list(SWEEP_COLS))
 
-def _sweep_job(prof, c, s, n, k, force, bank=None) -> dict: return _row(train_student(prof, c, s, n, k, bank=bank, force=force))
+def _sweep_job(prof, c, s, n, k, force, bank=None) -> dict:
+    if s.startswith("ceiling_"): return _row(train_ceiling(prof, c, s.removeprefix("ceiling_"), k, bank=bank, force=force))
+    return _row(train_student(prof, c, s, n, k, bank=bank, force=force))
 
 #| export
 SWEEP_COLS = ("run_id", "cam", "strategy", "samples", "selected", "seed", "epochs", "best_epoch", "val_mAP50", "seconds")
@@ -202,12 +247,12 @@ def _ray_sweep(prof, cameras, grid, budgets, address, progress, force) -> pd.Dat
     def bank_task(c): return len(prepare_bank(prof, c, progress=False)["bank"])
 
     @ray.remote(num_cpus=1, num_gpus=gpu)
-    def run_task(c, s, n, k): return _row(train_student(prof, c, s, n, k, force=force))
+    def run_task(c, s, n, k): return _sweep_job(prof, c, s, n, k, force)
 
     sizes = dict(zip(cameras, ray.get([bank_task.remote(c) for c in cameras])))
-    small = {c: z for c, z in sizes.items() if max(budgets) > z}
+    small = {c: z for c, z in sizes.items() if max(budgets, default=1) > z}
     if small: raise ConfigError(f"budget {max(budgets)} is larger than the bank of {', '.join(f'{cam_name(c)} ({z} frames)' for c, z in small.items())}; lower it")
-    refs = [run_task.remote(*g) for g in grid]
+    refs = [run_task.remote(c, s, sizes[c] if n is None else n, k) for c, s, n, k in grid]
     rows, pending = {}, {r: i for i, r in enumerate(refs)}
     with tqdm(total=len(refs), desc=f"{prof.name} sweep (ray)", unit="run", disable=not progress) as bar:
         while pending:

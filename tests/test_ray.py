@@ -11,7 +11,7 @@ from sbad_nb.student import ray_init, run_sweep, runs_dir
 
 def test_ray_sweep_equals_local_sweep():
     prof = get_profile("smoke")
-    grid = dict(cameras=[1, 2], strategies=["n_first", "random"], progress=False)
+    grid = dict(cameras=[1, 2], strategies=["n_first", "random"], ceilings=["gt"], progress=False)
     local = run_sweep(prof, force=True, **grid)
     frames = {r: json.loads((runs_dir(prof) / r / "run.json").read_text())["frames"] for r in local.run_id}
     ray_init(num_cpus=2)

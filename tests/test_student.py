@@ -1,5 +1,6 @@
 """Student sweep, evaluation of runs and CSBAD cluster students on the smoke profile (runs in a temporary folder)."""
 import json
+from pathlib import Path
 import warnings
 
 import numpy as np
@@ -33,12 +34,12 @@ def test_interrupted_sweep_continues(runs, monkeypatch):
         return real(*a, **k)
     monkeypatch.setattr(student, "fit_run", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        student.run_sweep(prof, cameras=[1], strategies=["n_first", "random"], progress=False)
+        student.run_sweep(prof, cameras=[1], strategies=["n_first", "random"], ceilings=[], progress=False)
     first = runs / calls[0] / "run.json"
     assert student.finished(runs / calls[0]) and not student.finished(runs / calls[1])
     stamp = first.stat().st_mtime_ns
     monkeypatch.setattr(student, "fit_run", real)
-    df = student.run_sweep(prof, cameras=[1], strategies=["n_first", "random"], progress=False)
+    df = student.run_sweep(prof, cameras=[1], strategies=["n_first", "random"], ceilings=[], progress=False)
     assert df.run_id.tolist() == calls and first.stat().st_mtime_ns == stamp     # the finished run was reused
     assert all(student.finished(runs / r) for r in calls)
 
@@ -119,7 +120,7 @@ def test_parallel_sweep_is_the_serial_sweep():
     "jobs=2 trains in worker processes (the real runs folder: workers do not see monkeypatches); same rows, same frames."
     import shutil
     prof = get_profile("smoke")
-    grid = dict(cameras=[1], strategies=["random"], seeds=[901, 902], progress=False)
+    grid = dict(cameras=[1], strategies=["random"], seeds=[901, 902], ceilings=[], progress=False)
     ids = [student.run_id(1, prof.stream["weeks"], "random", 10, k, prof.epochs) for k in (901, 902)]
     try:
         par = student.run_sweep(prof, jobs=2, force=True, **grid)
@@ -149,3 +150,26 @@ def test_cluster_cameras_matches_sklearn(seed):
     same = lambda a: {frozenset(np.flatnonzero(np.asarray(a) == x)) for x in set(a)}
     assert same([ours[c] for c in cams]) == same(theirs)
     assert ours[cams[0]] == 1 and sorted(set(ours.values())) == list(range(1, len(set(ours.values())) + 1))
+
+
+def test_ceilings_train_on_the_whole_bank(runs):
+    "A ceiling is a run on the camera's whole bank, with the teacher's labels or ground truth (all classes -> vehicle)."
+    from sbad_nb.data import read_labels
+    prof = get_profile("smoke")
+    bank = prepare_bank(prof, 1, progress=False)
+    gt = student.train_ceiling(prof, 1, "gt", 0, bank=bank)
+    assert gt["strategy"] == "ceiling_gt" and gt["samples"] == len(bank["bank"]) == len(gt["frames"])
+    assert gt["frames"] == bank["bank"].frame.astype(int).tolist()
+    d = runs / gt["run_id"]
+    for img in bank["bank"].image[:5]:                     # the training labels are the ground truth, as one class
+        p = Path(img)
+        truth = read_labels(p.parent.parent / "gt" / (p.stem + ".txt"), allow_conf=False)
+        copy = read_labels(d / "labelled" / "labels" / f"{p.parents[3].name}_{p.parents[2].name}_{p.stem}.txt", allow_conf=False)
+        assert len(copy) == len(truth) and (copy[:, 0] == 0).all() and np.allclose(copy[:, 1:], truth[:, 1:], atol=1e-5)
+    teacher = student.train_ceiling(prof, 1, "teacher", 0, bank=bank)
+    assert teacher["strategy"] == "ceiling_teacher" and not (runs / teacher["run_id"] / "labelled").exists()
+    assert teacher["run_id"] != gt["run_id"] and student.train_ceiling(prof, 1, "teacher", 0, bank=bank) == teacher   # reused
+    with pytest.raises(ConfigError, match="unknown ceiling 'oracle'"):
+        student.train_ceiling(prof, 1, "oracle", 0, bank=bank)
+    res = evaluation.evaluate_runs(prof, cameras=[1], progress=False).set_index("run_id")
+    assert res.loc[[gt["run_id"], teacher["run_id"]], "model_role"].tolist() == ["ceiling", "ceiling"]

@@ -1,0 +1,98 @@
+"""The lever study: what the tiny-scale student can learn, and which levers move it (issue 15).
+
+Fine-tunes the generic student on evenly spaced bank frames of each target camera (teacher pseudo-labels, or
+ground truth, or the whole bank for the ceilings) under several recipes, and evaluates each on the camera's test
+set. Appends one row per run to benchmarks/results/levers.csv (test mAP50, seconds). Not part of `make bench`
+(about 10 minutes on 2 cores, after `make generic`): run it by hand,
+
+    .venv/bin/python benchmarks/study_levers.py [CONDITION ...]
+
+A condition is a name in CONDITIONS below. "strong" is the generic student of recipe sbad_nb.models.GENERIC
+(`make generic`); "medium" (GENERICS below) is trained first if missing.
+"""
+import json
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import append_csv  # noqa: E402
+
+from sbad_nb.bank import split_bank  # noqa: E402
+from sbad_nb.core import data_dir, get_profile, pmap, resolve  # noqa: E402
+from sbad_nb.data import data_root, list_frames  # noqa: E402
+from sbad_nb.evaluation import evaluate, ground_truth, predictions  # noqa: E402
+from sbad_nb.models import GENERIC, GENERIC_ASSET, check_generic, fit_generic  # noqa: E402
+from sbad_nb.pseudolabel import make_teacher, pseudo_label  # noqa: E402
+from sbad_nb.student import fit_run, run_epochs  # noqa: E402
+
+WORK = data_dir("levers")
+FINETUNE = dict(lr0=0.001, warmup_epochs=0)
+# generic students trained here: overrides of sbad_nb.models.GENERIC ("strong" is GENERIC itself, the shipped asset)
+GENERICS = {"medium": dict(source_cameras=list(range(101, 107)), frames=1200, epochs=10)}   # half the sources, 1/4 of the load
+BUDGETS = (20, 60)
+# name: (generic, profile overrides, budgets, labels); budgets None = the whole bank (a ceiling)
+CONDITIONS = {
+    "strong_i300": ("strong", dict(train_images=300), BUDGETS, "label"),
+    "strong_i600": ("strong", dict(train_images=600), BUDGETS, "label"),
+    "strong_i1200": ("strong", dict(train_images=1200), BUDGETS, "label"),
+    "strong_ceiling_teacher_i600": ("strong", dict(train_images=600), None, "label"),
+    "strong_ceiling_gt_i600": ("strong", dict(train_images=600), None, "truth"),
+    "medium_i600": ("medium", dict(train_images=600), BUDGETS, "label"),
+    "medium_i1200": ("medium", dict(train_images=1200), BUDGETS, "label"),
+    "medium_i2400": ("medium", dict(train_images=2400), BUDGETS, "label"),
+    "medium_i1200_lr3": ("medium", dict(train_images=1200, finetune_args=dict(FINETUNE, lr0=0.003)), BUDGETS, "label"),
+    "medium_ceiling_teacher_i600": ("medium", dict(train_images=600), None, "label"),
+    "medium_ceiling_gt_i600": ("medium", dict(train_images=600), None, "truth"),
+}
+
+
+def generic(name):
+    if name == "strong": return check_generic(resolve(GENERIC_ASSET)) if resolve(GENERIC_ASSET).exists() else fit_generic(GENERIC, WORK/"generic"/name)[0]
+    return fit_generic({**GENERIC, **GENERICS[name]}, WORK/"generic"/name, root=WORK/"generic"/"stream", progress=False)[0]
+
+
+def bank(prof, cam):
+    "The camera's bank and validation frames, pseudo-labelled by the profile's teacher (cached)."
+    sp = split_bank(data_root(prof), cam, prof.stream["weeks"], prof.val_frames)
+    pseudo_label(make_teacher(prof), pd.concat([sp["bank"], sp["val"]]), batch_size=prof.batch, progress=False)
+    return sp
+
+
+def job(cond, cam, n, seed):
+    gname, over, _, labels = CONDITIONS[cond]
+    weights = generic(gname)
+    prof = replace(get_profile("tiny", jobs=1), student=str(weights), generic_epochs=0,
+                   **{"finetune_args": FINETUNE, "train_args": GENERIC["train_args"], "train_images": 0, **over})
+    sp = bank(prof, cam)
+    frames = sp["bank"] if n is None else sp["bank"].iloc[np.linspace(0, len(sp["bank"]) - 1, n).round().astype(int)]
+    if labels == "truth": frames = frames.assign(truth=[str(Path(i).parent.parent/"gt"/(Path(i).stem + ".txt")) for i in frames.image])
+    d = WORK/"runs"/f"{cond}_cam{cam}_n{n or 'all'}_s{seed}"
+    t0 = time.perf_counter()
+    rec = fit_run(prof, d, frames, sp["val"], weights, seed, dict(cond=cond), {}, labels=labels)
+    secs = time.perf_counter() - t0
+    test = list_frames(data_root(prof), cam, split="test")
+    kw = dict(conf=prof.eval_conf, iou=prof.iou, imgsz=prof.imgsz, batch=prof.batch)
+    m = evaluate(predictions(d/"weights"/"best.pt", test, **kw), ground_truth(test), images=test.frame, conf=prof.conf)
+    g = evaluate(predictions(weights, test, **kw), ground_truth(test), images=test.frame, conf=prof.conf)
+    return dict(condition=cond, generic=gname, cam=f"cam{cam}", frames=len(frames), seed=seed, epochs=rec["epochs"],
+                image_iterations=rec["epochs"]*len(frames), imgsz=prof.imgsz, width=prof.width, labels=labels,
+                seconds=round(secs, 1), mAP50=round(m["mAP50"], 4), mAP50_95=round(m["mAP50_95"], 4),
+                generic_mAP50=round(g["mAP50"], 4), overrides=json.dumps(over, sort_keys=True))
+
+
+if __name__ == "__main__":
+    conds = sys.argv[1:] or list(CONDITIONS)
+    cams, seeds = get_profile("tiny").stream["cameras"], (0,)
+    for g in dict.fromkeys(CONDITIONS[c][0] for c in conds): generic(g)      # one at a time, whole machine
+    items = [(c, cam, n, s) for c in conds for n in (CONDITIONS[c][2] or (None,)) for cam in cams for s in seeds]
+    rows = pmap(job, items, jobs=2, desc="lever study", unit="run", label=lambda a: f"{a[0]} cam{a[1]} n{a[2]}")
+    df = pd.DataFrame(rows)
+    append_csv("levers", df)
+    df["budget"] = np.where(df.frames > max(BUDGETS), "bank", df.frames.astype(str))
+    print(df.pivot_table(index="condition", columns="budget", values=["mAP50", "seconds"], aggfunc="mean").round(3).to_string())
+    print("generic mAP50 (camera mean):", df.drop_duplicates(["generic", "cam"]).groupby("generic").generic_mAP50.mean().round(3).to_dict())
