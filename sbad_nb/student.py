@@ -186,7 +186,8 @@ def train_ceiling(profile="smoke", cam=1, labels: str = "teacher", seed: int = 0
 def run_sweep(profile="smoke", cameras=None, strategies=None, budgets=None, seeds=None, ceilings=None, progress: bool = True,
               engine: str = "local", address: str | None = None, force: bool = False, jobs: int | None = None) -> pd.DataFrame:
     """Train every run of the grid, cameras x strategies x budgets x seeds, and each camera's `ceilings` per seed
-    (finished runs are reused); one row per run. `jobs` runs at once locally (default: the profile's), or on Ray."""
+    (the profile's `ceiling_seeds` of them, when it names some); finished runs are reused; one row per run. `jobs` runs
+    at once locally (default: the profile's), or on Ray."""
     prof = get_profile(profile) if isinstance(profile, str) else profile
     cameras = list(prof.stream["cameras"] if cameras is None else cameras)
     strategies, ceilings = list(prof.strategies if strategies is None else strategies), list(prof.ceilings if ceilings is None else ceilings)
@@ -199,7 +200,8 @@ def run_sweep(profile="smoke", cameras=None, strategies=None, budgets=None, seed
     for x in ceilings:
         if x not in CEILINGS: raise ConfigError(f"unknown ceiling {x!r}; choose from: {', '.join(CEILINGS)}")
     grid = [(c, s, n, k) for c in cameras for s in strategies for n in budgets for k in seeds]
-    grid += [(c, f"ceiling_{x}", None, k) for c in cameras for x in ceilings for k in seeds]   # samples: the bank's size
+    cseeds = [k for k in seeds if k in prof.ceiling_seeds] if prof.ceiling_seeds else seeds
+    grid += [(c, f"ceiling_{x}", None, k) for c in cameras for x in ceilings for k in cseeds]   # samples: the bank's size
     if engine == "ray": return _ray_sweep(prof, cameras, grid, budgets, address, progress, force)
     if engine != "local": raise ConfigError(f"unknown engine {engine!r}; choose local or ray")
     weeks, rows, todo = prof.stream.get("weeks") or [1], {}, []

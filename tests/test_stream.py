@@ -88,3 +88,30 @@ def test_stats(stream):
     st = stream_stats(stream, [1, 2])
     assert st.frames.tolist() == [16, 4, 16, 4]
     assert (st.vehicles == st[list(CLASSES)].sum(axis=1)).all()
+
+
+def test_families_are_recorded_and_alike(tmp_path):
+    "Cameras of one family are drawn from the family's ranges (and recorded in stream.json); cameras of two families differ more."
+    from dataclasses import replace
+    import pytest
+    from sbad_nb.core import ConfigError, get_profile
+    from sbad_nb.data import FAMILIES, _scene, camera_families, scene_spec
+    fam = {1: "avenue", 2: "avenue", 3: "highway", 4: "highway"}
+    make_synthetic_stream(tmp_path, cameras=list(fam), weeks=[1], bank_frames=6, test_frames=2, width=64, seed=0,
+                          families=fam, progress=False)
+    assert [json.loads((tmp_path / f"cam{c}" / "stream.json").read_text())["family"] for c in fam] == list(fam.values())
+    cams = {c: _scene(c, 160, 120, np.random.default_rng(c), f) for c, f in fam.items()}
+    for c, f in fam.items():                                   # every drawn horizon lies in its family's range
+        lo, hi = FAMILIES[f]["horizon"]
+        assert lo <= cams[c].horizon / 120 <= hi
+    mean = {c: np.asarray(Image.open(list_frames(tmp_path, c).image.iloc[0]).convert("RGB"), np.float32).mean((0, 1)) for c in fam}
+    within = np.mean([np.abs(mean[1] - mean[2]).sum(), np.abs(mean[3] - mean[4]).sum()])
+    across = np.mean([np.abs(mean[a] - mean[b]).sum() for a in (1, 2) for b in (3, 4)])
+    assert within < across
+    with pytest.raises(ConfigError, match="unknown camera family 'forest'"):
+        make_synthetic_stream(tmp_path / "x", cameras=[1], weeks=[1], bank_frames=2, test_frames=1, width=64, families={1: "forest"}, progress=False)
+    assert not (tmp_path / "x").exists()
+    assert scene_spec(None)["lanes"] == (2, 3, 4) and scene_spec("highway")["lanes"] == (4,)
+    bad = replace(get_profile("smoke"), stream={**get_profile("smoke").stream, "families": {"avenue": [1], "highway": [1]}})
+    with pytest.raises(ConfigError, match="cam1 is in families 'avenue' and 'highway'"):
+        camera_families(bad)
