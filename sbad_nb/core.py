@@ -137,8 +137,8 @@ PROFILES = {
                     online_seg=dict(frames=300, pretrain_frames=150, pretrain_epochs=3, width=8, scale=0.5),
                     active=dict(arch="xresnet18", widen=0.25, rounds=3, min_steps=30, pool_per_class=120, seeds=(0, 1))),
     # small: the whole design at 3 seeds, what tiny cannot fit in 15 minutes: 6 target cameras in 3 families,
-    # budgets 20/40/60, 3 clusters; the same recipe as tiny (`make reproduce PROFILE=small`, under 90 minutes).
-    "small": Profile("small", "synthetic", imgsz=160, epochs=8, batch=8, budgets=(20, 40, 60), seeds=(0, 1, 2), jobs=2,
+    # budgets 30/45/60, ceilings at every seed, 3 clusters; tiny's recipe (`make reproduce PROFILE=small`, under 90 minutes).
+    "small": Profile("small", "synthetic", imgsz=160, epochs=8, batch=8, budgets=(30, 45, 60), seeds=(0, 1, 2), jobs=2,
                      warmup=100, val_frames=50, width=0.125, student="sbad_nb:assets/generic_student.pt", generic_epochs=0,
                      generic_frames=0, train_images=300, ceilings=("teacher", "gt"), train_args=_CPU_TRAIN,
                      finetune_args=_CPU_FINETUNE, strategies=("n_first", "uniform", "top_confidence"), clusters=3,
