@@ -86,7 +86,7 @@ def test_duplicate_frame_index(stream_copy):
 
 
 def test_unknown_profile():
-    with pytest.raises(ConfigError, match="unknown profile 'big'; choose one of smoke, tiny, paper"):
+    with pytest.raises(ConfigError, match="unknown profile 'big'; choose one of smoke, tiny, small, paper"):
         get_profile("big")
 
 
