@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 
 def test_reproduce_smoke_data_notebook(tmp_path):
     exe = Path(sys.executable).parent / "sbad_reproduce"
@@ -32,7 +34,8 @@ EXPECTED = ["tables/stream_stats.csv", "figures/stream_frames.png", "figures/str
             "tables/inference_results.csv", "tables/cross_performance.csv", "tables/csbad_clusters.csv", "tables/csbad_vs_sbad.csv",
             "figures/cross_performance.png", "figures/csbad_dendrogram.png", "figures/map_vs_samples.png", "tables/camera_table.csv",
             "tables/strategy_summary.csv", "figures/online_seg.png", "figures/active_learning.png", "tables/active_learning_results.csv",
-            "tables/active_learning_summary.csv", "figures/active_learning_tsne.png"]
+            "tables/active_learning_summary.csv", "figures/active_learning_tsne.png", "tables/claims.csv", "figures/claims.png",
+            "tables/csbad_linkage.csv"]
 
 
 def test_whole_pipeline_at_smoke(tmp_path, monkeypatch):
@@ -43,7 +46,10 @@ def test_whole_pipeline_at_smoke(tmp_path, monkeypatch):
     out = tmp_path / "smoke"
     res = reproduce("smoke", out=out, progress=False)
     assert res["status"] == "ok" and set(res["notebooks"]) == {p.name for p in pipeline_notebooks()}
-    assert len(res["notebooks"]) == 11
+    assert len(res["notebooks"]) == 12 and list(res["notebooks"])[-1] == "11a_claims.ipynb"
+    claims = pd.read_csv(out / "tables" / "claims.csv")                      # computed from this run's tables
+    assert {"SBAD-1 n10", "SBAD-2b", "OD-1", "AL-1a"} <= set(claims.claim_id)
+    assert set(claims.verdict) <= {"supported", "contradicted", "inconclusive", "not measured"}
     for f in EXPECTED:
         p = out / f
         assert p.exists() and p.stat().st_size > 0, f
