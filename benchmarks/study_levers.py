@@ -24,7 +24,7 @@ from _common import append_csv  # noqa: E402
 
 from sbad_nb.bank import split_bank  # noqa: E402
 from sbad_nb.core import data_dir, get_profile, pmap, resolve  # noqa: E402
-from sbad_nb.data import data_root, list_frames  # noqa: E402
+from sbad_nb.data import data_root, list_frames, with_truth  # noqa: E402
 from sbad_nb.evaluation import evaluate, ground_truth, predictions  # noqa: E402
 from sbad_nb.models import GENERIC, GENERIC_ASSET, check_generic, fit_generic  # noqa: E402
 from sbad_nb.pseudolabel import make_teacher, pseudo_label  # noqa: E402
@@ -70,7 +70,7 @@ def job(cond, cam, n, seed):
                    **{"finetune_args": FINETUNE, "train_args": GENERIC["train_args"], "train_images": 0, **over})
     sp = bank(prof, cam)
     frames = sp["bank"] if n is None else sp["bank"].iloc[np.linspace(0, len(sp["bank"]) - 1, n).round().astype(int)]
-    if labels == "truth": frames = frames.assign(truth=[str(Path(i).parent.parent/"gt"/(Path(i).stem + ".txt")) for i in frames.image])
+    if labels == "truth": frames = with_truth(frames)
     d = WORK/"runs"/f"{cond}_cam{cam}_n{n or 'all'}_s{seed}"
     t0 = time.perf_counter()
     rec = fit_run(prof, d, frames, sp["val"], weights, seed, dict(cond=cond), {}, labels=labels)

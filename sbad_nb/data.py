@@ -20,9 +20,9 @@ from .core import (ROOT, ConfigError, DataError, atomic_write, data_dir, file_lo
 
 # %% auto #0
 __all__ = ['CLASSES', 'SEG_CLASSES', 'IMG_EXTS', 'MANIFEST_KEYS', 'SCENE', 'FAMILIES', 'BOX_COLS', 'RENDER_VERSION',
-           'BOX_COLOURS', 'cam_name', 'frame_index', 'split_dir', 'list_frames', 'read_labels', 'load_manifest',
-           'validate_layout', 'scene_spec', 'Camera', 'Traffic', 'render', 'make_synthetic_stream', 'stream_stats',
-           'profile_stream', 'camera_families', 'data_root', 'draw_boxes']
+           'BOX_COLOURS', 'cam_name', 'frame_index', 'split_dir', 'list_frames', 'with_truth', 'read_labels',
+           'load_manifest', 'validate_layout', 'scene_spec', 'Camera', 'Traffic', 'render', 'make_synthetic_stream',
+           'stream_stats', 'profile_stream', 'camera_families', 'data_root', 'draw_boxes']
 
 # %% ../nbs/01_data.ipynb #582384d7
 CLASSES = ("car", "bus", "truck")
@@ -83,6 +83,10 @@ def _check_unique(df, where):
     dup = df.frame[df.frame.duplicated()]
     if len(dup): raise DataError(f"{where}: frame index {dup.iloc[0]} appears twice ({', '.join(df.image[df.frame == dup.iloc[0]].map(lambda p: Path(p).name))}); each frame needs a unique index")
     return df
+
+def with_truth(frames: pd.DataFrame) -> pd.DataFrame:
+    "`frames` plus a `truth` column: each bank image's ground-truth label file (`bank/gt/`, the synthetic stream has it)."
+    return frames.assign(truth=[str(Path(i).parent.parent/"gt"/(Path(i).stem + ".txt")) for i in frames.image])
 
 # %% ../nbs/01_data.ipynb #66f9a0d5
 def read_labels(path, allow_conf: bool = True) -> np.ndarray:

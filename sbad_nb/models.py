@@ -15,7 +15,7 @@ import yaml
 
 from .core import (ROOT, ConfigError, DataError, atomic_write, data_dir, file_lock, get_profile, rel, resolve,
                           seed_everything, write_json, write_text)
-from .data import RENDER_VERSION, list_frames, make_synthetic_stream, profile_stream, read_labels
+from .data import RENDER_VERSION, list_frames, make_synthetic_stream, profile_stream, read_labels, with_truth
 
 # %% auto #0
 __all__ = ['SEGMENTERS', 'GENERIC', 'GENERIC_ASSET', 'offline_setup', 'Detections', 'build_detector', 'load_detector', 'n_params',
@@ -302,10 +302,9 @@ def generic_dataset(root, cameras, frames: int, work) -> Path:
     bank = pd.concat([list_frames(root, c) for c in cameras], ignore_index=True)
     val = pd.concat([list_frames(root, c, split="test") for c in cameras], ignore_index=True)
     take = np.linspace(0, len(bank) - 1, min(frames, len(bank))).round().astype(int)
-    to_gt = lambda df: df.assign(truth=[str(Path(i).parent.parent/"gt"/(Path(i).stem + ".txt")) for i in df.image])
     work = Path(work); shutil.rmtree(work, ignore_errors=True)
-    tr = link_dataset(work/"train", to_gt(bank.iloc[take]), "truth", class_map={0: 0, 1: 0, 2: 0})
-    va = link_dataset(work/"val", to_gt(val), "truth", class_map={0: 0, 1: 0, 2: 0})
+    tr = link_dataset(work/"train", with_truth(bank.iloc[take]), "truth", class_map={0: 0, 1: 0, 2: 0})
+    va = link_dataset(work/"val", with_truth(val), "truth", class_map={0: 0, 1: 0, 2: 0})
     return dataset_yaml(work/"data.yaml", tr, va)
 
 # %% ../nbs/02_models.ipynb #05332d9a

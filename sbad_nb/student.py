@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 
 from .core import (ConfigError, DataError, atomic_write, data_dir, file_lock, get_profile, pmap, rel, seed_everything,
                           write_json)
-from .data import cam_name
+from .data import cam_name, with_truth
 from .models import dataset_yaml, link_dataset, load_detector, train, train_generic_student
 from .bank import prepare_bank
 from .strategies import STRATEGIES, ShortSelection, select
@@ -167,7 +167,7 @@ def train_ceiling(profile="smoke", cam=1, labels: str = "teacher", seed: int = 0
     bank = bank or prepare_bank(prof, cam, progress=False)
     frames = bank["bank"]
     if labels == "gt":
-        frames = frames.assign(truth=[str(Path(i).parent.parent/"gt"/(Path(i).stem + ".txt")) for i in frames.image])
+        frames = with_truth(frames)
         if not Path(frames.truth.iloc[0]).exists():
             raise DataError(f"the ground-truth ceiling needs the bank's ground truth ({frames.truth.iloc[0]} is missing): only the "
                             f"synthetic stream has it; drop 'gt' from the profile's ceilings")
