@@ -4,6 +4,7 @@
 
 # %% ../nbs/11a_claims.ipynb #cc56da1b
 from __future__ import annotations
+import re
 from pathlib import Path
 
 import numpy as np
@@ -11,11 +12,12 @@ import pandas as pd
 import matplotlib.pyplot as plt
 
 from .core import DataError, rel, resolve, save_fig, save_table
-from .stats import bootstrap_ci, paired, verdict
+from .stats import SUMMARY_COLS, mean_effect, paired, summarize, verdict
 
 # %% auto #0
-__all__ = ['CLAIM_COLS', 'NOT_MEASURED', 'VERDICT_COLORS', 'claim_row', 'diff_claim', 'detection_claims', 'transfer_claims',
-           'online_claims', 'active_claims', 'claims_table', 'plot_claims', 'make_claims']
+__all__ = ['CLAIM_COLS', 'CLAIMS', 'CLAIM_TABLES', 'VERDICT_COLORS', 'claim_row', 'detection_claims', 'gamma_strategies',
+           'dsbad_gamma', 'transfer_claims', 'quality_claims', 'online_claims', 'active_claims', 'claims_table',
+           'plot_claims', 'plot_gamma', 'make_claims']
 
 # %% ../nbs/11a_claims.ipynb #e7a02111
 CLAIM_COLS = ["claim_id", "source", "statement", "metric", "comparison", "effect", "ci_low", "ci_high", "n_pairs", "verdict"]
@@ -32,17 +34,11 @@ def claim_row(claim_id: str,  # e.g. SBAD-2a
             "effect": m["effect"], "ci_low": m["ci_low"], "ci_high": m["ci_high"], "n_pairs": int(m["n_pairs"]),
             "verdict": verdict(m["ci_low"], m["ci_high"])}
 
-def diff_claim(d, seed: int = 0) -> dict:
-    "Mean and bootstrap interval of per-unit differences `d` (already paired)."
-    d = np.asarray(d, np.float64); d = d[np.isfinite(d)]
-    lo, hi = bootstrap_ci(d, seed=seed)
-    return {"effect": float(d.mean()) if len(d) else np.nan, "ci_low": lo, "ci_high": hi, "n_pairs": len(d)}
-
 # %% ../nbs/11a_claims.ipynb #0d4a1561
 def detection_claims(res: pd.DataFrame,  # inference_results.csv
                      seed: int = 0,  # bootstrap seed
                     ) -> list[dict]:
-    "SBAD-1 (per budget), SBAD-2a/b and CSBAD-1 from a table of evaluated detectors."
+    "SBAD-1 (per budget), SBAD-2a/b, SBAD-4, CSBAD-1, CSBAD-2 and D-SBAD-1 (per gamma) from a table of evaluated detectors."
     need = {"data_name", "strategy", "samples", "seed", "mAP50", "model_role"}
     if missing := sorted(need - set(res.columns)): raise DataError(f"inference_results lacks column(s) {missing}; rerun notebook 08")
     rows, st = [], res[(res.model_role == "student") & ~res.strategy.astype(str).str.startswith("csbad_")]
@@ -51,7 +47,7 @@ def detection_claims(res: pd.DataFrame,  # inference_results.csv
         per = st[st.samples == n].groupby(["data_name", "seed"]).mAP50.mean().reset_index()
         d = per.mAP50 - per.data_name.map(generic)
         rows.append(claim_row(f"SBAD-1 n{int(n)}", "SBAD", f"fine-tuning on {int(n)} teacher-labelled frames beats the generic student",
-                              "test mAP50", "student (mean over strategies) - generic; units: camera x seed", diff_claim(d, seed)))
+                              "test mAP50", "student (mean over strategies) - generic; units: camera x seed", mean_effect(d, seed=seed)))
     for k, other in (("a", "uniform"), ("b", "n_first")):
         rows.append(claim_row(f"SBAD-2{k}", "SBAD", f"top_confidence beats {other} at equal budget", "test mAP50",
                               f"top_confidence - {other}; units: camera x budget x seed", paired(st, "top_confidence", other, seed=seed)))
@@ -64,7 +60,32 @@ def detection_claims(res: pd.DataFrame,  # inference_results.csv
         rows.append(claim_row("CSBAD-1", "CSBAD", "one student per cluster matches or beats one student per camera (same total budget)",
                               "test mAP50", "csbad_top_confidence - top_confidence; units: camera x budget x seed",
                               paired(res[res.model_role == "student"], "csbad_top_confidence", "top_confidence", seed=seed)))
+    if (res.strategy == "csbad_random_top_confidence").any():
+        rows.append(claim_row("CSBAD-2", "CSBAD", "clusters from cross-performance beat a random grouping of the same sizes", "test mAP50",
+                              "csbad_top_confidence - csbad_random_top_confidence; units: camera x budget x seed",
+                              paired(res, "csbad_top_confidence", "csbad_random_top_confidence", seed=seed)))
+    for g, s in gamma_strategies(st.strategy).items():
+        if g == 1: continue
+        rows.append(claim_row(f"D-SBAD-1 g{g:g}", "D-SBAD", f"diversity among the first {g:g}n confident frames beats top_confidence "
+                              "(same training load)", "test mAP50", f"{s} - top_confidence; units: camera x budget x seed",
+                              paired(st, s, "top_confidence", seed=seed)))
     return rows
+
+def gamma_strategies(strategies) -> dict:
+    "gamma -> strategy name among `strategies`: `farthest_first_confident_g<gamma>`, and `top_confidence` as gamma 1."
+    out = {1.0: "top_confidence"} if "top_confidence" in set(strategies) else {}
+    for s in dict.fromkeys(map(str, strategies)):
+        if (m := re.fullmatch(r"farthest_first_confident_g(\d+(?:\.\d+)?)", s)): out.setdefault(float(m[1]), s)
+    return dict(sorted(out.items())) if len(out) > 1 else {}
+
+def dsbad_gamma(res: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    "D-SBAD's curve: mean test mAP50 with its interval per gamma and budget (gamma 1 is `top_confidence`); empty without gamma runs."
+    st = res[res.model_role == "student"]
+    g = gamma_strategies(st.strategy)
+    if not g: return pd.DataFrame(columns=["gamma", "strategy", "samples", *SUMMARY_COLS])
+    sub = st[st.strategy.isin(g.values())].assign(gamma=lambda d: d.strategy.map({s: k for k, s in g.items()}))
+    out = summarize(sub, ["gamma", "samples"], "mAP50", seed=seed)
+    return out.assign(strategy=out.gamma.map(g))[["gamma", "strategy", "samples", *SUMMARY_COLS]]
 
 # %% ../nbs/11a_claims.ipynb #c6279e40
 def transfer_claims(M: pd.DataFrame, seed: int = 0) -> list[dict]:
@@ -73,7 +94,15 @@ def transfer_claims(M: pd.DataFrame, seed: int = 0) -> list[dict]:
     if list(M.index) != list(M.columns) or len(M) < 2: raise DataError("cross_performance must be a square student x test camera matrix")
     d = [M.loc[c, c] - M.drop(index=c)[c].max() for c in M.columns]
     return [claim_row("CSBAD-0", "CSBAD", "a camera's own student beats every other camera's student on that camera", "test mAP50",
-                      "own student - best other student; units: test cameras", diff_claim(d, seed))]
+                      "own student - best other student; units: test cameras", mean_effect(d, seed=seed))]
+
+def quality_claims(q: pd.DataFrame, seed: int = 0) -> list[dict]:
+    "SBAD-3a/b from pseudo_label_quality (the teacher boxes of each run's selected frames against the bank's ground truth)."
+    base = next((s for s in ("uniform", "random", "n_first") if s in set(q.strategy)), None)   # a sample of the stream
+    if base is None or "top_confidence" not in set(q.strategy): return []
+    return [claim_row(f"SBAD-3{k}", "SBAD", f"frames the student is confident about carry pseudo-labels of higher {m}", f"pseudo-label {m}",
+                      f"top_confidence - {base}; units: camera x budget x seed", paired(q, "top_confidence", base, value=m, seed=seed))
+            for k, m in (("a", "precision"), ("b", "recall"))]
 
 def online_claims(seg: pd.DataFrame, seed: int = 0) -> list[dict]:
     "OD-1 and OD-2 from online_seg_results (mIoU against ground truth, one unit per test window)."
@@ -81,13 +110,13 @@ def online_claims(seg: pd.DataFrame, seed: int = 0) -> list[dict]:
     if ("online", "none") not in g.index.droplevel(2) or ("frozen", "-") not in g.index.droplevel(2): return []
     online, frozen = g.loc[("online", "none")], g.loc[("frozen", "-")]
     rows = [claim_row("OD-1", "online distillation", "the online student beats the frozen student", "test mIoU",
-                      "online (no replay) - frozen; units: test windows", diff_claim((online - frozen).dropna(), seed))]
+                      "online (no replay) - frozen; units: test windows", mean_effect((online - frozen).dropna(), seed=seed))]
     dips = online[online < online.median()].index
     for k, rep in (("a", "fifo"), ("b", "uniform")):
         if ("online", rep) in g.index.droplevel(2):
             rows.append(claim_row(f"OD-2{k}", "online distillation", f"{rep} replay helps where the student without replay dips",
                                   "test mIoU", f"{rep} - none on the windows below the no-replay median",
-                                  diff_claim((g.loc[("online", rep)] - online).reindex(dips).dropna(), seed)))
+                                  mean_effect((g.loc[("online", rep)] - online).reindex(dips).dropna(), seed=seed)))
     return rows
 
 def active_claims(al: pd.DataFrame, seed: int = 0) -> list[dict]:
@@ -101,23 +130,36 @@ def active_claims(al: pd.DataFrame, seed: int = 0) -> list[dict]:
     return rows
 
 # %% ../nbs/11a_claims.ipynb #91d56d6f
-NOT_MEASURED = {
-    "SBAD-3": ("SBAD", "frames the student is confident about carry cleaner pseudo-labels"),
-    "CSBAD-2": ("CSBAD", "clusters from cross-performance beat a random grouping of the same sizes"),
-    "D-SBAD-1": ("D-SBAD", "diversity among confident frames beats top_confidence at equal training load"),
+CLAIMS = {   # claim: (source, statement, what measuring it needs)
+    "SBAD-1": ("SBAD", "fine-tuning on teacher pseudo-labels beats the generic student", "students and the generic in inference_results"),
+    "SBAD-2": ("SBAD", "top_confidence beats uniform and n_first at equal budget", "those strategies in inference_results"),
+    "SBAD-3": ("SBAD", "frames the student is confident about carry cleaner pseudo-labels", "pseudo_label_quality (the bank's ground truth)"),
+    "SBAD-4": ("SBAD", "more selected frames give a better student", "two budgets or more"),
+    "CSBAD-0": ("CSBAD", "a camera's own student beats every other camera's student on that camera", "cross_performance"),
+    "CSBAD-1": ("CSBAD", "one student per cluster matches or beats one student per camera", "cluster students (09)"),
+    "CSBAD-2": ("CSBAD", "clusters from cross-performance beat a random grouping of the same sizes",
+                "random-grouping students (09; none when the clustering is the only grouping of its sizes)"),
+    "D-SBAD-1": ("D-SBAD", "diversity among confident frames beats top_confidence at equal training load",
+                 "farthest_first_confident_g<gamma> among the profile's strategies"),
+    "OD-1": ("online distillation", "the online student beats the frozen student", "online_seg_results"),
+    "OD-2": ("online distillation", "replay reduces the worst dip along the stream", "online_seg_results with replay"),
+    "AL-1": ("active learning", "margin and coreset beat random at equal labels", "active_learning_results"),
 }
+CLAIM_TABLES = (("inference_results", detection_claims, {}), ("pseudo_label_quality", quality_claims, {}),
+                ("cross_performance", transfer_claims, {"index_col": 0}), ("online_seg_results", online_claims, {}),
+                ("active_learning_results", active_claims, {}))
 VERDICT_COLORS = {"supported": "tab:green", "contradicted": "tab:red", "inconclusive": "tab:gray"}
 
 def claims_table(tables, seed: int = 0) -> tuple[pd.DataFrame, dict]:
     "Every claim measurable from the CSVs in `tables`, then the unmeasured ones; and {table: why it was skipped}."
     tables, rows, skipped = Path(tables), [], {}
-    for name, fn, kw in (("inference_results", detection_claims, {}), ("cross_performance", transfer_claims, {"index_col": 0}),
-                         ("online_seg_results", online_claims, {}), ("active_learning_results", active_claims, {})):
+    for name, fn, kw in CLAIM_TABLES:
         p = tables/f"{name}.csv"
         if p.exists(): rows += fn(pd.read_csv(p, **kw), seed=seed)
         else: skipped[name] = f"{rel(p)} is missing"
-    rows += [{"claim_id": k, "source": s, "statement": t, "metric": "", "comparison": "not measured by this version",
-              "verdict": "not measured"} for k, (s, t) in NOT_MEASURED.items()]
+    done = {re.match(r"[A-Z-]+-\d+", r["claim_id"])[0] for r in rows}
+    rows += [{"claim_id": k, "source": s, "statement": t, "metric": "", "comparison": f"not measured: needs {need}",
+              "verdict": "not measured"} for k, (s, t, need) in CLAIMS.items() if k not in done]
     return pd.DataFrame(rows).reindex(columns=CLAIM_COLS), skipped
 
 def plot_claims(df: pd.DataFrame, title: str = ""):
@@ -133,14 +175,28 @@ def plot_claims(df: pd.DataFrame, title: str = ""):
     ax.set_title(title or "Claims", fontsize=10); fig.tight_layout()
     return fig
 
+def plot_gamma(curve: pd.DataFrame, title: str = ""):
+    "D-SBAD's curve: mean test mAP50 against gamma, one line per budget, its 95% interval as a band."
+    fig, ax = plt.subplots(figsize=(5.5, 3.6))
+    for n, g in curve.groupby("samples"):
+        line, = ax.plot(g.gamma, g["mean"], "o-", label=f"{int(n)} frames")
+        ax.fill_between(g.gamma, g.ci_low, g.ci_high, color=line.get_color(), alpha=0.2)
+    ax.set_xscale("log", base=2); ax.set_xticks(sorted(curve.gamma.unique()), [f"{x:g}" for x in sorted(curve.gamma.unique())])
+    ax.set_xlabel("gamma (candidates = gamma x n confident frames; 1 = top_confidence)"); ax.set_ylabel("test mAP50")
+    ax.legend(fontsize=8); ax.set_title(title or "D-SBAD", fontsize=9); fig.tight_layout()
+    return fig
+
 def make_claims(out, profile: str = "", seed: int = 0) -> dict:
     "Write `tables/claims` and `figures/claims.png` of the report in `out`; {name: path}, plus what was skipped."
     out = Path(out); df, skipped = claims_table(out/"tables", seed)
     params = dict(profile=profile, bootstrap_seed=seed, level=0.95)
     made = {"claims": save_table(df.round(4), out/"tables"/"claims", params,
-                                 sources=[rel(out/"tables"/f"{n}.csv") for n in ("inference_results", "cross_performance",
-                                                                                "online_seg_results", "active_learning_results")])}
+                                 sources=[rel(out/"tables"/f"{n}.csv") for n, _, _ in CLAIM_TABLES])}
     if df.effect.notna().any():
         fig = plot_claims(df, f"Claims, {profile or out.name} profile: effect and 95% interval")
         made["claims_figure"] = save_fig(fig, out/"figures"/"claims", params, sources=[rel(made["claims"])]); plt.close(fig)
+    if (res := out/"tables"/"inference_results.csv").exists() and len(curve := dsbad_gamma(pd.read_csv(res), seed)):
+        made["dsbad_gamma"] = save_table(curve.round(5), out/"tables"/"dsbad_gamma", params, sources=[rel(res)])
+        fig = plot_gamma(curve, f"D-SBAD, {profile or out.name} profile: diversity among the first gamma x n confident frames")
+        made["dsbad_gamma_figure"] = save_fig(fig, out/"figures"/"dsbad_gamma", params, sources=[rel(made["dsbad_gamma"])]); plt.close(fig)
     return {**made, **skipped}

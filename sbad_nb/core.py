@@ -14,10 +14,10 @@ import numpy as np
 import yaml
 
 # %% auto #0
-__all__ = ['ROOT', 'PACKAGE_PREFIX', 'PROFILES', 'PACKAGES', 'SbadError', 'DataError', 'ConfigError', 'data_dir', 'reports_dir',
-           'resolve', 'rel', 'Profile', 'get_profile', 'seed_everything', 'atomic_write', 'write_text', 'write_json',
-           'digest', 'file_lock', 'pmap', 'pmap_shutdown', 'git_info', 'versions', 'Timings', 'run_metadata',
-           'save_table', 'save_fig']
+__all__ = ['ROOT', 'PACKAGE_PREFIX', 'DETECTION_STRATEGIES', 'PROFILES', 'PACKAGES', 'SbadError', 'DataError', 'ConfigError',
+           'data_dir', 'reports_dir', 'resolve', 'rel', 'Profile', 'get_profile', 'seed_everything', 'atomic_write',
+           'write_text', 'write_json', 'digest', 'file_lock', 'pmap', 'pmap_shutdown', 'git_info', 'versions',
+           'Timings', 'run_metadata', 'save_table', 'save_fig']
 
 # %% ../nbs/00_core.ipynb #c7cc6c91
 class SbadError(Exception):
@@ -117,10 +117,14 @@ _CPU_TRAIN = dict(mosaic=0.0, scale=0.25, optimizer="AdamW", lr0=0.004, warmup_e
 # (0.226 at lr 0.0015), hence tiny's 8.
 # `val=False`: validate after the last epoch only (a validation costs about as much as a training epoch here).
 _CPU_FINETUNE = dict(lr0=0.001, warmup_epochs=0)
+# SBAD's strategies and baselines, and D-SBAD's diversity among the confident frames at gamma 2 and 4 (gamma 1 is
+# top_confidence itself): the claims the tiny and small profiles measure.
+DETECTION_STRATEGIES = ("n_first", "uniform", "top_confidence", "farthest_first_confident_g2", "farthest_first_confident_g4")
 
 PROFILES = {
     "smoke": Profile("smoke", "synthetic", imgsz=96, epochs=1, batch=8, budgets=(10,), seeds=(0,), warmup=20, ceilings=("teacher", "gt"),
-                     val_frames=20, width=0.125, train_args=_CPU_TRAIN, strategies=("n_first", "top_confidence", "random"),
+                     val_frames=20, width=0.125, train_args=_CPU_TRAIN, strategies=("n_first", "top_confidence", "random",
+                     "farthest_first_confident_g2"),
                      score_conf=0.005, clusters=1, online_seg=dict(frames=60, train_window=20, test_window=10, step=10,
                      capacity=40, pretrain_frames=32, pretrain_epochs=1, width=8, scale=0.5),
                      active=dict(strategies=("random", "margin", "kcenter_greedy"), seeds=(0,), init=8, query=8, rounds=2, epochs=1,
@@ -133,7 +137,7 @@ PROFILES = {
     "tiny": Profile("tiny", "synthetic", imgsz=160, epochs=8, batch=8, budgets=(30, 60), seeds=(0, 1), jobs=2,
                     warmup=100, val_frames=50, width=0.125, student="sbad_nb:assets/generic_student.pt", generic_epochs=0,
                     generic_frames=0, train_images=300, ceilings=("teacher", "gt"), ceiling_seeds=(0,), train_args=_CPU_TRAIN,
-                    finetune_args=_CPU_FINETUNE, strategies=("n_first", "uniform", "top_confidence"),
+                    finetune_args=_CPU_FINETUNE, strategies=DETECTION_STRATEGIES,
                     online_seg=dict(frames=300, pretrain_frames=150, pretrain_epochs=3, width=8, scale=0.5),
                     active=dict(arch="xresnet18", widen=0.25, rounds=3, min_steps=30, pool_per_class=120, seeds=(0, 1))),
     # small: the whole design at 3 seeds, what tiny cannot fit in 15 minutes: 6 target cameras in 3 families,
@@ -141,7 +145,7 @@ PROFILES = {
     "small": Profile("small", "synthetic", imgsz=160, epochs=8, batch=8, budgets=(30, 45, 60), seeds=(0, 1, 2), jobs=2,
                      warmup=100, val_frames=50, width=0.125, student="sbad_nb:assets/generic_student.pt", generic_epochs=0,
                      generic_frames=0, train_images=300, ceilings=("teacher", "gt"), train_args=_CPU_TRAIN,
-                     finetune_args=_CPU_FINETUNE, strategies=("n_first", "uniform", "top_confidence"), clusters=3,
+                     finetune_args=_CPU_FINETUNE, strategies=DETECTION_STRATEGIES, clusters=3,
                      online_seg=dict(frames=400, pretrain_frames=200, pretrain_epochs=3, width=8, scale=0.5),
                      active=dict(arch="xresnet18", widen=0.25, rounds=3, min_steps=30, pool_per_class=200, seeds=(0, 1, 2))),
     "paper": Profile("paper", "walt", imgsz=640, epochs=100, batch=16, budgets=(25, 50, 100, 150, 200, 250),

@@ -21,8 +21,8 @@ from .models import train_generic_student
 from .student import _recipe, finished, fit_run, load_tag, run_id, runs_dir, select_frames, train_student
 
 # %% auto #0
-__all__ = ['family_order', 'cross_performance', 'camera_distance', 'camera_linkage', 'cluster_cameras', 'cluster_name',
-           'cluster_run_id', 'train_cluster_student', 'train_cluster_students']
+__all__ = ['GROUPINGS', 'family_order', 'cross_performance', 'camera_distance', 'camera_linkage', 'cluster_cameras',
+           'cluster_name', 'cluster_run_id', 'train_cluster_student', 'train_cluster_students', 'random_grouping']
 
 # %% ../nbs/09_csbad.ipynb #ae64c21d
 def family_order(cams, families: dict | None) -> list:
@@ -81,20 +81,26 @@ def cluster_name(cams) -> str:
     "A cluster named by its cameras: `cam1+cam3`."
     return "+".join(cam_name(c) for c in cams)
 
-def cluster_run_id(cams, weeks, strategy: str, samples: int, seed: int, load) -> str:
-    "Readable run id of a cluster student: `csbad_` and the run id of its cluster (`cam1+cam3_w1_...`)."
-    return "csbad_" + run_id(cluster_name(cams), weeks, strategy, samples, seed, load)
+GROUPINGS = ("clusters", "random")   # cameras grouped by clustering cross-performance, or CSBAD's random baseline
 
-def _cluster_recipe(prof, cams, strategy, samples, seed, generic) -> dict:
+def cluster_run_id(cams, weeks, strategy: str, samples: int, seed: int, load, grouping: str = "clusters") -> str:
+    "Readable run id of a cluster student: `csbad_` (`csbad_random_` for a random group) and the run id of its cluster."
+    if grouping not in GROUPINGS: raise ConfigError(f"unknown grouping {grouping!r}; choose one of {', '.join(GROUPINGS)}")
+    return ("csbad_" if grouping == "clusters" else "csbad_random_") + run_id(cluster_name(cams), weeks, strategy, samples, seed, load)
+
+def _cluster_recipe(prof, cams, strategy, samples, seed, generic, grouping: str = "clusters") -> dict:
     weeks = prof.stream.get("weeks") or [1]
-    return {**_recipe(prof, cams[0], weeks, strategy, samples, seed, generic), "cam": cluster_name(cams), "per_camera": int(samples)//len(cams)}
+    return {**_recipe(prof, cams[0], weeks, strategy, samples, seed, generic), "cam": cluster_name(cams), "per_camera": int(samples)//len(cams),
+            **({} if grouping == "clusters" else {"grouping": grouping})}
 
 def _check_per_camera(banks: dict, cams, per: int):
     for c in cams:
         if per > len(banks[c]["bank"]): raise ConfigError(f"{per} frames per camera is more than the bank of {cam_name(c)} ({len(banks[c]['bank'])}); lower the budget")
 
 def train_cluster_student(profile="smoke", cams=(1, 2), strategy: str = "top_confidence", samples: int = 10, seed: int = 0,
-                          banks: dict | None = None, force: bool = False, wandb: bool | None = None) -> dict:
+                          banks: dict | None = None, force: bool = False, wandb: bool | None = None,
+                          grouping: str = "clusters",  # "random": a group of CSBAD's random-grouping baseline
+                         ) -> dict:
     "Fine-tune one student on `samples // len(cams)` frames of each camera's bank; return its run record."
     prof = get_profile(profile) if isinstance(profile, str) else profile
     cams = sorted({int(str(c).removeprefix("cam")) for c in cams})
@@ -102,17 +108,17 @@ def train_cluster_student(profile="smoke", cams=(1, 2), strategy: str = "top_con
     per = int(samples) // len(cams)
     if per < 1: raise ConfigError(f"budget {samples} is smaller than the {len(cams)} cameras of {cluster_name(cams)}; raise it")
     weeks = prof.stream.get("weeks") or [1]
-    rid = cluster_run_id(cams, weeks, strategy, samples, seed, load_tag(prof))
+    rid = cluster_run_id(cams, weeks, strategy, samples, seed, load_tag(prof), grouping)
     d = runs_dir(prof)/rid
     generic = train_generic_student(prof, progress=False)
-    recipe = _cluster_recipe(prof, cams, strategy, samples, seed, generic)
+    recipe = _cluster_recipe(prof, cams, strategy, samples, seed, generic, grouping)
     if not force and (done := finished(d, recipe)): return done
     banks = {c: (banks or {}).get(c) or prepare_bank(prof, c, progress=False) for c in cams}
     _check_per_camera(banks, cams, per)                      # before anything is written
     with file_lock(runs_dir(prof)/f".{rid}.lock"):
         if not force and (done := finished(d, recipe)): return done
         params = dict(profile=prof.name, cam=cluster_name(cams), cams=[cam_name(c) for c in cams], cluster=cluster_name(cams),
-                      weeks=list(weeks), strategy=strategy, samples=int(samples), per_camera=per, seed=int(seed))
+                      weeks=list(weeks), strategy=strategy, samples=int(samples), per_camera=per, seed=int(seed), grouping=grouping)
         if len(cams) == 1: return _singleton(prof, d, cams[0], params, recipe, banks[cams[0]], force, wandb)
         frames, val, chosen, short = [], [], {}, False
         for c in cams:
@@ -138,12 +144,12 @@ def _singleton(prof, d: Path, cam: int, params: dict, recipe: dict, bank: dict, 
     write_json(d/"run.json", rec)                           # last: its presence marks the run finished
     return rec
 
-def _cluster_job(prof, cams, strategy, n, s, banks=None) -> dict:
-    rec = train_cluster_student(prof, cams, strategy, n, s, banks=banks)
+def _cluster_job(prof, cams, strategy, n, s, grouping, banks=None) -> dict:
+    rec = train_cluster_student(prof, cams, strategy, n, s, banks=banks, grouping=grouping)
     return {c: rec[c] for c in ("run_id", "cam", "samples", "per_camera", "selected", "seed", "val_mAP50", "seconds")}
 
 def train_cluster_students(profile="smoke", clusters: dict | None = None, strategy: str = "top_confidence", budgets=None,
-                           seeds=None, progress: bool = True, jobs: int | None = None) -> pd.DataFrame:
+                           seeds=None, progress: bool = True, jobs: int | None = None, grouping: str = "clusters") -> pd.DataFrame:
     "One student per cluster (`{camera: cluster}`), for every budget and seed, `jobs` at once; one row per run."
     prof = get_profile(profile) if isinstance(profile, str) else profile
     budgets, seeds = list(prof.budgets if budgets is None else budgets), list(prof.seeds if seeds is None else seeds)
@@ -161,13 +167,31 @@ def train_cluster_students(profile="smoke", clusters: dict | None = None, strate
     generic, weeks = train_generic_student(prof, progress=False), prof.stream.get("weeks") or [1]
     rows, todo = {}, []
     for k, n, s in grid:
-        done = finished(runs_dir(prof)/cluster_run_id(groups[k], weeks, strategy, n, s, load_tag(prof)),
-                        _cluster_recipe(prof, groups[k], strategy, n, s, generic))
+        done = finished(runs_dir(prof)/cluster_run_id(groups[k], weeks, strategy, n, s, load_tag(prof), grouping),
+                        _cluster_recipe(prof, groups[k], strategy, n, s, generic, grouping))
         if done: rows[k, n, s] = {c: done[c] for c in ("run_id", "cam", "samples", "per_camera", "selected", "seed", "val_mAP50", "seconds")}
         else: todo.append((k, n, s))
     todo.sort(key=lambda g: len(groups[g[0]]) == 1)          # singletons last: they reuse the per-camera runs
-    items = [(prof, groups[k], strategy, n, s) + (() if jobs > 1 else ({c: banks[c] for c in groups[k]},)) for k, n, s in todo]
+    items = [(prof, groups[k], strategy, n, s, grouping) + (() if jobs > 1 else ({c: banks[c] for c in groups[k]},)) for k, n, s in todo]
     done = pmap(_cluster_job, items, jobs=jobs, desc=f"{prof.name} cluster students", unit="run", progress=progress,
-                label=lambda a: cluster_run_id(a[1], weeks, a[2], a[3], a[4], load_tag(prof)))
+                label=lambda a: cluster_run_id(a[1], weeks, a[2], a[3], a[4], load_tag(prof), grouping))
     rows.update(zip(todo, done))
     return pd.DataFrame([{"cluster": g[0], **rows[g]} for g in grid])
+
+# %% ../nbs/09_csbad.ipynb #105cc828
+def _partition(clusters: dict) -> frozenset:
+    groups = {}
+    for cam, k in clusters.items(): groups.setdefault(k, set()).add(cam)
+    return frozenset(frozenset(g) for g in groups.values())
+
+def random_grouping(clusters: dict,  # camera -> cluster, e.g. from `cluster_cameras`
+                    seed: int = 0,  # the draw; each training seed of a sweep gets its own grouping
+                    tries: int = 1000,  # draws before concluding that no other grouping of these sizes exists
+                   ) -> dict | None:
+    "Camera -> group: the clusters' sizes with cameras drawn at random (seeded), never the clustering itself; None if it is the only one."
+    cams, labels = list(clusters), list(clusters.values())
+    rng, own = np.random.default_rng(seed), _partition(clusters)
+    for _ in range(tries):
+        g = dict(zip(rng.permutation(cams).tolist(), labels))
+        if _partition(g) != own: return {c: g[c] for c in cams}
+    return None

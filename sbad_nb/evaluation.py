@@ -14,14 +14,15 @@ from PIL import Image
 from tqdm.auto import tqdm
 
 from .core import ConfigError, DataError, data_dir, digest, get_profile, pmap, rel, resolve, save_table, write_json
-from .data import cam_name, data_root, list_frames, read_labels
+from .data import cam_name, data_root, list_frames, read_labels, with_truth
 from .models import load_detector, predict, train_generic_student
+from .bank import prepare_bank
 from .pseudolabel import make_teacher
 from .student import finished, load_tag, profile_recipe, run_id, runs_dir
 
 # %% auto #0
-__all__ = ['RESULT_COLS', 'coco_map', 'ground_truth', 'predictions', 'precision_recall', 'evaluate', 'evaluate_runs',
-           'cross_matrix']
+__all__ = ['RESULT_COLS', 'QUALITY_COLS', 'coco_map', 'ground_truth', 'predictions', 'precision_recall', 'evaluate',
+           'profile_runs', 'evaluate_runs', 'cross_matrix', 'label_quality', 'pseudo_label_quality']
 
 # %% ../nbs/08_evaluation.ipynb #f030f504
 def _coco_inputs(preds: pd.DataFrame, gts: pd.DataFrame, images=None):
@@ -164,6 +165,18 @@ def _run_metrics(prof, pairs, jobs: int = 1, progress: bool = False) -> dict:
          label=lambda a: f"{a[2].parent.parent.name} on {cam_name(a[1])}")
     return {(d, c): _cache_hit(cache(d, c), keys[c]) for d, c in pairs}
 
+def profile_runs(prof, generic: Path, all_runs: bool = False, warn: bool = True) -> dict:
+    "Run folder -> run.json of the profile's finished runs made with its settings (all finished runs if `all_runs`)."
+    runs = sorted(p for p in runs_dir(prof).glob("*") if p.is_dir()) if runs_dir(prof).exists() else []
+    recs = {p: finished(p) for p in runs}                     # each run.json read once
+    skipped = [p.name for p, r in recs.items() if not r]
+    if skipped and warn: warnings.warn(f"{len(skipped)} run folder(s) without finished weights skipped: {', '.join(skipped[:10])}")
+    base_recipe = profile_recipe(prof, generic)
+    other = [p.name for p, r in recs.items() if r and not all_runs and {k: r.get("recipe", {}).get(k) for k in base_recipe} != base_recipe]
+    if other and warn: warnings.warn(f"{len(other)} finished run(s) made with other settings (epochs, training arguments, generic student) "
+                                     f"are left out, e.g. {other[0]}; all_runs=True evaluates them too")
+    return {p: r for p, r in recs.items() if r and p.name not in other}
+
 def evaluate_runs(profile="smoke", cameras=None, out=None, progress: bool = True, all_runs: bool = False,
                   jobs: int | None = None) -> pd.DataFrame:
     "Teacher, generic student and every finished run of the profile's settings, per camera, on the same test frames (`jobs` at once)."
@@ -172,15 +185,7 @@ def evaluate_runs(profile="smoke", cameras=None, out=None, progress: bool = True
     cameras = list(prof.stream["cameras"] if cameras is None else cameras)
     teacher, generic = make_teacher(replace(prof, conf=prof.eval_conf)), train_generic_student(prof, progress=False)
     kw, op = _eval_settings(prof)
-    runs = sorted(p for p in runs_dir(prof).glob("*") if p.is_dir()) if runs_dir(prof).exists() else []
-    recs = {p: finished(p) for p in runs}                     # each run.json read once
-    skipped = [p.name for p, r in recs.items() if not r]
-    if skipped: warnings.warn(f"{len(skipped)} run folder(s) without finished weights skipped: {', '.join(skipped[:10])}")
-    base_recipe = profile_recipe(prof, generic)
-    other = [p.name for p, r in recs.items() if r and not all_runs and {k: r.get("recipe", {}).get(k) for k in base_recipe} != base_recipe]
-    if other: warnings.warn(f"{len(other)} finished run(s) made with other settings (epochs, training arguments, generic student) are "
-                            f"left out, e.g. {other[0]}; all_runs=True evaluates them too")
-    recs = {p: r for p, r in recs.items() if r and p.name not in other}
+    recs = profile_runs(prof, generic, all_runs)
     metrics = _run_metrics(prof, [(d, cam) for cam in cameras for d, rec in recs.items() if cam_name(cam) in rec.get("cams", [rec["cam"]])],
                            prof.jobs if jobs is None else int(jobs), progress)
     rows, ref = [], data_dir(prof.name)/"evals"               # teacher and generic student: cached by what they are
@@ -196,7 +201,7 @@ def evaluate_runs(profile="smoke", cameras=None, out=None, progress: bool = True
                      **_cached(ref/f"generic_{cam_name(cam)}.json", digest(key, generic_id), lambda: ev(generic))})
         for d, rec in recs.items():
             if (m := metrics.get((d, cam))) is None: continue      # a run of another camera
-            strategy = f"csbad_{rec['strategy']}" if "cams" in rec else rec["strategy"]
+            strategy = rec["strategy"] if "cams" not in rec else f"csbad_{'random_' if rec.get('grouping') == 'random' else ''}{rec['strategy']}"
             rows.append({"run_id": rec["run_id"], "data_name": cam_name(cam), "strategy": strategy, "samples": rec["samples"],
                          "seed": rec["seed"], "epochs": rec["epochs"], "best_epoch": rec["best_epoch"],
                          "model_role": "ceiling" if rec["strategy"].startswith("ceiling_") else "student", **m})
@@ -222,3 +227,46 @@ def cross_matrix(profile="smoke", strategy: str = "top_confidence", samples: int
     for s in cams:
         for t in cams: M.loc[cam_name(s), cam_name(t)] = np.mean([metrics[dirs[s, k], t][metric] for k in seeds])
     return M.rename_axis(index="student camera", columns="test camera")
+
+# %% ../nbs/08_evaluation.ipynb #370c6c0b
+def _label_boxes(frames: pd.DataFrame, col: str) -> pd.DataFrame:
+    "Boxes of the label files in column `col`, in normalised corners (IoU does not change when both axes are scaled)."
+    rows = []
+    for f, path in zip(frames.frame, frames[col]):
+        for r in read_labels(path):
+            xc, yc, w, h = r[1:5]
+            rows.append((f, xc - w/2, yc - h/2, xc + w/2, yc + h/2, r[5] if len(r) > 5 else 1.0))
+    return pd.DataFrame(rows, columns=["image_id", "x1", "y1", "x2", "y2", "conf"])
+
+def label_quality(frames: pd.DataFrame,  # one row per frame: `frame`, `label` (pseudo-label file) and `truth` (ground-truth file)
+                  iou: float = 0.5,  # a pseudo box is right when it overlaps a still unmatched true box this much
+                 ) -> dict:
+    "Precision and recall of the pseudo-labels of `frames` against their ground truth, class-agnostic, one-to-one."
+    missing = [t for t in frames.truth if not Path(t).exists()]
+    if missing: raise DataError(f"{len(missing)} of {len(frames)} frames have no ground-truth label file (e.g. {missing[0]}); "
+                                "pseudo-label quality needs the bank's ground truth, which only the synthetic stream has")
+    pseudo, truth = _label_boxes(frames, "label"), _label_boxes(frames, "truth")
+    p, r = precision_recall(pseudo, truth, iou=iou)
+    return {"precision": p if len(pseudo) else np.nan, "recall": r, "pseudo_boxes": len(pseudo), "true_boxes": len(truth)}
+
+# %% ../nbs/08_evaluation.ipynb #62406eee
+QUALITY_COLS = ["data_name", "strategy", "samples", "seed", "selected", "precision", "recall", "pseudo_boxes", "true_boxes"]
+
+def pseudo_label_quality(profile="smoke", out=None, iou: float = 0.5) -> pd.DataFrame:
+    "Pseudo-label precision and recall of the frames each single-camera run of the profile selected, and of each camera's whole bank."
+    prof = get_profile(profile) if isinstance(profile, str) else profile
+    recs = list(profile_runs(prof, train_generic_student(prof, progress=False), warn=False).values())
+    rows = []
+    for cam in prof.stream["cameras"]:
+        bank = with_truth(prepare_bank(prof, cam, progress=False)["bank"])
+        rows.append({"data_name": cam_name(cam), "strategy": "bank", "samples": len(bank), "seed": None, "selected": len(bank),
+                     **label_quality(bank, iou)})
+        for r in recs:
+            if r["cam"] != cam_name(cam) or "cams" in r or r["strategy"].startswith("ceiling_"): continue
+            sel = bank[bank.frame.isin(r["frames"])]
+            rows.append({"data_name": cam_name(cam), "strategy": r["strategy"], "samples": r["samples"], "seed": r["seed"],
+                         "selected": len(sel), **label_quality(sel, iou)})
+    q = pd.DataFrame(rows, columns=QUALITY_COLS)
+    if out is not None:
+        save_table(q.round(5), Path(out)/"tables"/"pseudo_label_quality", dict(profile=prof.name, iou=iou), sources=[rel(runs_dir(prof))])
+    return q

@@ -149,16 +149,27 @@ def link_dataset(dst, frames: pd.DataFrame, label_col: str = "label", class_map:
     return out
 
 # %% ../nbs/02_models.ipynb #ed70fc28
+def _last_eval_trainer(base):
+    "ultralytics' detection trainer whose final evaluation does not validate again the weights its last epoch validated."
+    class _LastEvalTrainer(base):
+        def final_eval(self):
+            if self.args.val or not self.best.exists(): return super().final_eval()   # best.pt may be an earlier epoch
+            from ultralytics.utils.torch_utils import strip_optimizer
+            for w in {self.last, self.best}:
+                if w.exists(): strip_optimizer(w)
+    return _LastEvalTrainer
+
 def train(model, data, epochs: int = 1, imgsz: int = 96, batch: int = 8, device="cpu", seed: int = 0, project=None,
           name: str = "train", workers: int = 0, **kw) -> Path:
     "Train `model` on dataset yaml `data` with ultralytics; return the path of the best weights."
     _ultralytics()
+    from ultralytics.models.yolo.detect import DetectionTrainer
     project = Path(project or ROOT/"runs"/"train")
     amp = str(device) not in ("cpu", "mps")
     args = dict(data=str(data), epochs=int(epochs), imgsz=int(imgsz), batch=int(batch), device=device, seed=int(seed),
                 deterministic=True, amp=amp, workers=int(workers), project=str(project.resolve()), name=name,
                 exist_ok=True, plots=False, verbose=False, val=True)
-    model.train(**{**args, **kw})
+    model.train(**{**args, **kw}, trainer=_last_eval_trainer(DetectionTrainer))
     best = Path(model.trainer.best)
     return best if best.exists() else Path(model.trainer.last)
 

@@ -10,7 +10,7 @@ import pandas as pd
 from .core import ConfigError, DataError
 
 # %% auto #0
-__all__ = ['SUMMARY_COLS', 'bootstrap_ci', 'summarize', 'paired', 'verdict', 'adjusted_rand']
+__all__ = ['SUMMARY_COLS', 'bootstrap_ci', 'summarize', 'paired', 'mean_effect', 'verdict', 'adjusted_rand']
 
 # %% ../nbs/00a_stats.ipynb #1b5af869
 def bootstrap_ci(values, level: float = 0.95, n_boot: int = 4000, seed: int = 0) -> tuple[float, float]:
@@ -50,7 +50,11 @@ def paired(df: pd.DataFrame, a, b, on=("data_name", "samples", "seed"), col: str
     if missing: raise DataError(f"the table lacks column(s) {missing} needed to pair {a!r} with {b!r}")
     side = lambda k: df[df[col] == k].groupby(on)[value].mean().rename(str(k))
     pairs = pd.concat([side(a).rename("a"), side(b).rename("b")], axis=1).dropna()
-    d = (pairs["a"] - pairs["b"]).to_numpy(np.float64)
+    return mean_effect((pairs["a"] - pairs["b"]).to_numpy(np.float64), level, seed)
+
+def mean_effect(d, level: float = 0.95, seed: int = 0) -> dict:
+    "Mean of paired differences `d` (non-finite ones dropped) with its bootstrap interval and the number of pairs."
+    d = np.asarray(d, np.float64); d = d[np.isfinite(d)]
     lo, hi = bootstrap_ci(d, level, seed=seed)
     return {"effect": float(d.mean()) if len(d) else np.nan, "ci_low": lo, "ci_high": hi, "n_pairs": len(d)}
 

@@ -13,10 +13,10 @@ import pandas as pd
 from .core import ConfigError, DataError, get_profile
 
 # %% auto #0
-__all__ = ['SCORERS', 'AGGS', 'REQUIRED', 'STRATEGIES', 'least_confidence_score', 'margin_score', 'entropy_score', 'reduce_boxes',
-           'ShortSelection', 'strategy', 'n_first', 'uniform', 'top_confidence', 'least_confidence', 'random',
-           'least_confidence_pool', 'margin', 'entropy', 'object_frequency', 'kcenter_greedy', 'kmeans_diverse', 'mix',
-           'farthest_first_confident', 'select']
+__all__ = ['SCORERS', 'AGGS', 'REQUIRED', 'STRATEGIES', 'NAMED_PARAMS', 'least_confidence_score', 'margin_score', 'entropy_score',
+           'reduce_boxes', 'ShortSelection', 'strategy', 'n_first', 'uniform', 'top_confidence', 'least_confidence',
+           'random', 'least_confidence_pool', 'margin', 'entropy', 'object_frequency', 'kcenter_greedy',
+           'kmeans_diverse', 'mix', 'farthest_first_confident', 'parse_strategy', 'select']
 
 # %% ../nbs/05_strategies.ipynb #eea37684
 def _as_probs(p: np.ndarray) -> np.ndarray:
@@ -258,27 +258,50 @@ def mix(scores, n, rng, a: str = "top_confidence", b: str = "random", frac: floa
 
 @strategy("stream", needs=("features",))
 def farthest_first_confident(scores, n, rng, features=None, agg: str = "max", q: float = 90, warmup: int = 720,
-                             dims: int | None = 64) -> np.ndarray:
-    "k-center among the frames after the warm-up whose score is >= the top_confidence threshold."
+                             dims: int | None = 64,
+                             gamma: float | None = None,  # candidates: the first gamma x n confident frames (None: all of them)
+                            ) -> np.ndarray:
+    "k-center among the frames after the warm-up whose score is >= the top_confidence threshold (the first `gamma * n` of them)."
     X = _reduce(_features(scores, features, "farthest_first_confident"), dims, rng)
     s, thr = _threshold(scores, agg, q, warmup, "farthest_first_confident")
     with np.errstate(invalid="ignore"): ok = np.flatnonzero(s >= thr)
     ok = ok[ok >= warmup]
+    if gamma is not None:
+        if not np.isfinite(gamma) or gamma < 1: raise ConfigError(f"farthest_first_confident: gamma must be >= 1 (1 is top_confidence), got {gamma}")
+        want = int(np.ceil(gamma*n))
+        if len(ok) < want:
+            warnings.warn(f"farthest_first_confident: the stream ended after {len(ok)} of {want} candidates (gamma {gamma:g} x {n} "
+                          f"frames); farthest-first chose among the {len(ok)} there were", ShortSelection, stacklevel=2)
+        ok = ok[:want]
     _short("farthest_first_confident", min(n, len(ok)), n)
     if not len(ok) or n == 0: return _frames(scores, [])
     pick = _kcenter(X[ok], min(n, len(ok)), int(rng.integers(len(ok))))
     return _frames(scores, ok[pick])
 
 # %% ../nbs/05_strategies.ipynb #7fb843c8
+NAMED_PARAMS = {"farthest_first_confident": ("g", "gamma")}   # strategy: (suffix, parameter) of `name_<suffix><number>`
+
+def parse_strategy(name: str) -> tuple[str, dict]:
+    "The registered strategy and fixed parameters a strategy name stands for: `farthest_first_confident_g2` is gamma 2."
+    if name in STRATEGIES: return name, {}
+    base, _, tail = str(name).rpartition("_")
+    if base in NAMED_PARAMS and tail.startswith(NAMED_PARAMS[base][0]):
+        try: return base, {NAMED_PARAMS[base][1]: float(tail.removeprefix(NAMED_PARAMS[base][0]))}
+        except ValueError: pass
+    named = ", ".join(f"{k}_{s}<number> ({p})" for k, (s, p) in NAMED_PARAMS.items())
+    raise ConfigError(f"unknown strategy {name!r}; choose one of: {', '.join(STRATEGIES)}; or {named}")
+
 def select(name: str, scores: pd.DataFrame, n: int, seed: int = 0, **params) -> np.ndarray:
     "Select n frames of `scores` with strategy `name`; ascending frame numbers."
-    if name not in STRATEGIES: raise ConfigError(f"unknown strategy {name!r}; choose one of: {', '.join(STRATEGIES)}")
+    base, fixed = parse_strategy(name)
+    if set(fixed) & set(params): raise ConfigError(f"{name} sets {', '.join(fixed)} in its name; do not pass it as well")
+    params = {**fixed, **params}
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0: raise ConfigError(f"n must be a non-negative integer, got {n!r}")
     if not isinstance(scores, pd.DataFrame): raise DataError(f"scores must be a DataFrame with columns {', '.join(REQUIRED)}")
     missing = [c for c in REQUIRED if c not in scores.columns]
     if missing: raise DataError(f"scores lacks column(s) {missing}; build it with sbad_nb.bank.frame_scores")
     if scores.frame.duplicated().any(): raise DataError("scores has duplicate frames; give one row per frame")
-    f = STRATEGIES[name]
+    f = STRATEGIES[base]
     if "features" in f.needs and params.get("features") is None:
         raise ConfigError(f"{name} needs features=: an N x D array of embeddings, one row per score row")
     scores = scores.reset_index(drop=True)

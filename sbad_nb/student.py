@@ -17,7 +17,7 @@ from .core import (ConfigError, DataError, atomic_write, data_dir, file_lock, ge
 from .data import cam_name, with_truth
 from .models import dataset_yaml, link_dataset, load_detector, train, train_generic_student
 from .bank import prepare_bank
-from .strategies import STRATEGIES, ShortSelection, select
+from .strategies import STRATEGIES, ShortSelection, parse_strategy, select
 
 # %% auto #0
 __all__ = ['CEILINGS', 'SWEEP_COLS', 'load_tag', 'run_epochs', 'run_id', 'runs_dir', 'finished', 'profile_recipe',
@@ -68,11 +68,11 @@ def finetune_args(prof) -> dict:
 # %% ../nbs/06_student.ipynb #53ff5e74
 def strategy_params(prof, strategy: str, bank: dict) -> dict:
     "The keyword arguments `select` needs for `strategy` on a prepared bank."
-    if strategy not in STRATEGIES: raise ConfigError(f"unknown strategy {strategy!r}; choose one of: {', '.join(STRATEGIES)}")
-    f, kw = STRATEGIES[strategy], {}
-    if strategy in ("top_confidence", "least_confidence", "farthest_first_confident"):
+    base = parse_strategy(strategy)[0]                       # a ConfigError for an unknown name
+    f, kw = STRATEGIES[base], {}
+    if base in ("top_confidence", "least_confidence", "farthest_first_confident"):
         kw["warmup"] = min(prof.warmup, len(bank["scores"]) - 1)
-    if "features" in f.needs or strategy == "mix": kw["features"] = bank["features"]
+    if "features" in f.needs or base == "mix": kw["features"] = bank["features"]
     return kw
 
 # %% ../nbs/06_student.ipynb #0903c38a
@@ -195,8 +195,7 @@ def run_sweep(profile="smoke", cameras=None, strategies=None, budgets=None, seed
     known = [int(str(c).removeprefix("cam")) for c in prof.stream["cameras"]]
     bad = [c for c in cameras if int(str(c).removeprefix("cam")) not in known]
     if bad: raise DataError(f"camera(s) {bad} are not target cameras of profile {prof.name!r} (it has {known}); fix the grid")
-    for s in strategies:
-        if s not in STRATEGIES: raise ConfigError(f"unknown strategy {s!r}; choose from: {', '.join(STRATEGIES)}")
+    for s in strategies: parse_strategy(s)                  # a ConfigError for an unknown name, before anything runs
     for x in ceilings:
         if x not in CEILINGS: raise ConfigError(f"unknown ceiling {x!r}; choose from: {', '.join(CEILINGS)}")
     grid = [(c, s, n, k) for c in cameras for s in strategies for n in budgets for k in seeds]

@@ -66,3 +66,22 @@ def test_precision_recall_perfect_and_empty():
     assert precision_recall(g.iloc[:0].assign(conf=[]), g) == (0.0, 0.0)
     e = evaluate(g.assign(conf=1.0), g)
     assert e["fitness"] == pytest.approx(1.0)
+
+
+def test_label_quality_on_a_hand_made_bank(tmp_path):
+    from sbad_nb.evaluation import label_quality
+    # frame 0: a pseudo box on its true box, one on nothing; frame 1: a true box the teacher missed;
+    # frame 2: two true boxes, one pseudo box overlapping both (IoU 0.67 and 0.25: it matches one)
+    files = {"p0": "0 0.3 0.3 0.2 0.2\n0 0.8 0.8 0.1 0.1\n", "t0": "0 0.3 0.3 0.2 0.2\n",
+             "p1": "", "t1": "0 0.5 0.5 0.1 0.1\n",
+             "p2": "0 0.45 0.5 0.3 0.2\n", "t2": "0 0.4 0.5 0.2 0.2\n2 0.6 0.5 0.2 0.2\n"}
+    for k, v in files.items(): (tmp_path / f"{k}.txt").write_text(v)
+    fr = pd.DataFrame({"frame": [0, 1, 2], "label": [str(tmp_path / f"p{i}.txt") for i in range(3)],
+                       "truth": [str(tmp_path / f"t{i}.txt") for i in range(3)]})
+    q = label_quality(fr)
+    assert (q["pseudo_boxes"], q["true_boxes"]) == (3, 4)
+    assert q["precision"] == pytest.approx(2 / 3) and q["recall"] == pytest.approx(2 / 4)
+    assert label_quality(fr.iloc[[1]])["precision"] != label_quality(fr.iloc[[1]])["precision"]   # no pseudo box: NaN, not 0
+    (tmp_path / "t1.txt").unlink()
+    with pytest.raises(DataError, match="t1.txt"):
+        label_quality(fr)

@@ -127,3 +127,23 @@ def test_kcenter_on_wide_features_uses_pca_and_still_covers_clusters():
         got = select("kcenter_greedy", sc, 6, seed=2, features=X, dims=dims)
         assert sorted((got - 100) // 30) == [0, 1, 2, 3, 4, 5], dims
     assert select("kcenter_greedy", sc, 6, seed=2, features=X).tolist() == select("kcenter_greedy", sc, 6, seed=2, features=X).tolist()
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_gamma_one_is_top_confidence_and_gamma_widens_the_candidates(seed):
+    sc = table(400, seed)
+    feat = np.random.default_rng(seed).normal(size=(400, 6))
+    for n in (5, 20):
+        top = select("top_confidence", sc, n, seed=seed, warmup=100)
+        assert list(select("farthest_first_confident_g1", sc, n, seed=seed, features=feat, warmup=100)) == list(top)
+        first = set(select("top_confidence", sc, 2 * n, seed=seed, warmup=100))
+        assert set(select("farthest_first_confident_g2", sc, n, seed=seed, features=feat, warmup=100)) <= first
+
+
+def test_gamma_beyond_the_stream_warns_and_still_selects():
+    sc, feat = table(200, 1), np.random.default_rng(1).normal(size=(200, 6))
+    with pytest.warns(ShortSelection, match=r"candidates \(gamma 50 x 10 frames\)"):
+        got = select("farthest_first_confident_g50", sc, 10, features=feat, warmup=50)
+    assert len(got) == 10
+    with pytest.raises(ConfigError, match="unknown strategy 'uniform_g2'"):
+        select("uniform_g2", sc, 3)
