@@ -5,15 +5,15 @@ resumable runs, wandb (offline by default)."""
 
 # %% ../nbs/06_student.ipynb #49eb46d8
 from __future__ import annotations
-import json, shutil, time, warnings
+import json, os, shutil, time, warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .core import (ConfigError, DataError, atomic_write, data_dir, file_lock, get_profile, pmap, rel, seed_everything,
-                          write_json)
+from .core import (ConfigError, DataError, atomic_write, data_dir, digest, file_lock, get_profile, pmap, rel,
+                          seed_everything, write_json)
 from .data import cam_name, with_truth
 from .models import dataset_yaml, link_dataset, load_detector, train, train_generic_student
 from .bank import prepare_bank
@@ -21,8 +21,8 @@ from .strategies import STRATEGIES, ShortSelection, parse_strategy, select
 
 # %% auto #0
 __all__ = ['CEILINGS', 'SWEEP_COLS', 'load_tag', 'run_epochs', 'run_id', 'runs_dir', 'finished', 'profile_recipe',
-           'finetune_args', 'strategy_params', 'train_student', 'check_budget', 'select_frames', 'fit_run',
-           'train_ceiling', 'run_sweep', 'ray_init']
+           'finetune_args', 'strategy_params', 'train_student', 'check_budget', 'select_frames', 'selection_key',
+           'same_selection', 'fit_run', 'train_ceiling', 'run_sweep', 'ray_init']
 
 # %% ../nbs/06_student.ipynb #b4b50524
 def load_tag(prof) -> str:
@@ -100,14 +100,18 @@ def train_student(profile="smoke", cam=1, strategy: str = "top_confidence", samp
     check_budget(bank, samples, cam)                         # before anything is written
     with file_lock(runs_dir(prof)/f".{rid}.lock"):           # another process may be training this very run
         if not force and (done := finished(d, recipe)): return done
-        return _train(prof, cam, weeks, strategy, samples, seed, rid, d, bank, wandb, progress, recipe)
+        return _train(prof, cam, weeks, strategy, samples, seed, rid, d, bank, wandb, progress, recipe, force)
 
-def _train(prof, cam, weeks, strategy, samples, seed, rid, d, bank, wandb, progress, recipe) -> dict:
+def _train(prof, cam, weeks, strategy, samples, seed, rid, d, bank, wandb, progress, recipe, force=False) -> dict:
     sel, short = select_frames(prof, bank, strategy, samples, seed, cam)
     params = dict(profile=prof.name, cam=cam_name(cam), weeks=list(weeks), strategy=strategy, samples=int(samples),
                   selected=len(sel), seed=int(seed))
-    return fit_run(prof, d, bank["bank"][bank["bank"].frame.isin(sel)], bank["val"], bank["student"], seed, params, recipe,
-                   wandb=wandb, group=cam_name(cam), extra={"short": short, "frames": [int(x) for x in sel]})
+    extra = {"short": short, "frames": [int(x) for x in sel]}
+    key = selection_key(cam, extra["frames"], seed, recipe)
+    with file_lock(runs_dir(prof)/f".selection-{key}.lock"):   # two strategies that chose the same frames train once
+        if not force and (src := same_selection(prof, cam, seed, key)): return _link_run(d, src, params, recipe, extra)
+        return fit_run(prof, d, bank["bank"][bank["bank"].frame.isin(sel)], bank["val"], bank["student"], seed, params, recipe,
+                       wandb=wandb, group=cam_name(cam), extra={**extra, "selection": key})
 
 def check_budget(bank: dict, samples: int, cam):
     "A budget larger than the camera's bank is a ConfigError."
@@ -122,6 +126,31 @@ def select_frames(prof, bank: dict, strategy: str, samples: int, seed: int, cam)
     for w in short: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)   # still shown to the user
     if not len(sel): raise DataError(f"{cam_name(cam)}: {strategy} selected no frame from the bank (see its warning); nothing to train on")
     return sel, bool(short)
+
+# %% ../nbs/06_student.ipynb #38511a61
+def selection_key(cam, frames, seed: int, recipe: dict) -> str:
+    "What makes two fine-tunings the same: camera, selected frames, seed and the recipe but its strategy and budget."
+    return digest(cam_name(cam), sorted(int(f) for f in frames), int(seed), {k: v for k, v in recipe.items() if k not in ("strategy", "samples")})
+
+def same_selection(prof, cam, seed: int, key: str) -> dict | None:
+    "A finished run of `cam` and `seed` whose `selection_key` is `key`, or None."
+    for meta in sorted(runs_dir(prof).glob(f"{cam_name(cam)}_*_s{int(seed)}_{load_tag(prof)}/run.json")):
+        try: rec = json.loads(meta.read_text())
+        except (OSError, json.JSONDecodeError): continue
+        if rec.get("selection") == key and finished(meta.parent): return rec
+    return None
+
+def _link_run(d: Path, src: dict, params: dict, recipe: dict, extra: dict) -> dict:
+    "Run folder `d` with the weights of finished run `src` (same frames, seed and recipe), recorded as `same_as` it."
+    shutil.rmtree(d, ignore_errors=True); (d/"weights").mkdir(parents=True)
+    origin = src.get("same_as", src["run_id"])
+    w = runs_dir(params["profile"])/origin/"weights"/"best.pt"
+    try: os.link(w, d/"weights"/"best.pt")
+    except OSError: shutil.copyfile(w, d/"weights"/"best.pt")
+    rec = {**src, **params, **extra, "run_id": d.name, "recipe": recipe, "same_as": origin, "seconds": 0.0,   # no training of its own
+           "weights": rel(d/"weights"/"best.pt")}
+    write_json(d/"run.json", rec)                           # last: its presence marks the run finished
+    return rec
 
 # %% ../nbs/06_student.ipynb #0c1a8a2b
 def fit_run(prof, d: Path, frames, val: pd.DataFrame, student, seed: int, params: dict, recipe: dict,

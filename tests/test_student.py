@@ -116,6 +116,24 @@ def test_one_camera_cluster_is_the_camera_student(runs, monkeypatch):
     assert res.loc[rec["run_id"], "mAP50"] == pytest.approx(res.loc[own["run_id"], "mAP50"])
 
 
+def test_a_selection_already_trained_is_linked_not_trained_again(runs, monkeypatch):
+    "gamma 1 selects top_confidence's frames: the same fine-tuning, so its run links the first one's weights."
+    prof = get_profile("smoke")
+    own, real = student.train_student(prof, 1, "top_confidence", 10, 0), student.fit_run
+    monkeypatch.setattr(student, "fit_run", lambda *a, **k: pytest.fail("the same selection was trained again"))
+    rec = student.train_student(prof, 1, "farthest_first_confident_g1", 10, 0)
+    assert rec["same_as"] == own["run_id"] and rec["frames"] == own["frames"] and rec["seconds"] == 0.0
+    assert rec["strategy"] == "farthest_first_confident_g1" and rec["selection"] == own["selection"]
+    assert (runs / rec["run_id"] / "weights" / "best.pt").read_bytes() == (runs / own["run_id"] / "weights" / "best.pt").read_bytes()
+    assert student.train_student(prof, 1, "farthest_first_confident_g1", 10, 0) == rec                 # reused as it is
+    monkeypatch.setattr(student, "fit_run", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("trained")))
+    with pytest.raises(RuntimeError, match="trained"):                                     # force trains anyway
+        student.train_student(prof, 1, "farthest_first_confident_g1", 10, 0, force=True)
+    monkeypatch.setattr(student, "fit_run", real)
+    seed1 = student.train_student(prof, 1, "top_confidence", 10, 1)                           # another seed: its own training
+    assert "same_as" not in seed1 and seed1["selection"] != own["selection"]
+
+
 def test_parallel_sweep_is_the_serial_sweep():
     "jobs=2 trains in worker processes (the real runs folder: workers do not see monkeypatches); same rows, same frames."
     import shutil
