@@ -13,6 +13,11 @@ export YOLO_CONFIG_DIR := $(CURDIR)/.cache/ultralytics
 export WANDB_MODE ?= offline
 export WANDB_DIR := $(CURDIR)/.cache/wandb
 export MPLCONFIGDIR := $(CURDIR)/.cache/matplotlib
+# Jupyter's and IPython's runtime files, data and history (JupyterLab, papermill and nbdev-test kernels): under .cache too.
+export JUPYTER_CONFIG_DIR := $(CURDIR)/.cache/jupyter/config
+export JUPYTER_DATA_DIR := $(CURDIR)/.cache/jupyter/data
+export JUPYTER_RUNTIME_DIR := $(CURDIR)/.cache/jupyter/runtime
+export IPYTHONDIR := $(CURDIR)/.cache/ipython
 FONT := $(YOLO_CONFIG_DIR)/Ultralytics/Arial.ttf
 
 .PHONY: install reproduce test lab bench generic clean-data help
@@ -32,7 +37,7 @@ $(STAMP): pyproject.toml
 
 # ultralytics looks for Arial.ttf in its config dir and downloads it when missing: give it a local font.
 $(FONT): $(STAMP)
-	mkdir -p $(dir $@) $(WANDB_DIR) $(MPLCONFIGDIR)
+	mkdir -p $(dir $@) $(WANDB_DIR) $(MPLCONFIGDIR) $(JUPYTER_CONFIG_DIR) $(JUPYTER_DATA_DIR) $(JUPYTER_RUNTIME_DIR) $(IPYTHONDIR)
 	cp "$$($(BIN)/python -c 'import matplotlib, pathlib; print(pathlib.Path(matplotlib.get_data_path())/"fonts/ttf/DejaVuSans.ttf")')" $@
 	$(BIN)/python -c "from ultralytics import settings; settings.update({'sync': False})" > /dev/null
 

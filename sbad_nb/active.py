@@ -22,7 +22,7 @@ from .strategies import REQUIRED, STRATEGIES, select
 
 # %% auto #0
 __all__ = ['AL_CLASSES', 'IMG_EXTS', 'AL_STRATEGIES', 'vehicle_crops', 'image_folder', 'LabelStore', 'pool_scores',
-           'ActiveLearner', 'run_active', 'LabelSession', 'label_widget', 'compare_strategies']
+           'fastai_vision', 'ActiveLearner', 'run_active', 'LabelSession', 'label_widget', 'compare_strategies']
 
 # %% ../nbs/11_active_learning.ipynb #d2255c7e
 AL_CLASSES = tuple(CLASSES) + ("background",)
@@ -142,14 +142,21 @@ def pool_scores(probs: np.ndarray) -> pd.DataFrame:
 
 AL_STRATEGIES = ("random", "least_confidence_pool", "margin", "entropy", "kcenter_greedy", "kmeans_diverse", "mix")
 
+def fastai_vision():
+    "`fastai.vision.all`, imported without torch's deprecation warning about fastai's own `torch.jit.script` (fastai's to fix, not yours)."
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"`torch\.jit\.script` is deprecated", category=FutureWarning)
+        import fastai.vision.all as fv
+    return fv
+
 class ActiveLearner:
     "Pool-based active learning with a fastai learner: train, test, score the pool, query, label, repeat."
     def __init__(self, pool: pd.DataFrame, test: pd.DataFrame, classes=None, arch: str = "resnet18", size: int = 32,
                  epochs: int = 4, batch: int = 32, lr: float = 3e-3, seed: int = 0, weights=None, device="cpu", min_steps: int = 40,
                  widen: float = 1.0):
         from functools import partial
+        fv = fastai_vision()
         from fastai.vision.all import create_vision_model
-        import fastai.vision.all as fv
         if not hasattr(fv, arch): raise ConfigError(f"unknown architecture {arch!r}; use a fastai / torchvision name like resnet18")
         if widen != 1.0 and not arch.startswith("xresnet"): raise ConfigError(f"widen applies to fastai's xresnet models, not {arch}")
         for name, df in (("pool", pool), ("test", test)):
@@ -171,6 +178,7 @@ class ActiveLearner:
         self.labelled: list[int] = []
 
     def _learner(self, idx):
+        fastai_vision()
         from fastai.vision.all import DataLoaders, Learner, CrossEntropyLossFlat, TfmdDL, Callback, CancelValidException
         class NoValidation(Callback):                       # test accuracy is measured once, after training
             def before_validate(self): raise CancelValidException()

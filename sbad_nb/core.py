@@ -15,9 +15,9 @@ import yaml
 
 # %% auto #0
 __all__ = ['ROOT', 'PACKAGE_PREFIX', 'DETECTION_STRATEGIES', 'PROFILES', 'PACKAGES', 'SbadError', 'DataError', 'ConfigError',
-           'data_dir', 'reports_dir', 'resolve', 'rel', 'Profile', 'get_profile', 'seed_everything', 'atomic_write',
-           'write_text', 'write_json', 'digest', 'file_lock', 'pmap', 'pmap_shutdown', 'git_info', 'versions',
-           'Timings', 'run_metadata', 'save_table', 'save_fig']
+           'work_dir', 'data_dir', 'reports_dir', 'resolve', 'rel', 'Profile', 'manifest_path', 'get_profile',
+           'seed_everything', 'atomic_write', 'write_text', 'write_json', 'digest', 'file_lock', 'pmap',
+           'pmap_shutdown', 'git_info', 'versions', 'Timings', 'run_metadata', 'save_table', 'save_fig']
 
 # %% ../nbs/00_core.ipynb #c7cc6c91
 class SbadError(Exception):
@@ -30,15 +30,20 @@ class ConfigError(SbadError, ValueError):
     "A profile, parameter or manifest is wrong."
 
 # %% ../nbs/00_core.ipynb #24107cde
-def _find_root() -> Path:
-    if os.environ.get("SBAD_ROOT"): return Path(os.environ["SBAD_ROOT"]).resolve()
+def _is_checkout(p: Path) -> bool: return (p/"pyproject.toml").is_file() and (p/"nbs").is_dir() and (p/"sbad_nb").is_dir()
+
+def work_dir() -> Path:
+    "The work directory: `SBAD_HOME`, else the sbad-nb checkout around the package or the current folder, else the current folder."
+    if os.environ.get("SBAD_HOME"): return Path(os.environ["SBAD_HOME"]).expanduser().resolve()
     here = globals().get("__file__")                   # unset when the notebook itself runs
     for start in ([Path(here).resolve().parent] if here else []) + [Path.cwd().resolve()]:
         for p in (start, *start.parents):
-            if (p/"pyproject.toml").exists() and (p/"data_manifests").is_dir(): return p
+            if _is_checkout(p): return p
     return Path.cwd().resolve()
 
-ROOT = _find_root()
+ROOT = work_dir()
+os.environ.setdefault("MPLCONFIGDIR", str(ROOT/".cache"/"matplotlib"))   # matplotlib's font cache: not in the home directory
+
 
 def data_dir(profile: str) -> Path:
     "Where a profile's generated data, models and runs live: `data/<profile>/`."
@@ -51,7 +56,7 @@ def reports_dir(profile: str) -> Path:
 PACKAGE_PREFIX = "sbad_nb:"   # `sbad_nb:assets/x.pt` is a file shipped inside the package
 
 def resolve(path: str | os.PathLike) -> Path:
-    "An absolute path: `sbad_nb:...` inside the installed package, other relative paths from the repository root."
+    "An absolute path: `sbad_nb:...` inside the installed package, other relative paths from the work directory."
     if str(path).startswith(PACKAGE_PREFIX):
         from importlib.resources import files
         return Path(str(files("sbad_nb")))/str(path)[len(PACKAGE_PREFIX):]
@@ -59,7 +64,7 @@ def resolve(path: str | os.PathLike) -> Path:
     return p if p.is_absolute() else ROOT/p
 
 def rel(path: str | os.PathLike) -> str:
-    "`path` relative to the repository root when it lies inside it (for reports), else absolute."
+    "`path` relative to the work directory when it lies inside it (for reports), else absolute."
     p = resolve(path)
     try: return str(p.relative_to(ROOT))
     except ValueError: return str(p)
@@ -69,7 +74,7 @@ def rel(path: str | os.PathLike) -> str:
 class Profile:
     "The scale of a run: data, image size, training budget, seeds."
     name: str
-    manifest: str              # data manifest in data_manifests/ (synthetic or walt)
+    manifest: str              # data manifest: shipped (synthetic, walt) or a path to your own .yaml
     imgsz: int                 # image size for training and inference (px)
     epochs: int                # student fine-tuning epochs (when `train_images` is 0)
     batch: int                 # training batch size
@@ -156,9 +161,22 @@ PROFILES = {
 }
 
 # %% ../nbs/00_core.ipynb #0b2b74ac
+def manifest_path(manifest: str | os.PathLike) -> Path:
+    "A shipped manifest by name (`synthetic`, `walt`: `sbad_nb/manifests/<name>.yaml`), or your own by path (`.yaml`)."
+    s = str(manifest)
+    if s.endswith((".yaml", ".yml")) or os.sep in s:
+        p = resolve(s)
+        if not p.is_file(): raise ConfigError(f"data manifest {p} does not exist; give the path of a .yaml manifest "
+                                              f"(the work directory is {ROOT}; relative paths start there)")
+        return p
+    p = resolve(f"{PACKAGE_PREFIX}manifests/{s}.yaml")
+    if not p.is_file():
+        have = ", ".join(sorted(q.stem for q in p.parent.glob("*.yaml")))
+        raise ConfigError(f"no shipped data manifest {s!r} (sbad-nb ships: {have or 'none, reinstall sbad-nb'}); or give the path of your own .yaml")
+    return p
+
 def _manifest_profile(manifest: str, name: str) -> dict:
-    p = ROOT/"data_manifests"/f"{manifest}.yaml"
-    if not p.exists(): raise ConfigError(f"data manifest {p} is missing; restore it from git (git checkout -- {p.relative_to(ROOT)})")
+    p = manifest_path(manifest)
     try: m = yaml.safe_load(p.read_text()) or {}
     except yaml.YAMLError as e: raise ConfigError(f"{p} is not valid YAML ({e}); fix the file") from e
     return dict((m.get("profiles") or {}).get(name) or {})

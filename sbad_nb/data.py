@@ -15,8 +15,8 @@ import yaml
 from PIL import Image, UnidentifiedImageError
 from tqdm.auto import tqdm
 
-from .core import (ROOT, ConfigError, DataError, atomic_write, data_dir, file_lock, get_profile, rel, resolve,
-                          write_json)
+from .core import (ROOT, ConfigError, DataError, atomic_write, data_dir, file_lock, get_profile, manifest_path, rel,
+                          resolve, write_json)
 
 # %% auto #0
 __all__ = ['CLASSES', 'SEG_CLASSES', 'IMG_EXTS', 'MANIFEST_KEYS', 'SCENE', 'FAMILIES', 'BOX_COLS', 'RENDER_VERSION',
@@ -118,17 +118,13 @@ def read_labels(path, allow_conf: bool = True) -> np.ndarray:
 MANIFEST_KEYS = ("name", "layout", "classes", "splits")
 
 def load_manifest(name_or_path="synthetic") -> dict:
-    "A data manifest by name (`data_manifests/<name>.yaml`) or path, with its required keys checked."
-    p = Path(name_or_path)
-    if p.suffix not in (".yaml", ".yml"): p = ROOT/"data_manifests"/f"{name_or_path}.yaml"
-    if not p.exists():
-        have = ", ".join(sorted(q.stem for q in (ROOT/"data_manifests").glob("*.yaml")))
-        raise ConfigError(f"manifest {p} does not exist; use one of: {have}, or a path to a .yaml file")
+    "A data manifest by name (shipped: `sbad_nb/manifests/<name>.yaml`) or path, with its required keys checked."
+    p = manifest_path(name_or_path)
     try: m = yaml.safe_load(p.read_text())
     except yaml.YAMLError as e: raise ConfigError(f"{p} is not valid YAML: {e}") from e
     if not isinstance(m, dict): raise ConfigError(f"{p} must be a YAML mapping with keys {', '.join(MANIFEST_KEYS)}")
     for k in MANIFEST_KEYS:
-        if k not in m: raise ConfigError(f"{p}: missing key {k!r}; add it (data_manifests/synthetic.yaml shows every key)")
+        if k not in m: raise ConfigError(f"{p}: missing key {k!r}; add it (sbad_nb/manifests/synthetic.yaml shows every key)")
     for k in ("bank", "test"):
         if k not in (m["layout"] or {}): raise ConfigError(f"{p}: layout has no {k!r} entry; add the path pattern of the {k} images")
     return {**m, "path": str(p)}

@@ -98,7 +98,7 @@ def test_manifest_missing_key(tmp_path):
     m.write_text("name: mine\nlayout: {bank: x}\nclasses: [vehicle]\nsplits: [bank, test]\n")
     with pytest.raises(ConfigError, match="layout has no 'test' entry"):
         load_manifest(m)
-    with pytest.raises(ConfigError, match="does not exist; use one of: synthetic, walt"):
+    with pytest.raises(ConfigError, match=r"no shipped data manifest .nosuch. \(sbad-nb ships: synthetic, walt\)"):
         load_manifest("nosuch")
 
 

@@ -12,6 +12,8 @@ def test_reproduce_smoke_data_notebook(tmp_path):
     out = tmp_path / "r"
     r = subprocess.run([str(exe), "--profile", "smoke", "--only", "01", "--out", str(out)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]
+    assert "Traceback" not in r.stdout + r.stderr, (r.stdout + r.stderr)[-3000:]      # a successful run prints no traceback
+    assert "Warning" not in r.stderr, r.stderr[-3000:]                                   # nor a third-party warning
     for f in ("figures/stream_frames.png", "figures/stream_frames.json", "tables/stream_stats.csv",
               "tables/stream_stats.md", "executed/01_data.ipynb", "run.json"):
         assert (out / f).stat().st_size > 0, f
@@ -35,7 +37,8 @@ EXPECTED = ["tables/stream_stats.csv", "figures/stream_frames.png", "figures/str
             "figures/cross_performance.png", "figures/csbad_dendrogram.png", "figures/map_vs_samples.png", "tables/camera_table.csv",
             "tables/strategy_summary.csv", "figures/online_seg.png", "figures/active_learning.png", "tables/active_learning_results.csv",
             "tables/active_learning_summary.csv", "figures/active_learning_tsne.png", "tables/claims.csv", "figures/claims.png",
-            "tables/csbad_linkage.csv"]
+            "tables/csbad_linkage.csv", "tables/pseudo_label_quality.csv", "tables/csbad_random_groupings.csv",
+            "tables/csbad_vs_random.csv", "tables/dsbad_gamma.csv", "figures/dsbad_gamma.png"]
 
 
 def test_whole_pipeline_at_smoke(tmp_path, monkeypatch):
@@ -48,7 +51,7 @@ def test_whole_pipeline_at_smoke(tmp_path, monkeypatch):
     assert res["status"] == "ok" and set(res["notebooks"]) == {p.name for p in pipeline_notebooks()}
     assert len(res["notebooks"]) == 12 and list(res["notebooks"])[-1] == "11a_claims.ipynb"
     claims = pd.read_csv(out / "tables" / "claims.csv")                      # computed from this run's tables
-    assert {"SBAD-1 n10", "SBAD-2b", "OD-1", "AL-1a"} <= set(claims.claim_id)
+    assert {"SBAD-1 n10", "SBAD-2b", "SBAD-3a", "D-SBAD-1 g2", "OD-1", "AL-1a"} <= set(claims.claim_id)
     assert set(claims.verdict) <= {"supported", "contradicted", "inconclusive", "not measured"}
     for f in EXPECTED:
         p = out / f
