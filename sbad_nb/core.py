@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #0ec15b55
 from __future__ import annotations
-import contextlib, hashlib, json, os, platform, random, subprocess, sys, tempfile, time
+import contextlib, hashlib, json, os, platform, random, subprocess, sys, tempfile, time, warnings
 from dataclasses import asdict, dataclass, field, fields, replace
 from importlib import metadata
 from pathlib import Path
@@ -15,8 +15,8 @@ import yaml
 
 # %% auto #0
 __all__ = ['ROOT', 'PACKAGE_PREFIX', 'DETECTION_STRATEGIES', 'PROFILES', 'PACKAGES', 'SbadError', 'DataError', 'ConfigError',
-           'work_dir', 'data_dir', 'reports_dir', 'resolve', 'rel', 'Profile', 'manifest_path', 'get_profile',
-           'seed_everything', 'atomic_write', 'write_text', 'write_json', 'digest', 'file_lock', 'pmap',
+           'SbadWarning', 'work_dir', 'data_dir', 'reports_dir', 'resolve', 'rel', 'Profile', 'manifest_path',
+           'get_profile', 'seed_everything', 'atomic_write', 'write_text', 'write_json', 'digest', 'file_lock', 'pmap',
            'pmap_shutdown', 'git_info', 'versions', 'Timings', 'run_metadata', 'save_table', 'save_fig']
 
 # %% ../nbs/00_core.ipynb #c7cc6c91
@@ -28,6 +28,16 @@ class DataError(SbadError, ValueError):
 
 class ConfigError(SbadError, ValueError):
     "A profile, parameter or manifest is wrong."
+
+class SbadWarning(UserWarning):
+    "Base class of sbad-nb's own warnings: printed as one line, `sbad-nb <Kind>: message`, without a source line."
+
+def _format_warning(message, category, filename, lineno, line=None, _default=warnings.formatwarning):
+    if issubclass(category, SbadWarning): return f"sbad-nb {category.__name__}: {message}\n"
+    return _default(message, category, filename, lineno, line)
+
+if not getattr(warnings.formatwarning, "_sbad", False):   # once, even when this module is executed again
+    _format_warning._sbad = True; warnings.formatwarning = _format_warning
 
 # %% ../nbs/00_core.ipynb #24107cde
 def _is_checkout(p: Path) -> bool: return (p/"pyproject.toml").is_file() and (p/"nbs").is_dir() and (p/"sbad_nb").is_dir()

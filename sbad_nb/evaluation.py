@@ -13,7 +13,7 @@ import pandas as pd
 from PIL import Image
 from tqdm.auto import tqdm
 
-from .core import ConfigError, DataError, data_dir, digest, get_profile, pmap, rel, resolve, save_table, write_json
+from .core import ConfigError, DataError, SbadWarning, data_dir, digest, get_profile, pmap, rel, resolve, save_table, write_json
 from .data import cam_name, data_root, list_frames, read_labels, with_truth
 from .models import load_detector, predict, train_generic_student
 from .bank import prepare_bank
@@ -170,11 +170,11 @@ def profile_runs(prof, generic: Path, all_runs: bool = False, warn: bool = True)
     runs = sorted(p for p in runs_dir(prof).glob("*") if p.is_dir()) if runs_dir(prof).exists() else []
     recs = {p: finished(p) for p in runs}                     # each run.json read once
     skipped = [p.name for p, r in recs.items() if not r]
-    if skipped and warn: warnings.warn(f"{len(skipped)} run folder(s) without finished weights skipped: {', '.join(skipped[:10])}")
+    if skipped and warn: warnings.warn(f"{len(skipped)} run folder(s) without finished weights skipped: {', '.join(skipped[:10])}", SbadWarning)
     base_recipe = profile_recipe(prof, generic)
     other = [p.name for p, r in recs.items() if r and not all_runs and {k: r.get("recipe", {}).get(k) for k in base_recipe} != base_recipe]
     if other and warn: warnings.warn(f"{len(other)} finished run(s) made with other settings (epochs, training arguments, generic student) "
-                                     f"are left out, e.g. {other[0]}; all_runs=True evaluates them too")
+                                     f"are left out, e.g. {other[0]}; all_runs=True evaluates them too", SbadWarning)
     return {p: r for p, r in recs.items() if r and p.name not in other}
 
 def evaluate_runs(profile="smoke", cameras=None, out=None, progress: bool = True, all_runs: bool = False,

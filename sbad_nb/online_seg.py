@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from PIL import Image
 from tqdm.auto import tqdm
 
-from .core import (ConfigError, DataError, atomic_write, data_dir, digest, file_lock, get_profile, rel, seed_everything,
+from .core import (ConfigError, DataError, SbadWarning, atomic_write, data_dir, digest, file_lock, get_profile, rel, seed_everything,
                           write_json)
 from .data import SEG_CLASSES, data_root, list_frames
 from .models import build_segmenter, load_segmenter
@@ -177,7 +177,7 @@ def teacher_masks(teacher, frames: pd.DataFrame, cache, subsample: int = 1, batc
     for i, p in enumerate(fr.teacher_mask):
         if not p.exists(): todo.append(i); continue
         try: read_mask(p, n_classes)
-        except DataError as e: warnings.warn(f"{e}; recomputing it"); todo.append(i)
+        except DataError as e: warnings.warn(f"{e}; recomputing it", SbadWarning); todo.append(i)
     for s in tqdm(range(0, len(todo), batch), desc=f"teacher {teacher.name}", unit="batch", disable=not progress or not todo):
         idx = todo[s:s + batch]
         for i, m in zip(idx, teacher.predict([fr.image[i] for i in idx])):

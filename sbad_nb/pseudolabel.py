@@ -15,7 +15,7 @@ import pandas as pd
 from PIL import Image
 from tqdm.auto import tqdm
 
-from .core import ConfigError, DataError, SbadError, atomic_write, file_lock, get_profile, write_text
+from .core import ConfigError, DataError, SbadError, SbadWarning, atomic_write, file_lock, get_profile, write_text
 from .data import frame_index, list_frames, profile_stream
 from .models import Detections, load_detector, predict
 
@@ -194,7 +194,7 @@ def _label_folder(teacher, L: Path, group: pd.DataFrame, batch_size: int, resume
         if pending is not None: n_boxes += pending.result()
     _merge(L, _read_state(L))
     if errors:
-        warnings.warn(f"{len(errors)} corrupt frame(s) skipped in {L}:\n  " + "\n  ".join(errors[:10]))
+        warnings.warn(f"{len(errors)} corrupt frame(s) skipped in {L}:\n  " + "\n  ".join(errors[:10]), SbadWarning)
     secs = time.perf_counter() - t0
     return {"labels": str(L), "frames": len(group), "labelled": len(todo) - len(errors), "resumed": len(group) - len(todo),
             "corrupt": len(errors) + int((state.drop_duplicates("frame").status == "corrupt").sum()),

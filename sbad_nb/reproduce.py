@@ -53,14 +53,9 @@ def reproduce(profile: str = "tiny", out=None, only=None, engine: str = "local",
     old = json.loads(run_file.read_text()) if run_file.exists() else {}
     timings = dict(old.get("timings", {})) if only else {}
     status = {**(old.get("notebooks", {}) if only else {})}
-    base = {"profile": profile, "out": rel(out), **(params or {})}   # notebooks resolve paths from the repo root
-    meta = dict(params={**base, "only": only, "engine": engine})
-    if engine == "ray" and any(p.name[:2] in ("06", "08", "09") for p in todo):
-        from sbad_nb.student import run_sweep                # the trainings fan out first; the notebooks then reuse them
-        t0 = time.perf_counter()
-        if progress: print(f"[{time.strftime('%H:%M:%S')}] ray sweep ({address or 'local Ray'})", flush=True)
-        run_sweep(profile, progress=progress, engine="ray", address=address)
-        timings["ray_sweep"] = round(time.perf_counter() - t0, 2)
+    base = {"profile": profile, "out": rel(out), "engine": engine, "address": address or "", **(params or {})}
+    meta = dict(params={**base, "only": only})
+    spent = {}
     for nb in todo:
         inject = {k: v for k, v in base.items() if k in _declared(nb)}
         executed = out/"executed"/nb.name
@@ -71,13 +66,15 @@ def reproduce(profile: str = "tiny", out=None, only=None, engine: str = "local",
                                 progress_bar=False, log_output=False,
                                 extra_arguments=["--IPKernelApp.log_level=ERROR"])   # no "kernel over TCP" warning per notebook
         except pm.PapermillExecutionError as e:
-            timings[nb.name] = round(time.perf_counter() - t0, 2); status[nb.name] = "failed"
+            timings[nb.name] = spent[nb.name] = round(time.perf_counter() - t0, 2); status[nb.name] = "failed"
             write_json(run_file, run_metadata(timings=timings, notebooks=status, status="failed", **meta))
             raise SbadError(f"notebook {nb.name} failed in cell {e.exec_count}: {e.ename}: {e.evalue}\n"
                             f"the executed copy with the traceback is {executed}") from None
-        timings[nb.name] = round(time.perf_counter() - t0, 2); status[nb.name] = "ok"
+        timings[nb.name] = spent[nb.name] = round(time.perf_counter() - t0, 2); status[nb.name] = "ok"
         if progress: print(f"    done in {timings[nb.name]:.1f} s", flush=True)
-    res = run_metadata(timings=timings, notebooks=status, status="ok", total_s=round(sum(timings.values()), 2), **meta)
+    failed = sorted(k for k, v in status.items() if v != "ok")   # with `only`: notebooks of earlier runs that failed
+    res = run_metadata(timings=timings, notebooks=status, status="ok" if not failed else "partial", failed=failed,
+                       total_s=round(sum(spent.values()), 2), **meta)
     write_json(run_file, res)
     return res
 
@@ -95,4 +92,6 @@ def main(argv=None) -> int:
     except SbadError as e:
         print(f"sbad_reproduce: {e}", file=sys.stderr); return 1
     print(f"sbad_reproduce: {len(res['notebooks'])} notebook(s) in {res['total_s']:.1f} s -> {rel(a.out or 'reports/' + a.profile)}")
+    if res["failed"]: print(f"sbad_reproduce: run.json still records an earlier failure of {', '.join(res['failed'])}; "
+                            f"rerun with --only {','.join(f[:3].rstrip('_') for f in res['failed'])}", file=sys.stderr)
     return 0

@@ -10,7 +10,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .core import ConfigError, DataError, get_profile
+from .core import ConfigError, DataError, SbadWarning, get_profile
 
 # %% auto #0
 __all__ = ['SCORERS', 'AGGS', 'REQUIRED', 'STRATEGIES', 'NAMED_PARAMS', 'least_confidence_score', 'margin_score', 'entropy_score',
@@ -55,7 +55,7 @@ def reduce_boxes(frame_of_box, values, frames, agg: str = "max") -> np.ndarray:
 # %% ../nbs/05_strategies.ipynb #de8429e9
 REQUIRED = ["frame", "n_boxes", "conf_max", "conf_min", "conf_mean", "conf_sum"]
 
-class ShortSelection(UserWarning):
+class ShortSelection(SbadWarning):
     "A stream strategy reached the end of the stream before selecting n frames."
 
 STRATEGIES: dict[str, Callable] = {}

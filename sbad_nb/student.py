@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .core import (ConfigError, DataError, atomic_write, data_dir, digest, file_lock, get_profile, pmap, rel,
+from .core import (ConfigError, DataError, SbadWarning, atomic_write, data_dir, digest, file_lock, get_profile, pmap, rel,
                           seed_everything, write_json)
 from .data import cam_name, with_truth
 from .models import dataset_yaml, link_dataset, load_detector, train, train_generic_student
@@ -81,7 +81,7 @@ def _wandb_run(enabled: bool, prof, group: str, rid, d: Path, config: dict):
     if not enabled: return None
     try: import wandb
     except ImportError:
-        warnings.warn("wandb is not installed: logging skipped (pip install wandb, or set the profile's wandb=False)"); return None
+        warnings.warn("wandb is not installed: logging skipped (pip install wandb, or set the profile's wandb=False)", SbadWarning); return None
     from ultralytics import settings
     settings.update({"wandb": True})
     return wandb.init(project=f"sbad-{prof.name}", group=group, name=rid, dir=str(d), config=config, reinit="finish_previous")
