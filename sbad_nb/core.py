@@ -16,8 +16,9 @@ import yaml
 # %% auto #0
 __all__ = ['ROOT', 'PACKAGE_PREFIX', 'DETECTION_STRATEGIES', 'PROFILES', 'PACKAGES', 'SbadError', 'DataError', 'ConfigError',
            'SbadWarning', 'work_dir', 'data_dir', 'reports_dir', 'resolve', 'rel', 'Profile', 'manifest_path',
-           'get_profile', 'seed_everything', 'atomic_write', 'write_text', 'write_json', 'digest', 'file_lock', 'pmap',
-           'pmap_shutdown', 'git_info', 'versions', 'Timings', 'run_metadata', 'save_table', 'save_fig']
+           'parse_profile', 'get_profile', 'profile_name', 'seed_everything', 'atomic_write', 'write_text',
+           'write_json', 'digest', 'file_lock', 'pmap', 'pmap_shutdown', 'git_info', 'versions', 'Timings',
+           'run_metadata', 'save_table', 'save_fig']
 
 # %% ../nbs/00_core.ipynb #c7cc6c91
 class SbadError(Exception):
@@ -55,13 +56,13 @@ ROOT = work_dir()
 os.environ.setdefault("MPLCONFIGDIR", str(ROOT/".cache"/"matplotlib"))   # matplotlib's font cache: not in the home directory
 
 
-def data_dir(profile: str) -> Path:
-    "Where a profile's generated data, models and runs live: `data/<profile>/`."
-    return ROOT/"data"/profile
+def data_dir(profile) -> Path:
+    "Where a profile's generated data, models and runs live: `data/<profile>/` (its name, without settings)."
+    return ROOT/"data"/profile_name(profile)
 
-def reports_dir(profile: str) -> Path:
-    "Where a profile's tables, figures and executed notebooks go: `reports/<profile>/`."
-    return ROOT/"reports"/profile
+def reports_dir(profile) -> Path:
+    "Where a profile's tables, figures and executed notebooks go: `reports/<profile>/` (its name, without settings)."
+    return ROOT/"reports"/profile_name(profile)
 
 PACKAGE_PREFIX = "sbad_nb:"   # `sbad_nb:assets/x.pt` is a file shipped inside the package
 
@@ -191,8 +192,34 @@ def _manifest_profile(manifest: str, name: str) -> dict:
     except yaml.YAMLError as e: raise ConfigError(f"{p} is not valid YAML ({e}); fix the file") from e
     return dict((m.get("profiles") or {}).get(name) or {})
 
+def _field_value(prof: Profile, key: str, text: str):
+    "The value of `--set key=text` for `prof`: typed like the field (lists as `25,50`); `a.b=x` sets key b of dict field a."
+    field, _, sub = key.partition(".")
+    known = sorted(f.name for f in fields(Profile) if f.name != "name")
+    if field not in known: raise ConfigError(f"unknown profile field {field!r} in --set {key}={text}; known fields: {', '.join(known)}")
+    cur = getattr(prof, field)
+    if sub and not isinstance(cur, dict): raise ConfigError(f"{field} is not a dict field; set it as {field}=VALUE")
+    try:
+        if sub: return {**cur, sub: yaml.safe_load(text)}
+        if isinstance(cur, bool): v = yaml.safe_load(text); assert isinstance(v, bool); return v
+        if isinstance(cur, tuple): return tuple(yaml.safe_load(x) for x in text.split(",") if x.strip())
+        if isinstance(cur, dict): v = yaml.safe_load(text) or {}; assert isinstance(v, dict); return v
+        if isinstance(cur, (int, float)): return type(cur)(text)
+        return text if isinstance(cur, str) else yaml.safe_load(text)
+    except (ValueError, AssertionError, yaml.YAMLError):
+        raise ConfigError(f"--set {key}={text}: {field} is a {type(cur).__name__} (now {cur!r}); give a value of that kind") from None
+
+def parse_profile(spec: str) -> tuple[str, list[tuple[str, str]]]:
+    "`paper;imgsz=320;budgets=25,50` -> the profile name and its `FIELD=VALUE` settings (as `sbad_reproduce --set` writes them)."
+    name, *sets = [x.strip() for x in str(spec).split(";")]
+    bad = [x for x in sets if "=" not in x]
+    if bad: raise ConfigError(f"{bad[0]!r} in profile {spec!r} is not FIELD=VALUE (e.g. imgsz=320 or budgets=25,50)")
+    return name, [tuple(x.split("=", 1)) for x in sets if x]
+
 def get_profile(name: str = "smoke", **overrides) -> Profile:
-    "The profile called `name` (smoke, tiny, small or paper), with fields replaced by `overrides`."
+    """The profile called `name` (smoke, tiny, small or paper), with fields replaced by `overrides`; `name` may carry
+    settings as text, `paper;imgsz=320;budgets=25,50` (what `sbad_reproduce --set` passes to every notebook)."""
+    name, sets = parse_profile(name)
     if name not in PROFILES:
         raise ConfigError(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}")
     known = {f.name for f in fields(Profile)} - {"name"}
@@ -202,10 +229,16 @@ def get_profile(name: str = "smoke", **overrides) -> Profile:
         try: overrides["jobs"] = int(os.environ["SBAD_JOBS"]); assert overrides["jobs"] >= 1
         except (ValueError, AssertionError): raise ConfigError(f"SBAD_JOBS must be a whole number >= 1, got {os.environ['SBAD_JOBS']!r}") from None
     prof = PROFILES[name]
-    prof = replace(prof, stream=_manifest_profile(overrides.get("manifest", prof.manifest), name))
+    manifest = overrides.get("manifest", dict(sets).get("manifest", prof.manifest))
+    prof = replace(prof, stream=_manifest_profile(manifest, name))
+    for key, text in sets: prof = replace(prof, **{key.partition(".")[0]: _field_value(prof, key, text)})
     for k in ("budgets", "seeds"):
         if k in overrides: overrides[k] = tuple(np.atleast_1d(overrides[k]).tolist())
     return replace(prof, **overrides)
+
+def profile_name(profile) -> str:
+    "The name of a profile given as a `Profile`, a name, or a name with settings (`paper;imgsz=320`)."
+    return profile.name if isinstance(profile, Profile) else parse_profile(profile)[0]
 
 # %% ../nbs/00_core.ipynb #98bccde2
 def seed_everything(seed: int = 0, deterministic: bool = False) -> np.random.Generator:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse, json, re, sys, time
 from pathlib import Path
 
-from .core import ROOT, ConfigError, SbadError, get_profile, rel, resolve, run_metadata, write_json
+from .core import ROOT, ConfigError, SbadError, get_profile, rel, reports_dir, resolve, run_metadata, write_json
 
 # %% auto #0
 __all__ = ['ENGINES', 'pipeline_notebooks', 'reproduce', 'main']
@@ -42,12 +42,12 @@ def reproduce(profile: str = "tiny", out=None, only=None, engine: str = "local",
               nbs=None, progress: bool = True, address: str | None = None) -> dict:
     "Run the pipeline notebooks for `profile` through papermill; write executed copies and `run.json` to `out`."
     import papermill as pm
-    get_profile(profile)                                   # unknown profile -> ConfigError, before anything runs
+    get_profile(profile)                                   # unknown profile or setting -> ConfigError, before anything runs
     if engine not in ENGINES:
         raise ConfigError(f"engine {engine!r} is not available; choose one of {', '.join(ENGINES)}")
     todo = pipeline_notebooks(only, nbs)
     if not todo: raise ConfigError(f"no pipeline notebooks (01_*.ipynb ... 11_*.ipynb) in {nbs or ROOT/'nbs'}")
-    out = resolve(out or f"reports/{profile}")
+    out = resolve(out or reports_dir(profile))
     (out/"executed").mkdir(parents=True, exist_ok=True)
     run_file = out/"run.json"
     old = json.loads(run_file.read_text()) if run_file.exists() else {}
@@ -87,11 +87,16 @@ def main(argv=None) -> int:
     ap.add_argument("--only", default=None, help="comma-separated notebook numbers, e.g. 01,06")
     ap.add_argument("--engine", default="local", help=f"one of {', '.join(ENGINES)} (ray: trainings as Ray tasks)")
     ap.add_argument("--address", default=None, help="Ray cluster address (default: start a local Ray)")
+    ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                    help="change a profile field for this run (repeatable; lists as budgets=25,50; dict keys as train_args.lr0=0.01)")
     a = ap.parse_args(argv)
-    try: res = reproduce(a.profile, a.out, a.only, a.engine, address=a.address)
+    bad = [s for s in a.set if ";" in s or "=" not in s]
+    if bad: print(f"sbad_reproduce: --set {bad[0]!r} is not FIELD=VALUE (without ';')", file=sys.stderr); return 1
+    profile = ";".join([a.profile, *a.set])
+    try: res = reproduce(profile, a.out, a.only, a.engine, address=a.address)
     except SbadError as e:
         print(f"sbad_reproduce: {e}", file=sys.stderr); return 1
-    print(f"sbad_reproduce: {len(res['notebooks'])} notebook(s) in {res['total_s']:.1f} s -> {rel(a.out or 'reports/' + a.profile)}")
+    print(f"sbad_reproduce: {len(res['notebooks'])} notebook(s) in {res['total_s']:.1f} s -> {rel(a.out or reports_dir(profile))}")
     if res["failed"]: print(f"sbad_reproduce: run.json still records an earlier failure of {', '.join(res['failed'])}; "
                             f"rerun with --only {','.join(f[:3].rstrip('_') for f in res['failed'])}", file=sys.stderr)
     return 0

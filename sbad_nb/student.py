@@ -40,7 +40,7 @@ def run_id(cam, weeks, strategy: str, samples: int, seed: int, load) -> str:
 
 def runs_dir(profile) -> Path:
     "Where a profile's runs live."
-    return data_dir(profile if isinstance(profile, str) else profile.name)/"runs"
+    return data_dir(profile)/"runs"
 
 def finished(run_dir, recipe: dict | None = None) -> dict | None:
     "The run.json of a finished run (status done, weights present and, if given, the same `recipe`), else None."
