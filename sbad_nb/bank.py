@@ -70,16 +70,20 @@ def _fingerprint(weights, frames, **kw) -> str:
     return digest(str(w.resolve()), st.st_size, st.st_mtime_ns, list(map(str, frames.image)), kw)
 
 def score_frames(detector, frames: pd.DataFrame, out=None, batch: int = 16, imgsz: int = 96, conf: float = 0.25,
-                 iou: float = 0.7, device="cpu") -> tuple[pd.DataFrame, np.ndarray]:
+                 iou: float = 0.7, device="cpu",
+                 classes=None,  # the detector's classes that are vehicles (a COCO student: 2, 5, 7); None: all
+                ) -> tuple[pd.DataFrame, np.ndarray]:
     "Score `frames` with `detector` (weights path or YOLO): the per-frame score table and the embeddings."
     if not len(frames): raise DataError("no frames to score: the bank is empty")
     model = load_detector(detector) if isinstance(detector, (str, Path)) else detector
-    fp = _fingerprint(model.ckpt_path, frames, imgsz=imgsz, conf=conf, iou=iou) if getattr(model, "ckpt_path", None) else None
+    classes = sorted(int(c) for c in classes) if classes else None
+    fp = (_fingerprint(model.ckpt_path, frames, imgsz=imgsz, conf=conf, iou=iou, **({"classes": classes} if classes else {}))
+          if getattr(model, "ckpt_path", None) else None)
     if out is not None and fp:
         out = Path(out); meta = out/"scores.json"
         if meta.exists() and json.loads(meta.read_text()).get("fingerprint") == fp:
             return pd.read_parquet(out/"scores.parquet"), np.load(out/"embeddings.npy")
-    dets, feats = predict(model, frames.image, batch=batch, imgsz=imgsz, conf=conf, iou=iou, device=device, features=True)
+    dets, feats = predict(model, frames.image, batch=batch, imgsz=imgsz, conf=conf, iou=iou, device=device, features=True, classes=classes)
     boxes = pd.concat([d.to_frame(frame=f) for f, d in zip(frames.frame, dets)], ignore_index=True)
     scores = frame_scores(boxes, frames.frame)
     if out is not None:
@@ -102,7 +106,7 @@ def prepare_bank(profile="smoke", cam=1, weeks=None, progress: bool = True) -> d
     sp = split_bank(root, cam, weeks, prof.val_frames)      # again: frames found corrupt are out now
     student = train_generic_student(prof, progress=progress)
     scores, feats = score_frames(student, sp["bank"], out=data_dir(prof.name)/"scores"/cam_name(cam), batch=prof.batch,
-                                 imgsz=prof.imgsz, conf=prof.score_conf, iou=prof.iou, device=prof.device)
+                                 imgsz=prof.imgsz, conf=prof.score_conf, iou=prof.iou, device=prof.device, classes=prof.student_classes)
     return {**sp, "scores": scores, "features": feats, "labelling": labelling, "root": root, "student": student}
 
 def _bank_job(prof, cam) -> dict: return prepare_bank(prof, cam, progress=False)

@@ -100,6 +100,10 @@ class Profile:
     jobs: int = 1              # runs (student trainings, evaluations, active-learning runs) side by side in the local engine
     gpus_per_run: float = 0.25  # Ray engine: share of a GPU each student training asks for (GPU profiles only)
     teacher: str = "oracle"    # "oracle" (noisy ground truth) or local YOLO teacher weights
+    teacher_classes: tuple = (2, 5, 7)  # a YOLO teacher's classes that are vehicles (COCO car, bus, truck); the oracle has only vehicles
+    teacher_imgsz: int = 0     # a YOLO teacher's inference size (0: imgsz); the paper's yolov8x6 runs at 1280
+    teacher_conf: float | None = None  # confidence threshold of the teacher's pseudo-labels (None: conf)
+    student_classes: tuple = ()  # the generic student's classes that are vehicles in scoring and evaluation ((): all; COCO yolov8n: 2, 5, 7)
     generic_epochs: int = 1    # epochs of the generic student on the source cameras (no hub weights)
     generic_frames: int = 64   # source-camera frames the generic student trains on
     conf: float = 0.25         # confidence threshold of teacher pseudo-labels, and of precision / recall in evaluation
@@ -167,6 +171,7 @@ PROFILES = {
                      active=dict(arch="xresnet18", widen=0.25, rounds=3, min_steps=30, pool_per_class=200, seeds=(0, 1, 2))),
     "paper": Profile("paper", "walt", imgsz=640, epochs=100, batch=16, budgets=(25, 50, 100, 150, 200, 250),
                      seeds=(0, 1, 2), warmup=720, val_frames=300, student="models/yolov8n.pt", width=0.25, device="0",
+                     student_classes=(2, 5, 7), teacher_imgsz=1280,
                      workers=8, teacher="models/yolov8x6.pt", generic_epochs=0, generic_frames=0,
                      train_args=dict(optimizer="SGD", lr0=0.01, patience=50)),
 }

@@ -80,19 +80,22 @@ def ground_truth(frames: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["image_id", "x1", "y1", "x2", "y2", "cls"])
 
 def predictions(model, frames: pd.DataFrame, conf: float = 0.25, iou: float = 0.7, imgsz: int = 96, device="cpu",
-                batch: int = 16) -> pd.DataFrame:
+                batch: int = 16,
+                classes=None,  # a detector's classes that are vehicles (a COCO generic student: 2, 5, 7), as class 0; None: as they are
+               ) -> pd.DataFrame:
     "Boxes of a teacher (`.predict`) or a YOLO detector (weights or model) on `frames`, clipped to the image."
+    classes = sorted(int(c) for c in classes) if classes else None
     if hasattr(model, "predict") and not hasattr(model, "ckpt_path"): dets = model.predict(list(frames.image))
     else:
         m = load_detector(model) if isinstance(model, (str, Path)) else model
-        dets = predict(m, frames.image, batch=batch, imgsz=imgsz, conf=conf, iou=iou, device=device)
+        dets = predict(m, frames.image, batch=batch, imgsz=imgsz, conf=conf, iou=iou, device=device, classes=classes)
     out = []
     for f, d in zip(frames.frame, dets):
         h, w = d.shape
         b = np.clip(d.xyxy, 0, [w, h, w, h])
         keep = (b[:, 2] > b[:, 0]) & (b[:, 3] > b[:, 1]) & (d.conf >= conf)
         out.append(pd.DataFrame({"image_id": f, "x1": b[keep, 0], "y1": b[keep, 1], "x2": b[keep, 2], "y2": b[keep, 3],
-                                 "conf": d.conf[keep], "cls": d.cls[keep]}))
+                                 "conf": d.conf[keep], "cls": 0 if classes else d.cls[keep]}))
     return pd.concat(out, ignore_index=True)
 
 # %% ../nbs/08_evaluation.ipynb #6c4c5177
@@ -183,22 +186,24 @@ def evaluate_runs(profile="smoke", cameras=None, out=None, progress: bool = True
     prof = get_profile(profile) if isinstance(profile, str) else profile
     root = data_root(prof)
     cameras = list(prof.stream["cameras"] if cameras is None else cameras)
-    teacher, generic = make_teacher(replace(prof, conf=prof.eval_conf)), train_generic_student(prof, progress=False)
+    teacher, generic = make_teacher(replace(prof, conf=prof.eval_conf, teacher_conf=None)), train_generic_student(prof, progress=False)
     kw, op = _eval_settings(prof)
     recs = profile_runs(prof, generic, all_runs)
     metrics = _run_metrics(prof, [(d, cam) for cam in cameras for d, rec in recs.items() if cam_name(cam) in rec.get("cams", [rec["cam"]])],
                            prof.jobs if jobs is None else int(jobs), progress)
     rows, ref = [], data_dir(prof.name)/"evals"               # teacher and generic student: cached by what they are
-    teacher_id, generic_id = (teacher.name, _file_hash(prof.teacher)), _file_hash(generic)
+    teacher_id = (teacher.name, _file_hash(prof.teacher)) + (() if prof.teacher == "oracle" else (list(prof.teacher_classes), prof.teacher_imgsz))
+    generic_id = _file_hash(generic)
     for cam in tqdm(cameras, desc="evaluating", unit="camera", disable=not progress):
         fr = list_frames(root, cam, split="test")
         key = _eval_key(fr, {**kw, "op": op})
         base = dict(data_name=cam_name(cam), strategy=None, samples=0, seed=None, epochs=0, best_epoch=None)
-        ev = lambda model: evaluate(predictions(model, fr, **kw), ground_truth(fr), images=fr.frame, conf=op)
+        ev = lambda model, classes=None: evaluate(predictions(model, fr, **kw, classes=classes), ground_truth(fr), images=fr.frame, conf=op)
         rows.append({**base, "run_id": f"teacher_{teacher.name}", "model_role": "teacher",
                      **_cached(ref/f"teacher_{cam_name(cam)}.json", digest(key, *teacher_id), lambda: ev(teacher))})
         rows.append({**base, "run_id": "generic", "model_role": "baseline",
-                     **_cached(ref/f"generic_{cam_name(cam)}.json", digest(key, generic_id), lambda: ev(generic))})
+                     **_cached(ref/f"generic_{cam_name(cam)}.json", digest(key, generic_id, *([list(prof.student_classes)] if prof.student_classes else [])),
+                               lambda: ev(generic, prof.student_classes))})
         for d, rec in recs.items():
             if (m := metrics.get((d, cam))) is None: continue      # a run of another camera
             strategy = rec["strategy"] if "cams" not in rec else f"csbad_{'random_' if rec.get('grouping') == 'random' else ''}{rec['strategy']}"

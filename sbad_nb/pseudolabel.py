@@ -205,4 +205,5 @@ def make_teacher(profile="smoke", seed: int = 0) -> Teacher:
     "The teacher a profile uses: the oracle on the synthetic stream, a YOLO teacher from local weights otherwise."
     prof = get_profile(profile) if isinstance(profile, str) else profile
     if prof.teacher == "oracle": return OracleTeacher(noise=1.0, seed=seed, conf=prof.conf)
-    return YoloTeacher(prof.teacher, conf=prof.conf, iou=prof.iou, imgsz=prof.imgsz, device=prof.device)
+    return YoloTeacher(prof.teacher, class_map={c: 0 for c in prof.teacher_classes} or None, iou=prof.iou, device=prof.device,
+                       conf=prof.conf if prof.teacher_conf is None else prof.teacher_conf, imgsz=prof.teacher_imgsz or prof.imgsz)

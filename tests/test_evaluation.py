@@ -85,3 +85,32 @@ def test_label_quality_on_a_hand_made_bank(tmp_path):
     (tmp_path / "t1.txt").unlink()
     with pytest.raises(DataError, match="t1.txt"):
         label_quality(fr)
+
+
+def test_class_maps_reach_the_detector_and_count_as_vehicles(stream, monkeypatch):
+    "A COCO generic student: only its car, bus and truck boxes count, as class 0; the profile's class maps reach every stage."
+    import sbad_nb.bank as bank
+    import sbad_nb.evaluation as evaluation
+    import sbad_nb.pseudolabel as pseudolabel
+    from sbad_nb.core import get_profile
+    fr = list_frames(stream, 1, split="test").iloc[:2]
+    seen = []
+
+    def coco_predict(model, images, classes=None, features=False, **kw):   # ultralytics keeps `classes` only, as it does
+        seen.append(classes)
+        d = [Detections([[1, 1, 20, 20], [30, 30, 50, 50]], [0.9, 0.8], [2, 0], (48, 64)) for _ in images]   # a car, a person
+        d = [Detections(x.xyxy[np.isin(x.cls, classes)], x.conf[np.isin(x.cls, classes)], x.cls[np.isin(x.cls, classes)], x.shape)
+             if classes else x for x in d]
+        return (d, np.zeros((len(d), 4))) if features else d
+    monkeypatch.setattr(evaluation, "predict", coco_predict)
+    p = predictions(object(), fr, classes=(7, 2, 5))
+    assert seen[-1] == [2, 5, 7] and len(p) == 2 and (p.cls == 0).all()          # the person is gone, the car is a vehicle
+    assert sorted(predictions(object(), fr).cls) == [0, 0, 2, 2]                   # no map: classes as the detector gives them
+    monkeypatch.setattr(bank, "predict", coco_predict)
+    scores, _ = bank.score_frames(object(), fr, classes=(2, 5, 7))
+    assert seen[-1] == [2, 5, 7] and scores.n_boxes.tolist() == [1, 1]
+    made = {}
+    monkeypatch.setattr(pseudolabel, "YoloTeacher", lambda w, **kw: made.update(weights=w, **kw))
+    pseudolabel.make_teacher(get_profile("paper;teacher_conf=0.4"))
+    assert made["class_map"] == {2: 0, 5: 0, 7: 0} and made["imgsz"] == 1280 and made["conf"] == 0.4
+    assert get_profile("paper").student_classes == (2, 5, 7) and get_profile("tiny").student_classes == ()
