@@ -43,6 +43,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
             'sbad_nb.bank': { 'sbad_nb.bank._bank_job': ('bank.html#_bank_job', 'sbad_nb/bank.py'),
                               'sbad_nb.bank._fingerprint': ('bank.html#_fingerprint', 'sbad_nb/bank.py'),
                               'sbad_nb.bank._usable': ('bank.html#_usable', 'sbad_nb/bank.py'),
+                              'sbad_nb.bank.check_labels': ('bank.html#check_labels', 'sbad_nb/bank.py'),
                               'sbad_nb.bank.frame_scores': ('bank.html#frame_scores', 'sbad_nb/bank.py'),
                               'sbad_nb.bank.prepare_bank': ('bank.html#prepare_bank', 'sbad_nb/bank.py'),
                               'sbad_nb.bank.prepare_banks': ('bank.html#prepare_banks', 'sbad_nb/bank.py'),

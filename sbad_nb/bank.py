@@ -4,19 +4,20 @@
 
 # %% ../nbs/04_bank.ipynb #83dc1677
 from __future__ import annotations
-import json
+import json, warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .core import ConfigError, DataError, atomic_write, data_dir, digest, get_profile, pmap, rel, write_json
+from .core import ConfigError, DataError, SbadWarning, atomic_write, data_dir, digest, get_profile, pmap, rel, write_json
 from .data import cam_name, data_root, list_frames, profile_stream, split_dir
 from .models import load_detector, predict, train_generic_student
 from .pseudolabel import make_teacher, pseudo_label
 
 # %% auto #0
-__all__ = ['SCORE_COLS', 'weeks_of', 'split_bank', 'frame_scores', 'score_frames', 'prepare_bank', 'prepare_banks']
+__all__ = ['SCORE_COLS', 'weeks_of', 'split_bank', 'frame_scores', 'score_frames', 'check_labels', 'prepare_bank',
+           'prepare_banks']
 
 # %% ../nbs/04_bank.ipynb #e76dfa04
 def weeks_of(root, cam) -> list[int]:
@@ -96,6 +97,17 @@ def score_frames(detector, frames: pd.DataFrame, out=None, batch: int = 16, imgs
     return scores, feats
 
 # %% ../nbs/04_bank.ipynb #8ac6ec72
+def check_labels(prof, cam, bank: pd.DataFrame, min_share: float = 0.1):
+    "A DataError when the teacher found no vehicle in any bank frame of `cam`, a warning when in fewer than `min_share` of them."
+    with_boxes = sum(Path(l).stat().st_size > 0 for l in bank.label)
+    what = (f"the teacher ({prof.teacher}, classes {', '.join(map(str, prof.teacher_classes))}, conf "
+            f"{prof.conf if prof.teacher_conf is None else prof.teacher_conf}, imgsz {prof.teacher_imgsz or prof.imgsz})")
+    if not with_boxes:
+        raise DataError(f"{what} found no vehicle in any of the {len(bank)} bank frames of {cam_name(cam)} ({Path(bank.label.iloc[0]).parent}); "
+                        "students would learn nothing: check the teacher's weights and the profile's teacher_classes, teacher_conf, teacher_imgsz")
+    if with_boxes < min_share*len(bank):
+        warnings.warn(f"{what} found vehicles in only {with_boxes} of the {len(bank)} bank frames of {cam_name(cam)}", SbadWarning)
+
 def prepare_bank(profile="smoke", cam=1, weeks=None, progress: bool = True) -> dict:
     "Split, pseudo-label and score one target camera's bank: `bank, val, test, scores, features, labelling`."
     prof = get_profile(profile) if isinstance(profile, str) else profile
@@ -104,6 +116,7 @@ def prepare_bank(profile="smoke", cam=1, weeks=None, progress: bool = True) -> d
     sp = split_bank(root, cam, weeks, prof.val_frames)
     labelling = pseudo_label(make_teacher(prof), pd.concat([sp["bank"], sp["val"]]), batch_size=prof.batch, progress=progress)
     sp = split_bank(root, cam, weeks, prof.val_frames)      # again: frames found corrupt are out now
+    check_labels(prof, cam, sp["bank"])                      # a teacher that found nothing stops here, before any training
     student = train_generic_student(prof, progress=progress)
     scores, feats = score_frames(student, sp["bank"], out=data_dir(prof.name)/"scores"/cam_name(cam), batch=prof.batch,
                                  imgsz=prof.imgsz, conf=prof.score_conf, iou=prof.iou, device=prof.device, classes=prof.student_classes)

@@ -152,3 +152,18 @@ def test_paper_profile_checks_the_walt_tree_first(stream, tmp_path):
         data_root(get_profile("paper", stream={"root": str(tmp_path / "missing_walt"), "cameras": [1], "weeks": [1]}))
     with pytest.raises(DataError, match=r"4 images, the manifest expects 300"):     # a WALT-layout tree, incomplete test set
         data_root(get_profile("paper", stream={"root": str(stream), "cameras": [1], "weeks": [1]}))
+
+
+def test_a_teacher_that_finds_nothing_stops_before_training(tmp_path):
+    from sbad_nb.bank import check_labels
+    import pandas as pd
+    from sbad_nb.core import SbadWarning
+    labels = [tmp_path / f"{i:06d}.txt" for i in range(20)]
+    for l in labels: l.write_text("")
+    bank = pd.DataFrame({"frame": range(20), "label": [str(l) for l in labels]})
+    prof = get_profile("paper")
+    with pytest.raises(DataError, match=r"found no vehicle in any of the 20 bank frames of cam3 .*teacher_classes, teacher_conf, teacher_imgsz"):
+        check_labels(prof, 3, bank)
+    labels[0].write_text("0 0.5 0.5 0.1 0.1\n")
+    with pytest.warns(SbadWarning, match="found vehicles in only 1 of the 20 bank frames"):
+        check_labels(prof, 3, bank)
