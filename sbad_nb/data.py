@@ -35,8 +35,9 @@ def cam_name(cam) -> str:
     return s if s.startswith("cam") else f"cam{int(s)}"
 
 def frame_index(path) -> int:
-    "The frame index of an image: the last integer in its file name."
-    nums = re.findall(r"\d+", Path(path).stem)
+    "The frame index of an image: the last integer in its file name (before Roboflow's `_jpg.rf.<hash>` suffix, if any)."
+    stem = re.sub(r"_(?:jpe?g|png|bmp)\.rf\.[0-9a-zA-Z]+$", "", Path(path).stem)   # 000003_jpg.rf.8f2c... is frame 3
+    nums = re.findall(r"\d+", stem)
     if not nums: raise DataError(f"{path}: no frame index in the file name; frames must be named with their index (e.g. 000123.jpg)")
     return int(nums[-1])
 
@@ -139,7 +140,7 @@ def _check_image(p: Path) -> str | None:
         return f"corrupt or unreadable image ({type(e).__name__}); re-copy or delete it"
     return None
 
-def _check_split(d: Path, images: bool, labels: bool, problems: list) -> dict:
+def _check_split(d: Path, images: bool, labels: bool, problems: list, label_classes=("vehicle",)) -> dict:
     imgs = d/"images"
     files = sorted(imgs.iterdir()) if imgs.is_dir() else []
     if not imgs.is_dir(): problems.append(f"{imgs}: missing; a split keeps its frames in images/")
@@ -147,12 +148,26 @@ def _check_split(d: Path, images: bool, labels: bool, problems: list) -> dict:
     if images:
         for p in files:
             if (msg := _check_image(p)): problems.append(f"{p}: {msg}")
+    seen = {}
+    for p in (p for p in files if p.suffix.lower() in IMG_EXTS):   # other files are reported above
+        try: k = frame_index(p)
+        except DataError as e: problems.append(str(e)); continue
+        if k in seen: problems.append(f"{p}: frame index {k} again (also {seen[k].name}); each frame needs a unique index")
+        seen.setdefault(k, p)
+    if labels and d.name == "test":                            # human labels: every test frame has one
+        for p in (p for p in files if p.suffix.lower() in IMG_EXTS):
+            if not (d/"labels"/f"{p.stem}.txt").exists():
+                problems.append(f"{p}: no label file {d/'labels'/(p.stem + '.txt')}; every test frame needs its human label")
     n_lab = n_box = 0
     for sub in ("labels", "gt") if labels else ():
         for p in sorted((d/sub).glob("*.txt")) if (d/sub).is_dir() else []:
-            try: n = len(read_labels(p))
+            try: rows = read_labels(p)
             except DataError as e: problems.append(str(e)); continue
-            if sub == "labels": n_lab += 1; n_box += n
+            if sub == "labels":
+                n_lab += 1; n_box += len(rows)
+                bad = sorted({int(c) for c in rows[:, 0]} - set(range(len(label_classes))))
+                if bad: problems.append(f"{p}: class(es) {bad}, but labels/ holds {len(label_classes)} class(es) "
+                                        f"({', '.join(label_classes)}); map every vehicle class to 0")
     return {"images": len(files), "labels": n_lab, "boxes": n_box}
 
 def validate_layout(root, manifest=None, cameras=None, weeks=None, images: bool = True, labels: bool = True,
@@ -164,7 +179,7 @@ def validate_layout(root, manifest=None, cameras=None, weeks=None, images: bool 
     m = load_manifest(manifest) if isinstance(manifest, (str, Path)) else manifest
     if cameras is None: cameras = list((m or {}).get("cameras") or []) or [p.name for p in sorted(root.glob("cam*")) if p.is_dir()]
     if not cameras: raise DataError(f"{root} holds no cam* folders; expected {root}/cam1/week1/bank/images")
-    problems, rows = [], []
+    problems, rows, lc = [], [], tuple((m or {}).get("label_classes") or ("vehicle",))
     for cam in cameras:
         c = root/cam_name(cam)
         if not c.is_dir(): problems.append(f"{c}: camera folder missing; copy it or drop the camera from the list"); continue
@@ -173,9 +188,9 @@ def validate_layout(root, manifest=None, cameras=None, weeks=None, images: bool 
         for w in ws:
             bd = c/f"week{w}"/"bank"
             if not bd.is_dir(): problems.append(f"{bd}: missing"); continue
-            rows.append({"cam": c.name, "split": "bank", "week": w, **_check_split(bd, images, labels, problems)})
+            rows.append({"cam": c.name, "split": "bank", "week": w, **_check_split(bd, images, labels, problems, lc)})
         if (c/"test").is_dir():
-            r = {"cam": c.name, "split": "test", "week": None, **_check_split(c/"test", images, labels, problems)}
+            r = {"cam": c.name, "split": "test", "week": None, **_check_split(c/"test", images, labels, problems, lc)}
             want = ((m or {}).get("cameras") or {}).get(cam) if isinstance((m or {}).get("cameras"), dict) else None
             if want and want.get("test_images") not in (None, r["images"]):
                 problems.append(f"{c/'test/images'}: {r['images']} images, the manifest expects {want['test_images']}; check the copy is complete")

@@ -167,3 +167,24 @@ def test_a_teacher_that_finds_nothing_stops_before_training(tmp_path):
     labels[0].write_text("0 0.5 0.5 0.1 0.1\n")
     with pytest.warns(SbadWarning, match="found vehicles in only 1 of the 20 bank frames"):
         check_labels(prof, 3, bank)
+
+
+def test_validate_layout_finds_what_fails_after_hours(stream_copy):
+    "3-class test labels, a test image without its label, a duplicate frame index: found before anything trains."
+    t = stream_copy / "cam1/test"
+    lab = sorted((t / "labels").glob("*.txt"))
+    lab[0].write_text("2 0.5 0.5 0.1 0.1\n0 0.2 0.2 0.1 0.1\n")                # car / bus / truck classes, not vehicle
+    lab[1].unlink()                                                              # a test image without its label
+    img = sorted((t / "images").glob("*.jpg"))[2]
+    (img.parent / f"cam1_{img.name}").write_bytes(img.read_bytes())              # the same frame index twice
+    with pytest.raises(DataError) as e:
+        validate_layout(stream_copy, cameras=[1])
+    msg = str(e.value)
+    assert "4 problem(s)" in msg and "class(es) [2], but labels/ holds 1 class(es) (vehicle); map every vehicle class to 0" in msg
+    assert f"no label file {lab[1]}" in msg and f"frame index {int(img.stem)} again" in msg   # (the copy lacks a label too)
+
+
+def test_roboflow_names_keep_their_frame_index():
+    from sbad_nb.data import frame_index
+    assert frame_index("000003_jpg.rf.8f2c4e1b9d0a7c6e5f4a3b2c1d0e9f87.jpg") == 3
+    assert frame_index("cam2/000120.jpg") == 120 and frame_index("frame_17_png.rf.0123abc.png") == 17
