@@ -79,6 +79,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'sbad_nb.core._manifest_profile': ('core.html#_manifest_profile', 'sbad_nb/core.py'),
                               'sbad_nb.core._pool': ('core.html#_pool', 'sbad_nb/core.py'),
                               'sbad_nb.core._pool_init': ('core.html#_pool_init', 'sbad_nb/core.py'),
+                              'sbad_nb.core._scoped': ('core.html#_scoped', 'sbad_nb/core.py'),
                               'sbad_nb.core._sidecar': ('core.html#_sidecar', 'sbad_nb/core.py'),
                               'sbad_nb.core.atomic_write': ('core.html#atomic_write', 'sbad_nb/core.py'),
                               'sbad_nb.core.data_dir': ('core.html#data_dir', 'sbad_nb/core.py'),

@@ -120,6 +120,9 @@ class Profile:
     online_seg: dict = field(default_factory=dict)  # online segmentation settings over 07's defaults (windows, arch, ...)
     active: dict = field(default_factory=dict)  # active-learning settings over 11's defaults (strategies, seeds, rounds, ...)
     wandb: bool = False        # log student runs to wandb (offline unless WANDB_MODE says otherwise)
+    root: str = ""             # data root (a WALT copy; the synthetic stream's folder); "": the manifest's root or data/<profile>/stream
+    cameras: tuple = ()        # target cameras: a subset of the manifest profile's; (): all of them
+    weeks: tuple = ()          # bank weeks: a subset of the manifest profile's; (): all of them
     stream: dict = field(default_factory=dict, compare=False)  # data scale, from the manifest
 
     def to_dict(self) -> dict: return asdict(self)
@@ -237,9 +240,22 @@ def get_profile(name: str = "smoke", **overrides) -> Profile:
     manifest = overrides.get("manifest", dict(sets).get("manifest", prof.manifest))
     prof = replace(prof, stream=_manifest_profile(manifest, name))
     for key, text in sets: prof = replace(prof, **{key.partition(".")[0]: _field_value(prof, key, text)})
-    for k in ("budgets", "seeds"):
+    for k in ("teacher", "student"):                         # weights the manifest names, unless set here
+        if prof.stream.get(k) and k not in overrides and k not in dict(sets): prof = replace(prof, **{k: str(prof.stream[k])})
+    for k in ("budgets", "seeds", "cameras", "weeks"):
         if k in overrides: overrides[k] = tuple(np.atleast_1d(overrides[k]).tolist())
-    return replace(prof, **overrides)
+    return _scoped(replace(prof, **overrides))
+
+def _scoped(prof: Profile) -> Profile:
+    "The profile's stream limited to its `cameras` and `weeks` (each a subset of its manifest's)."
+    s = dict(prof.stream)
+    for k in ("cameras", "weeks"):
+        if not getattr(prof, k): continue
+        want, have = [int(str(x).removeprefix("cam").removeprefix("week")) for x in getattr(prof, k)], list(s.get(k) or [])
+        bad = [x for x in want if have and x not in [int(h) for h in have]]
+        if bad: raise ConfigError(f"{k} {bad} are not in profile {prof.name!r} of the {prof.manifest} manifest ({have}); choose among them")
+        s[k] = want
+    return replace(prof, stream=s)
 
 def profile_name(profile) -> str:
     "The name of a profile given as a `Profile`, a name, or a name with settings (`paper;imgsz=320`)."

@@ -558,10 +558,10 @@ def camera_families(profile="smoke") -> dict:
 
 # %% ../nbs/01_data.ipynb #cfd93238
 def data_root(profile="smoke", progress: bool = False) -> Path:
-    "The data root of a profile: its synthetic stream (rendered if needed) or its manifest's local root."
+    "The data root of a profile: its `root`, else its synthetic stream (rendered if needed) or its manifest's local root."
     prof = get_profile(profile) if isinstance(profile, str) else profile
-    if prof.manifest == "synthetic": return profile_stream(prof, progress=progress)
-    root = resolve(prof.stream.get("root") or load_manifest(prof.manifest).get("root") or f"data/{prof.manifest}")
+    if prof.manifest == "synthetic": return profile_stream(prof, root=prof.root or None, progress=progress)
+    root = resolve(prof.root or prof.stream.get("root") or load_manifest(prof.manifest).get("root") or f"data/{prof.manifest}")
     key = (str(root), prof.name, str(prof.stream.get("cameras")), str(prof.stream.get("weeks")))
     if key not in _VALIDATED:                                # a real tree is checked once per process, before anything runs
         validate_layout(root, manifest=prof.manifest, cameras=prof.stream.get("cameras"), weeks=prof.stream.get("weeks"), labels=False)

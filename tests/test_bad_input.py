@@ -188,3 +188,9 @@ def test_roboflow_names_keep_their_frame_index():
     from sbad_nb.data import frame_index
     assert frame_index("000003_jpg.rf.8f2c4e1b9d0a7c6e5f4a3b2c1d0e9f87.jpg") == 3
     assert frame_index("cam2/000120.jpg") == 120 and frame_index("frame_17_png.rf.0123abc.png") == 17
+
+
+def test_the_profile_root_is_where_the_data_is_looked_for(tmp_path):
+    from sbad_nb.data import data_root
+    with pytest.raises(DataError, match=rf"data root {tmp_path}/walt does not exist"):
+        data_root(get_profile(f"paper;root={tmp_path}/walt;cameras=1,2"))
