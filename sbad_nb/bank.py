@@ -36,13 +36,16 @@ def _usable(f: pd.DataFrame) -> pd.DataFrame:
             st = pd.read_csv(t); bad |= set(st.frame[st.status == "corrupt"])
     return f[~f.frame.isin(bad)]
 
-def split_bank(root, cam, weeks=None, val_frames: int = 300) -> dict:
+def split_bank(root, cam, weeks=None, val_frames: int = 300,
+               labels=None,  # where the teacher's bank labels go (a real tree may be read-only); None: labels/ beside images/
+              ) -> dict:
     "Bank, validation (last `val_frames` of each week's bank) and test frames of a camera."
     weeks = weeks_of(root, cam) if weeks is None else list(np.atleast_1d(weeks))
     if val_frames < 1: raise ConfigError(f"val_frames must be >= 1, got {val_frames}")
     bank, val = [], []
     for w in weeks:
         f = list_frames(root, cam, w).assign(cam=cam_name(cam), week=int(w))
+        if labels is not None: f["label"] = [str(Path(labels)/cam_name(cam)/f"week{int(w)}"/"labels"/f"{Path(i).stem}.txt") for i in f.image]
         if val_frames >= len(f):
             raise ConfigError(f"val_frames={val_frames} leaves no bank frames in {cam_name(cam)}/week{w} ({len(f)} frames); lower val_frames")
         f = _usable(f)
@@ -113,9 +116,10 @@ def prepare_bank(profile="smoke", cam=1, weeks=None, progress: bool = True) -> d
     prof = get_profile(profile) if isinstance(profile, str) else profile
     root = data_root(prof, progress=progress)
     weeks = weeks if weeks is not None else prof.stream.get("weeks")
-    sp = split_bank(root, cam, weeks, prof.val_frames)
+    labels = None if prof.manifest == "synthetic" else data_dir(prof.name)/"teacher_labels"   # a real tree is only read
+    sp = split_bank(root, cam, weeks, prof.val_frames, labels)
     labelling = pseudo_label(make_teacher(prof), pd.concat([sp["bank"], sp["val"]]), batch_size=prof.batch, progress=progress)
-    sp = split_bank(root, cam, weeks, prof.val_frames)      # again: frames found corrupt are out now
+    sp = split_bank(root, cam, weeks, prof.val_frames, labels)   # again: frames found corrupt are out now
     check_labels(prof, cam, sp["bank"])                      # a teacher that found nothing stops here, before any training
     student = train_generic_student(prof, progress=progress)
     scores, feats = score_frames(student, sp["bank"], out=data_dir(prof.name)/"scores"/cam_name(cam), batch=prof.batch,
