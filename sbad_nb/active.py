@@ -143,9 +143,10 @@ def pool_scores(probs: np.ndarray) -> pd.DataFrame:
 AL_STRATEGIES = ("random", "least_confidence_pool", "margin", "entropy", "kcenter_greedy", "kmeans_diverse", "mix")
 
 def fastai_vision():
-    "`fastai.vision.all`, imported without torch's deprecation warning about fastai's own `torch.jit.script` (fastai's to fix, not yours)."
+    "`fastai.vision.all`, imported without the deprecation warnings fastai's own code raises in torch and pandas (fastai's to fix, not yours)."
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r"`torch\.jit\.script` is deprecated", category=FutureWarning)
+        warnings.filterwarnings("ignore", message=r"The 'mode\.chained_assignment' option is deprecated")   # fastai.tabular, on pandas 3
         import fastai.vision.all as fv
     return fv
 

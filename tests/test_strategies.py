@@ -136,8 +136,10 @@ def test_gamma_one_is_top_confidence_and_gamma_widens_the_candidates(seed):
     for n in (5, 20):
         top = select("top_confidence", sc, n, seed=seed, warmup=100)
         assert list(select("farthest_first_confident_g1", sc, n, seed=seed, features=feat, warmup=100)) == list(top)
-        first = set(select("top_confidence", sc, 2 * n, seed=seed, warmup=100))
-        assert set(select("farthest_first_confident_g2", sc, n, seed=seed, features=feat, warmup=100)) <= first
+        with warnings.catch_warnings():                          # 2 x 20 confident frames are more than some streams hold
+            warnings.simplefilter("ignore", ShortSelection)
+            first = set(select("top_confidence", sc, 2 * n, seed=seed, warmup=100))
+            assert set(select("farthest_first_confident_g2", sc, n, seed=seed, features=feat, warmup=100)) <= first
 
 
 def test_gamma_beyond_the_stream_warns_and_still_selects():
