@@ -18,7 +18,7 @@ from .data import cam_name, camera_families
 from .bank import prepare_bank
 from .evaluation import cross_matrix
 from .models import train_generic_student
-from .student import _recipe, finished, fit_run, load_tag, run_id, runs_dir, select_frames, train_student
+from .student import _recipe, finished, fit_run, load_tag, ray_gpus, ray_map, run_id, runs_dir, select_frames, train_student
 
 # %% auto #0
 __all__ = ['GROUPINGS', 'family_order', 'cross_performance', 'camera_distance', 'camera_linkage', 'cluster_cameras',
@@ -149,8 +149,12 @@ def _cluster_job(prof, cams, strategy, n, s, grouping, banks=None) -> dict:
     return {c: rec[c] for c in ("run_id", "cam", "samples", "per_camera", "selected", "seed", "val_mAP50", "seconds")}
 
 def train_cluster_students(profile="smoke", clusters: dict | None = None, strategy: str = "top_confidence", budgets=None,
-                           seeds=None, progress: bool = True, jobs: int | None = None, grouping: str = "clusters") -> pd.DataFrame:
-    "One student per cluster (`{camera: cluster}`), for every budget and seed, `jobs` at once; one row per run."
+                           seeds=None, progress: bool = True, jobs: int | None = None, grouping: str = "clusters",
+                           engine: str = "local",  # local (`jobs` processes) or ray (one Ray task per cluster student)
+                           address: str | None = None,  # the Ray cluster's address with engine ray (None: a local Ray)
+                          ) -> pd.DataFrame:
+    "One student per cluster (`{camera: cluster}`), for every budget and seed, `jobs` at once or on Ray; one row per run."
+    if engine not in ("local", "ray"): raise ConfigError(f"unknown engine {engine!r}; choose local or ray")
     prof = get_profile(profile) if isinstance(profile, str) else profile
     budgets, seeds = list(prof.budgets if budgets is None else budgets), list(prof.seeds if seeds is None else seeds)
     if not clusters: raise ConfigError("no clusters given; use cluster_cameras(cross_performance(...), k)")
@@ -172,9 +176,13 @@ def train_cluster_students(profile="smoke", clusters: dict | None = None, strate
         if done: rows[k, n, s] = {c: done[c] for c in ("run_id", "cam", "samples", "per_camera", "selected", "seed", "val_mAP50", "seconds")}
         else: todo.append((k, n, s))
     todo.sort(key=lambda g: len(groups[g[0]]) == 1)          # singletons last: they reuse the per-camera runs
-    items = [(prof, groups[k], strategy, n, s, grouping) + (() if jobs > 1 else ({c: banks[c] for c in groups[k]},)) for k, n, s in todo]
-    done = pmap(_cluster_job, items, jobs=jobs, desc=f"{prof.name} cluster students", unit="run", progress=progress,
-                label=lambda a: cluster_run_id(a[1], weeks, a[2], a[3], a[4], load_tag(prof), grouping))
+    if engine == "ray":
+        done = ray_map(_cluster_job, [(prof, groups[k], strategy, n, s, grouping) for k, n, s in todo], ray_gpus(prof), address,
+                       f"{prof.name} cluster students (ray)", progress)
+    else:
+        items = [(prof, groups[k], strategy, n, s, grouping) + (() if jobs > 1 else ({c: banks[c] for c in groups[k]},)) for k, n, s in todo]
+        done = pmap(_cluster_job, items, jobs=jobs, desc=f"{prof.name} cluster students", unit="run", progress=progress,
+                    label=lambda a: cluster_run_id(a[1], weeks, a[2], a[3], a[4], load_tag(prof), grouping))
     rows.update(zip(todo, done))
     return pd.DataFrame([{"cluster": g[0], **rows[g]} for g in grid])
 

@@ -22,7 +22,7 @@ from .strategies import STRATEGIES, ShortSelection, parse_strategy, select
 # %% auto #0
 __all__ = ['CEILINGS', 'SWEEP_COLS', 'load_tag', 'run_epochs', 'run_id', 'runs_dir', 'finished', 'profile_recipe',
            'finetune_args', 'strategy_params', 'train_student', 'check_budget', 'select_frames', 'selection_key',
-           'same_selection', 'fit_run', 'train_ceiling', 'run_sweep', 'ray_init']
+           'same_selection', 'fit_run', 'train_ceiling', 'run_sweep', 'ray_init', 'ray_map', 'ray_gpus']
 
 # %% ../nbs/06_student.ipynb #b4b50524
 def load_tag(prof) -> str:
@@ -268,24 +268,31 @@ def ray_init(address: str | None = None, num_cpus: int | None = None):
                  log_to_driver=False, configure_logging=False)
     return ray
 
-def _ray_sweep(prof, cameras, grid, budgets, address, progress, force) -> pd.DataFrame:
+def ray_map(fn, items, num_gpus: float = 0, address: str | None = None, desc: str = "", progress: bool = True) -> list:
+    "`[fn(*args) for args in items]` as Ray tasks (one CPU and `num_gpus` each), in input order, with a progress bar."
     ray = ray_init(address)
-    gpu = prof.gpus_per_run if str(prof.device) not in ("cpu", "mps") else 0
-    train_generic_student(prof, progress=False)             # once, before the fan-out: every run starts from it
-
-    @ray.remote(num_cpus=1, num_gpus=1 if gpu else 0)       # the teacher (yolov8x6 in the paper) gets a whole GPU
-    def bank_task(c): return len(prepare_bank(prof, c, progress=False)["bank"])
-
-    @ray.remote(num_cpus=1, num_gpus=gpu)
-    def run_task(c, s, n, k): return _sweep_job(prof, c, s, n, k, force)
-
-    sizes = dict(zip(cameras, ray.get([bank_task.remote(c) for c in cameras])))
-    small = {c: z for c, z in sizes.items() if max(budgets, default=1) > z}
-    if small: raise ConfigError(f"budget {max(budgets)} is larger than the bank of {', '.join(f'{cam_name(c)} ({z} frames)' for c, z in small.items())}; lower it")
-    refs = [run_task.remote(c, s, sizes[c] if n is None else n, k) for c, s, n, k in grid]
-    rows, pending = {}, {r: i for i, r in enumerate(refs)}
-    with tqdm(total=len(refs), desc=f"{prof.name} sweep (ray)", unit="run", disable=not progress) as bar:
+    task = ray.remote(num_cpus=1, num_gpus=num_gpus)(fn)
+    refs = [task.remote(*a) for a in items]
+    out, pending = {}, {r: i for i, r in enumerate(refs)}
+    with tqdm(total=len(refs), desc=desc, unit="run", disable=not progress) as bar:
         while pending:
             done, _ = ray.wait(list(pending), num_returns=1)
-            rows[pending.pop(done[0])] = ray.get(done[0]); bar.update()
-    return pd.DataFrame([rows[i] for i in range(len(refs))])
+            out[pending.pop(done[0])] = ray.get(done[0]); bar.update()
+    return [out[i] for i in range(len(refs))]
+
+def ray_gpus(prof) -> float:
+    "The share of a GPU each training asks Ray for: the profile's `gpus_per_run` on a GPU device, else 0."
+    return prof.gpus_per_run if str(prof.device) not in ("cpu", "mps") else 0
+
+def _bank_size(prof, c) -> int: return len(prepare_bank(prof, c, progress=False)["bank"])
+
+def _ray_sweep(prof, cameras, grid, budgets, address, progress, force) -> pd.DataFrame:
+    train_generic_student(prof, progress=False)             # once, before the fan-out: every run starts from it
+    gpu = ray_gpus(prof)                                    # the teacher (yolov8x6 in the paper) gets a whole GPU per bank
+    sizes = dict(zip(cameras, ray_map(_bank_size, [(prof, c) for c in cameras], 1 if gpu else 0, address, f"{prof.name} banks (ray)", progress)))
+    small = {c: z for c, z in sizes.items() if max(budgets, default=1) > z}
+    if small: raise ConfigError(f"budget {max(budgets)} is larger than the bank of {', '.join(f'{cam_name(c)} ({z} frames)' for c, z in small.items())}; lower it")
+    rows = ray_map(_sweep_job, [(prof, c, s, sizes[c] if n is None else n, k, force) for c, s, n, k in grid], gpu, address,
+                   f"{prof.name} sweep (ray)", progress)
+    return pd.DataFrame(rows)
+

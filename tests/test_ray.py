@@ -28,3 +28,22 @@ def test_ray_sweep_equals_local_sweep():
     assert (remote.val_mAP50 - local.val_mAP50).abs().max() < 0.02
     again = run_sweep(prof, **grid)                          # and finished runs are reused afterwards
     assert again.seconds.tolist() == remote.seconds.tolist()
+
+
+def test_ray_cluster_students_equal_local_ones():
+    "Cluster students (and a one-camera cluster) as Ray tasks: the same runs as the local engine trains."
+    import sbad_nb.csbad as csbad
+    prof = get_profile("smoke")
+    clusters = {"cam1": 1, "cam2": 2}
+    local = csbad.train_cluster_students(prof, clusters, seeds=[0], progress=False)
+    for r in local.run_id:                                   # trained again on Ray, into the same folders
+        (runs_dir(prof) / r / "run.json").unlink()
+    ray_init(num_cpus=2)
+    try:
+        remote = csbad.train_cluster_students(prof, clusters, seeds=[0], progress=False, engine="ray")
+    finally:
+        ray.shutdown()
+    assert remote.run_id.tolist() == local.run_id.tolist()
+    assert remote[["selected", "per_camera", "seed"]].equals(local[["selected", "per_camera", "seed"]])
+    with pytest.raises(Exception, match="unknown engine 'spark'"):
+        csbad.train_cluster_students(prof, clusters, engine="spark")
