@@ -68,6 +68,7 @@ def test_wheel_from_an_empty_folder(tmp_path):
     assert p.returncode == 0, p.stderr[-3000:]
     assert "Traceback" not in p.stderr, p.stderr[-3000:]
     out = json.loads(next(l for l in p.stdout.splitlines() if l.startswith("RESULT "))[7:])
+    print(json.dumps(out, indent=1))
     assert Path(out["package"]).is_relative_to(site)           # the wheel, not the checkout's editable install
     assert Path(out["root"]) == work.resolve()                  # an empty folder is its own work directory
     assert out["profiles"] == {"smoke": "synthetic", "tiny": "synthetic", "small": "synthetic", "paper": "walt"}
