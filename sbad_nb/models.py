@@ -356,7 +356,9 @@ def check_generic(weights) -> Path:
     if not side.exists(): return p
     s = json.loads(side.read_text())
     if s.get("sha256") and s["sha256"] != hashlib.sha256(p.read_bytes()).hexdigest():
-        raise ConfigError(f"{p} does not match its sidecar {side.name} (sha256); restore both from git or run `make generic`")
+        raise ConfigError(f"{p} does not match its sidecar {side.name} (sha256); reinstall sbad-nb, restore both from git, or retrain them: `make generic` in a checkout, "
+                          f"`sbad_nb.models.make_generic(force=True)` elsewhere")
     if s.get("render_version") not in (None, RENDER_VERSION):
-        raise ConfigError(f"{p} was trained on renderer version {s['render_version']}, this is version {RENDER_VERSION}; run `make generic`")
+        raise ConfigError(f"{p} was trained on renderer version {s['render_version']}, this is version {RENDER_VERSION}; retrain it: "
+                          "`make generic` in a checkout, `sbad_nb.models.make_generic(force=True)` elsewhere")
     return p
