@@ -13,7 +13,7 @@ import pandas as pd
 from .core import ConfigError, DataError, SbadWarning, atomic_write, data_dir, digest, get_profile, pmap, rel, write_json
 from .data import cam_name, data_root, list_frames, profile_stream, split_dir
 from .models import load_detector, predict, train_generic_student
-from .pseudolabel import make_teacher, pseudo_label
+from .pseudolabel import make_teacher, pseudo_label, teacher_settings
 
 # %% auto #0
 __all__ = ['SCORE_COLS', 'weeks_of', 'split_bank', 'frame_scores', 'score_frames', 'check_labels', 'prepare_bank',
@@ -103,8 +103,8 @@ def score_frames(detector, frames: pd.DataFrame, out=None, batch: int = 16, imgs
 def check_labels(prof, cam, bank: pd.DataFrame, min_share: float = 0.1):
     "A DataError when the teacher found no vehicle in any bank frame of `cam`, a warning when in fewer than `min_share` of them."
     with_boxes = sum(Path(l).stat().st_size > 0 for l in bank.label)
-    what = (f"the teacher ({prof.teacher}, classes {', '.join(map(str, prof.teacher_classes))}, conf "
-            f"{prof.conf if prof.teacher_conf is None else prof.teacher_conf}, imgsz {prof.teacher_imgsz or prof.imgsz})")
+    t = teacher_settings(prof)
+    what = f"the teacher ({prof.teacher}, classes {', '.join(map(str, t['classes']))}, conf {t['conf']}, imgsz {t['imgsz']})"
     if not with_boxes:
         raise DataError(f"{what} found no vehicle in any of the {len(bank)} bank frames of {cam_name(cam)} ({Path(bank.label.iloc[0]).parent}); "
                         "students would learn nothing: check the teacher's weights and the profile's teacher_classes, teacher_conf, teacher_imgsz")

@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
 
-from .core import DataError, rel, resolve, save_fig, save_table
+from .core import ConfigError, DataError, rel, resolve, save_fig, save_table
 from .stats import SUMMARY_COLS, mean_effect, paired, summarize, verdict
+from .strategies import parse_strategy
 
 # %% auto #0
 __all__ = ['CLAIM_COLS', 'CLAIMS', 'CLAIM_TABLES', 'VERDICT_COLORS', 'claim_row', 'detection_claims', 'gamma_strategies',
@@ -75,7 +76,9 @@ def gamma_strategies(strategies) -> dict:
     "gamma -> strategy name among `strategies`: `farthest_first_confident_g<gamma>`, and `top_confidence` as gamma 1."
     out = {1.0: "top_confidence"} if "top_confidence" in set(strategies) else {}
     for s in dict.fromkeys(map(str, strategies)):
-        if (m := re.fullmatch(r"farthest_first_confident_g(\d+(?:\.\d+)?)", s)): out.setdefault(float(m[1]), s)
+        try: base, params = parse_strategy(s)
+        except ConfigError: continue                         # cluster students, ceilings, references
+        if base == "farthest_first_confident" and "gamma" in params: out.setdefault(params["gamma"], s)
     return dict(sorted(out.items())) if len(out) > 1 else {}
 
 def dsbad_gamma(res: pd.DataFrame, seed: int = 0) -> pd.DataFrame:

@@ -5,7 +5,6 @@ cross-performance matrix), one multi-camera student per cluster, evaluated like 
 
 # %% ../nbs/09_csbad.ipynb #a90384da
 from __future__ import annotations
-import hashlib, os, shutil
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +17,7 @@ from .data import cam_name, camera_families
 from .bank import prepare_bank
 from .evaluation import cross_matrix
 from .models import train_generic_student
-from .student import _recipe, finished, fit_run, load_tag, ray_gpus, ray_map, run_id, runs_dir, select_frames, train_student
+from .student import _recipe, finished, fit_run, link_weights, load_tag, ray_gpus, ray_map, run_id, runs_dir, select_frames, train_student
 
 # %% auto #0
 __all__ = ['GROUPINGS', 'family_order', 'cross_performance', 'camera_distance', 'camera_linkage', 'cluster_cameras',
@@ -135,12 +134,9 @@ def _singleton(prof, d: Path, cam: int, params: dict, recipe: dict, bank: dict, 
     """A one-camera cluster's student is that camera's own student: the same frames, validation frames, generic
     student, seed and recipe. It is trained (or reused) as such and its weights are linked into the cluster's folder."""
     own = train_student(prof, cam, params["strategy"], params["samples"], params["seed"], bank=bank, force=force, wandb=wandb)
-    shutil.rmtree(d, ignore_errors=True); (d/"weights").mkdir(parents=True)
-    src = runs_dir(prof)/own["run_id"]/"weights"/"best.pt"
-    try: os.link(src, d/"weights"/"best.pt")
-    except OSError: shutil.copyfile(src, d/"weights"/"best.pt")
+    w = link_weights(runs_dir(prof)/own["run_id"], d)
     rec = {**own, **params, "run_id": d.name, "recipe": recipe, "selected": own["selected"], "frames": {params["cam"]: own["frames"]},
-           "same_as": own["run_id"], "weights": rel(d/"weights"/"best.pt")}
+           "same_as": own["run_id"], "weights": rel(w)}
     write_json(d/"run.json", rec)                           # last: its presence marks the run finished
     return rec
 

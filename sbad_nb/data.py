@@ -150,14 +150,12 @@ def _check_split(d: Path, images: bool, labels: bool, problems: list, label_clas
             if (msg := _check_image(p)): problems.append(f"{p}: {msg}")
     seen = {}
     for p in (p for p in files if p.suffix.lower() in IMG_EXTS):   # other files are reported above
+        if labels and d.name == "test" and not (d/"labels"/f"{p.stem}.txt").exists():   # human labels: every test frame has one
+            problems.append(f"{p}: no label file {d/'labels'/(p.stem + '.txt')}; every test frame needs its human label")
         try: k = frame_index(p)
         except DataError as e: problems.append(str(e)); continue
         if k in seen: problems.append(f"{p}: frame index {k} again (also {seen[k].name}); each frame needs a unique index")
         seen.setdefault(k, p)
-    if labels and d.name == "test":                            # human labels: every test frame has one
-        for p in (p for p in files if p.suffix.lower() in IMG_EXTS):
-            if not (d/"labels"/f"{p.stem}.txt").exists():
-                problems.append(f"{p}: no label file {d/'labels'/(p.stem + '.txt')}; every test frame needs its human label")
     n_lab = n_box = 0
     for sub in ("labels", "gt") if labels else ():
         for p in sorted((d/sub).glob("*.txt")) if (d/sub).is_dir() else []:

@@ -243,14 +243,19 @@ def _label_boxes(frames: pd.DataFrame, col: str) -> pd.DataFrame:
             rows.append((f, xc - w/2, yc - h/2, xc + w/2, yc + h/2, r[5] if len(r) > 5 else 1.0))
     return pd.DataFrame(rows, columns=["image_id", "x1", "y1", "x2", "y2", "conf"])
 
+def _check_truth(frames: pd.DataFrame):
+    missing = [t for t in frames.truth if not Path(t).exists()]
+    if missing: raise DataError(f"{len(missing)} of {len(frames)} frames have no ground-truth label file (e.g. {missing[0]}); "
+                                "pseudo-label quality needs the bank's ground truth, which only the synthetic stream has")
+
 def label_quality(frames: pd.DataFrame,  # one row per frame: `frame`, `label` (pseudo-label file) and `truth` (ground-truth file)
                   iou: float = 0.5,  # a pseudo box is right when it overlaps a still unmatched true box this much
                  ) -> dict:
     "Precision and recall of the pseudo-labels of `frames` against their ground truth, class-agnostic, one-to-one."
-    missing = [t for t in frames.truth if not Path(t).exists()]
-    if missing: raise DataError(f"{len(missing)} of {len(frames)} frames have no ground-truth label file (e.g. {missing[0]}); "
-                                "pseudo-label quality needs the bank's ground truth, which only the synthetic stream has")
-    pseudo, truth = _label_boxes(frames, "label"), _label_boxes(frames, "truth")
+    _check_truth(frames)
+    return _quality(_label_boxes(frames, "label"), _label_boxes(frames, "truth"), iou)
+
+def _quality(pseudo: pd.DataFrame, truth: pd.DataFrame, iou: float = 0.5) -> dict:
     p, r = precision_recall(pseudo, truth, iou=iou)
     return {"precision": p if len(pseudo) else np.nan, "recall": r, "pseudo_boxes": len(pseudo), "true_boxes": len(truth)}
 
@@ -264,13 +269,15 @@ def pseudo_label_quality(profile="smoke", out=None, iou: float = 0.5) -> pd.Data
     rows = []
     for cam in prof.stream["cameras"]:
         bank = with_truth(prepare_bank(prof, cam, progress=False)["bank"])
+        _check_truth(bank)                                    # then each label file is read once, not once per run
+        pseudo, truth = _label_boxes(bank, "label"), _label_boxes(bank, "truth")
         rows.append({"data_name": cam_name(cam), "strategy": "bank", "samples": len(bank), "seed": None, "selected": len(bank),
-                     **label_quality(bank, iou)})
+                     **_quality(pseudo, truth, iou)})
         for r in recs:
             if r["cam"] != cam_name(cam) or "cams" in r or r["strategy"].startswith("ceiling_"): continue
-            sel = bank[bank.frame.isin(r["frames"])]
+            sel = set(bank.frame[bank.frame.isin(r["frames"])])
             rows.append({"data_name": cam_name(cam), "strategy": r["strategy"], "samples": r["samples"], "seed": r["seed"],
-                         "selected": len(sel), **label_quality(sel, iou)})
+                         "selected": len(sel), **_quality(pseudo[pseudo.image_id.isin(sel)], truth[truth.image_id.isin(sel)], iou)})
     q = pd.DataFrame(rows, columns=QUALITY_COLS)
     if out is not None:
         save_table(q.round(5), Path(out)/"tables"/"pseudo_label_quality", dict(profile=prof.name, iou=iou), sources=[rel(runs_dir(prof))])

@@ -20,7 +20,7 @@ from .data import frame_index, list_frames, profile_stream
 from .models import Detections, load_detector, predict
 
 # %% auto #0
-__all__ = ['Teacher', 'YoloTeacher', 'OracleTeacher', 'pseudo_label', 'make_teacher']
+__all__ = ['Teacher', 'YoloTeacher', 'OracleTeacher', 'pseudo_label', 'teacher_settings', 'make_teacher']
 
 # %% ../nbs/03_pseudolabel.ipynb #63d2e119
 @runtime_checkable
@@ -201,9 +201,15 @@ def _label_folder(teacher, L: Path, group: pd.DataFrame, batch_size: int, resume
             "boxes": n_boxes, "seconds": round(secs, 3), "fps": round(len(todo)/secs, 1) if secs > 0 and len(todo) else np.nan}
 
 # %% ../nbs/03_pseudolabel.ipynb #c7c1260c
+def teacher_settings(prof) -> dict:
+    "A YOLO teacher's settings from the profile: its vehicle classes, confidence threshold and inference size."
+    return dict(classes=tuple(prof.teacher_classes), conf=prof.conf if prof.teacher_conf is None else prof.teacher_conf,
+                imgsz=prof.teacher_imgsz or prof.imgsz)
+
 def make_teacher(profile="smoke", seed: int = 0) -> Teacher:
     "The teacher a profile uses: the oracle on the synthetic stream, a YOLO teacher from local weights otherwise."
     prof = get_profile(profile) if isinstance(profile, str) else profile
     if prof.teacher == "oracle": return OracleTeacher(noise=1.0, seed=seed, conf=prof.conf)
-    return YoloTeacher(prof.teacher, class_map={c: 0 for c in prof.teacher_classes} or None, iou=prof.iou, device=prof.device,
-                       conf=prof.conf if prof.teacher_conf is None else prof.teacher_conf, imgsz=prof.teacher_imgsz or prof.imgsz)
+    t = teacher_settings(prof)
+    return YoloTeacher(prof.teacher, class_map={c: 0 for c in t["classes"]} or None, iou=prof.iou, device=prof.device,
+                       conf=t["conf"], imgsz=t["imgsz"])

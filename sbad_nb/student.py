@@ -22,7 +22,7 @@ from .strategies import STRATEGIES, ShortSelection, parse_strategy, select
 # %% auto #0
 __all__ = ['CEILINGS', 'SWEEP_COLS', 'load_tag', 'run_epochs', 'run_id', 'runs_dir', 'finished', 'profile_recipe',
            'finetune_args', 'strategy_params', 'train_student', 'check_budget', 'select_frames', 'selection_key',
-           'same_selection', 'fit_run', 'train_ceiling', 'run_sweep', 'ray_init', 'ray_map', 'ray_gpus']
+           'same_selection', 'link_weights', 'fit_run', 'train_ceiling', 'run_sweep', 'ray_init', 'ray_map', 'ray_gpus']
 
 # %% ../nbs/06_student.ipynb #b4b50524
 def load_tag(prof) -> str:
@@ -140,15 +140,20 @@ def same_selection(prof, cam, seed: int, key: str) -> dict | None:
         if rec.get("selection") == key and finished(meta.parent): return rec
     return None
 
+def link_weights(src: Path, d: Path) -> Path:
+    "A fresh run folder `d` whose `weights/best.pt` is run folder `src`'s (a hard link, or a copy); its path."
+    shutil.rmtree(d, ignore_errors=True); (d/"weights").mkdir(parents=True)
+    w = d/"weights"/"best.pt"
+    try: os.link(src/"weights"/"best.pt", w)
+    except OSError: shutil.copyfile(src/"weights"/"best.pt", w)
+    return w
+
 def _link_run(d: Path, src: dict, params: dict, recipe: dict, extra: dict) -> dict:
     "Run folder `d` with the weights of finished run `src` (same frames, seed and recipe), recorded as `same_as` it."
-    shutil.rmtree(d, ignore_errors=True); (d/"weights").mkdir(parents=True)
     origin = src.get("same_as", src["run_id"])
-    w = runs_dir(params["profile"])/origin/"weights"/"best.pt"
-    try: os.link(w, d/"weights"/"best.pt")
-    except OSError: shutil.copyfile(w, d/"weights"/"best.pt")
+    w = link_weights(runs_dir(params["profile"])/origin, d)
     rec = {**src, **params, **extra, "run_id": d.name, "recipe": recipe, "same_as": origin, "seconds": 0.0,   # no training of its own
-           "weights": rel(d/"weights"/"best.pt")}
+           "weights": rel(w)}
     write_json(d/"run.json", rec)                           # last: its presence marks the run finished
     return rec
 
