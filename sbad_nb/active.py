@@ -36,6 +36,9 @@ def vehicle_crops(profile="smoke", size: int = 32, min_size: float = 8, min_visi
                   test_per_class: int = 100, seed: int = 0, progress: bool = True) -> Path:
     "Write (or reuse) `data/<profile>/crops/{pool,test}/<class>/*.png` from the stream's ground truth; return the folder."
     prof = get_profile(profile) if isinstance(profile, str) else profile
+    if prof.manifest != "synthetic":
+        raise ConfigError(f"vehicle crops are cut by the synthetic stream's ground truth (car, bus, truck); profile {prof.name!r} reads the "
+                          f"{prof.manifest} manifest, whose labels have one class: use a synthetic profile, or image_folder on your own class folders")
     root, out = data_root(prof), data_dir(prof.name)/"crops"
     recipe = dict(size=size, min_size=min_size, min_visible=min_visible, pool=pool_per_class, test=test_per_class, seed=seed,
                   cameras=list(prof.stream["cameras"]), weeks=list(prof.stream.get("weeks") or [1]), stream=prof.stream)

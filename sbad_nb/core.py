@@ -14,11 +14,12 @@ import numpy as np
 import yaml
 
 # %% auto #0
-__all__ = ['ROOT', 'PACKAGE_PREFIX', 'DETECTION_STRATEGIES', 'PROFILES', 'PACKAGES', 'SbadError', 'DataError', 'ConfigError',
-           'SbadWarning', 'work_dir', 'data_dir', 'reports_dir', 'resolve', 'rel', 'Profile', 'manifest_path',
-           'parse_profile', 'get_profile', 'profile_name', 'seed_everything', 'atomic_write', 'write_text',
-           'write_json', 'digest', 'file_lock', 'pmap', 'pmap_shutdown', 'git_info', 'versions', 'Timings',
-           'run_metadata', 'save_table', 'save_fig']
+__all__ = ['ROOT', 'PACKAGE_PREFIX', 'DETECTION_STRATEGIES', 'PROFILES', 'NOTEBOOK_FIELDS', 'PACKAGES', 'NOT_APPLICABLE',
+           'SbadError', 'DataError', 'ConfigError', 'SbadWarning', 'work_dir', 'data_dir', 'reports_dir', 'resolve',
+           'rel', 'Profile', 'manifest_path', 'parse_profile', 'get_profile', 'profile_name', 'profile_spec',
+           'seed_everything', 'atomic_write', 'write_text', 'write_json', 'digest', 'file_lock', 'pmap',
+           'pmap_shutdown', 'git_info', 'versions', 'Timings', 'run_metadata', 'save_table', 'save_fig',
+           'does_not_apply']
 
 # %% ../nbs/00_core.ipynb #c7cc6c91
 class SbadError(Exception):
@@ -261,6 +262,22 @@ def profile_name(profile) -> str:
     "The name of a profile given as a `Profile`, a name, or a name with settings (`paper;imgsz=320`)."
     return profile.name if isinstance(profile, Profile) else parse_profile(profile)[0]
 
+# %% ../nbs/00_core.ipynb #8e18f191
+NOTEBOOK_FIELDS = ("root", "cameras", "weeks", "device", "imgsz", "epochs", "batch", "budgets", "seeds", "jobs")  # declared in every pipeline notebook
+
+def profile_spec(profile: str,  # the profile's name, or name and settings (`paper;imgsz=320`)
+                 ns: dict,  # the notebook's variables (`globals()`) right after its parameters cell
+                ) -> str:
+    "`profile` with the profile fields set in `ns` (papermill parameters) added as settings: `paper;root=/data;budgets=25,50`."
+    sets = []
+    for k in sorted(({f.name for f in fields(Profile)} - {"name", "stream"}) & set(ns)):
+        v = ns[k]
+        if v is None or callable(v): continue                # None: the profile's own value
+        text = ",".join(map(str, v)) if isinstance(v, (list, tuple)) else json.dumps(v) if isinstance(v, dict) else str(v)
+        if ";" in text: raise ConfigError(f"notebook parameter {k}={text!r} contains ';'; give a value without it")
+        sets.append(f"{k}={text}")
+    return ";".join([str(profile), *sets])
+
 # %% ../nbs/00_core.ipynb #98bccde2
 def seed_everything(seed: int = 0, deterministic: bool = False) -> np.random.Generator:
     "Seed python, numpy and torch; return `np.random.default_rng(seed)`."
@@ -475,3 +492,13 @@ def save_fig(fig, path, params: dict | None = None, sources=(), dpi: int = 150, 
             fig.savefig(f, format=suffix[1:], dpi=dpi, bbox_inches="tight")
     _sidecar(path, params, sources, "figure")
     return path
+
+# %% ../nbs/00_core.ipynb #7085a8de
+NOT_APPLICABLE = ".does_not_apply.json"   # in a reports folder: the stages the running notebook skipped
+
+def does_not_apply(out, stage: str, why: str) -> None:
+    "Say, in the notebook and in `out` (for `sbad_reproduce`'s `run.json`), that `stage` does not apply here, and `why`."
+    print(f"Does not apply: {stage}: {why}")
+    p = Path(out)/NOT_APPLICABLE
+    have = json.loads(p.read_text()) if p.exists() else []
+    if f"{stage}: {why}" not in have: write_json(p, have + [f"{stage}: {why}"])

@@ -5,7 +5,7 @@ multi-camera traffic stream."""
 
 # %% ../nbs/01_data.ipynb #12c4ba7c
 from __future__ import annotations
-import json, re, shutil, warnings
+import json, os, re, shutil, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,10 +19,11 @@ from .core import (ROOT, ConfigError, DataError, SbadWarning, atomic_write, data
                           resolve, write_json)
 
 # %% auto #0
-__all__ = ['CLASSES', 'SEG_CLASSES', 'IMG_EXTS', 'MANIFEST_KEYS', 'SCENE', 'FAMILIES', 'BOX_COLS', 'RENDER_VERSION',
-           'BOX_COLOURS', 'cam_name', 'frame_index', 'split_dir', 'list_frames', 'with_truth', 'read_labels',
-           'load_manifest', 'validate_layout', 'scene_spec', 'Camera', 'Traffic', 'render', 'make_synthetic_stream',
-           'stream_stats', 'profile_stream', 'camera_families', 'data_root', 'draw_boxes']
+__all__ = ['CLASSES', 'SEG_CLASSES', 'IMG_EXTS', 'MANIFEST_KEYS', 'FRAME_NAMES', 'SCENE', 'FAMILIES', 'BOX_COLS',
+           'RENDER_VERSION', 'BOX_COLOURS', 'cam_name', 'frame_index', 'split_dir', 'list_frames', 'with_truth',
+           'read_labels', 'load_manifest', 'validate_layout', 'scene_spec', 'Camera', 'Traffic', 'render',
+           'make_synthetic_stream', 'stream_stats', 'profile_stream', 'camera_families', 'data_root', 'walt_tree',
+           'draw_boxes']
 
 # %% ../nbs/01_data.ipynb #582384d7
 CLASSES = ("car", "bus", "truck")
@@ -117,6 +118,9 @@ def read_labels(path, allow_conf: bool = True) -> np.ndarray:
 
 # %% ../nbs/01_data.ipynb #dc76f0cc
 MANIFEST_KEYS = ("name", "layout", "classes", "splits")
+# How frames are named (a manifest's `frame_names`; file stems): `integer` 000123.jpg (WALT, the synthetic stream),
+# `roboflow` those and 000123_jpg.rf.<hash>.jpg (how Roboflow exports; the CSBAD test sets are published so), `any` the last integer.
+FRAME_NAMES = {"integer": r"\d+", "roboflow": r"\d+(?:_(?:jpe?g|png|bmp)\.rf\.[0-9a-zA-Z]+)?", "any": r".*\d.*"}
 
 def load_manifest(name_or_path="synthetic") -> dict:
     "A data manifest by name (shipped: `sbad_nb/manifests/<name>.yaml`) or path, with its required keys checked."
@@ -140,7 +144,7 @@ def _check_image(p: Path) -> str | None:
         return f"corrupt or unreadable image ({type(e).__name__}); re-copy or delete it"
     return None
 
-def _check_split(d: Path, images: bool, labels: bool, problems: list, label_classes=("vehicle",)) -> dict:
+def _check_split(d: Path, images: bool, labels: bool, problems: list, label_classes=("vehicle",), names: str = "integer") -> dict:
     imgs = d/"images"
     files = sorted(imgs.iterdir()) if imgs.is_dir() else []
     if not imgs.is_dir(): problems.append(f"{imgs}: missing; a split keeps its frames in images/")
@@ -152,6 +156,9 @@ def _check_split(d: Path, images: bool, labels: bool, problems: list, label_clas
     for p in (p for p in files if p.suffix.lower() in IMG_EXTS):   # other files are reported above
         if labels and d.name == "test" and not (d/"labels"/f"{p.stem}.txt").exists():   # human labels: every test frame has one
             problems.append(f"{p}: no label file {d/'labels'/(p.stem + '.txt')}; every test frame needs its human label")
+        if not re.fullmatch(FRAME_NAMES[names], p.stem):
+            problems.append(f"{p}: the name does not follow the manifest's frame_names: {names} (e.g. {_EXAMPLE[names]}); rename the frames, "
+                            f"or declare their pattern in the manifest (frame_names: {' | '.join(FRAME_NAMES)})"); continue
         try: k = frame_index(p)
         except DataError as e: problems.append(str(e)); continue
         if k in seen: problems.append(f"{p}: frame index {k} again (also {seen[k].name}); each frame needs a unique index")
@@ -168,6 +175,8 @@ def _check_split(d: Path, images: bool, labels: bool, problems: list, label_clas
                                         f"({', '.join(label_classes)}); map every vehicle class to 0")
     return {"images": len(files), "labels": n_lab, "boxes": n_box}
 
+_EXAMPLE = {"integer": "000123.jpg", "roboflow": "000123_jpg.rf.8f2c4e1b.jpg", "any": "frame_123.jpg"}
+
 def validate_layout(root, manifest=None, cameras=None, weeks=None, images: bool = True, labels: bool = True,
                     max_listed: int = 20) -> pd.DataFrame:
     "Check a data tree (folders, images, labels); raise one `DataError` listing every problem, else summarise."
@@ -177,7 +186,9 @@ def validate_layout(root, manifest=None, cameras=None, weeks=None, images: bool 
     m = load_manifest(manifest) if isinstance(manifest, (str, Path)) else manifest
     if cameras is None: cameras = list((m or {}).get("cameras") or []) or [p.name for p in sorted(root.glob("cam*")) if p.is_dir()]
     if not cameras: raise DataError(f"{root} holds no cam* folders; expected {root}/cam1/week1/bank/images")
-    problems, rows, lc = [], [], tuple((m or {}).get("label_classes") or ("vehicle",))
+    problems, rows, partial, lc = [], [], [], tuple((m or {}).get("label_classes") or ("vehicle",))
+    names = (m or {}).get("frame_names") or "integer"
+    if names not in FRAME_NAMES: raise ConfigError(f"{(m or {}).get('path', 'the manifest')}: frame_names {names!r} is not one of {', '.join(FRAME_NAMES)}")
     for cam in cameras:
         c = root/cam_name(cam)
         if not c.is_dir(): problems.append(f"{c}: camera folder missing; copy it or drop the camera from the list"); continue
@@ -186,19 +197,19 @@ def validate_layout(root, manifest=None, cameras=None, weeks=None, images: bool 
         for w in ws:
             bd = c/f"week{w}"/"bank"
             if not bd.is_dir(): problems.append(f"{bd}: missing"); continue
-            rows.append({"cam": c.name, "split": "bank", "week": w, **_check_split(bd, images, labels, problems, lc)})
+            rows.append({"cam": c.name, "split": "bank", "week": w, **_check_split(bd, images, labels, problems, lc, names)})
         if (c/"test").is_dir():
-            r = {"cam": c.name, "split": "test", "week": None, **_check_split(c/"test", images, labels, problems, lc)}
+            r = {"cam": c.name, "split": "test", "week": None, **_check_split(c/"test", images, labels, problems, lc, names)}
             want = ((m or {}).get("cameras") or {}).get(cam) if isinstance((m or {}).get("cameras"), dict) else None
             if want and want.get("test_images") not in (None, r["images"]):   # a partial copy still validates, with a warning
-                warnings.warn(f"{c/'test/images'}: {r['images']} images, the {m.get('name', 'data')} manifest expects {want['test_images']}: "
-                              "a partial copy, whose results will not compare with the paper's", SbadWarning)
+                partial.append(f"{c/'test/images'}: {r['images']} images, the {m.get('name', 'data')} manifest expects {want['test_images']}")
             rows.append(r)
         else: problems.append(f"{c/'test'}: missing; every camera needs a test split (test/images, test/labels)")
     if problems:
         listed = "\n  - ".join(problems[:max_listed])
         more = f"\n  ... and {len(problems) - max_listed} more" if len(problems) > max_listed else ""
         raise DataError(f"{len(problems)} problem(s) in {root}:\n  - {listed}{more}")
+    if partial: warnings.warn("; ".join(partial) + ": a partial copy, whose results will not compare with the paper's", SbadWarning)
     return pd.DataFrame(rows)
 
 # %% ../nbs/01_data.ipynb #311bd141
@@ -562,12 +573,34 @@ def data_root(profile="smoke", progress: bool = False) -> Path:
     if prof.manifest == "synthetic": return profile_stream(prof, root=prof.root or None, progress=progress)
     root = resolve(prof.root or prof.stream.get("root") or load_manifest(prof.manifest).get("root") or f"data/{prof.manifest}")
     key = (str(root), prof.name, str(prof.stream.get("cameras")), str(prof.stream.get("weeks")))
-    if key not in _VALIDATED:                                # a real tree is checked once per process, before anything runs
+    if key not in _VALIDATED and os.environ.get("SBAD_VALIDATED") != repr(key):   # once per process, and once per run:
+        # `sbad_reproduce` checks the tree first and its notebooks' kernels and workers inherit SBAD_VALIDATED
         validate_layout(root, manifest=prof.manifest, cameras=prof.stream.get("cameras"), weeks=prof.stream.get("weeks"), labels=False)
-        _VALIDATED.add(key)
+        _VALIDATED.add(key); os.environ["SBAD_VALIDATED"] = repr(key)
     return root
 
 _VALIDATED: set = set()
+
+# %% ../nbs/01_data.ipynb #1564470a
+def walt_tree(stream, dest, cameras=None, weeks=None, sizes: dict | None = None, progress: bool = False) -> Path:
+    """A WALT-shaped copy of the rendered `stream` in `dest` (bank images, test images and labels only); `sizes`
+    resizes a camera's images, e.g. `{2: (640, 480)}` (labels are normalised, so they stay as they are)."""
+    stream, dest = Path(stream), Path(dest)
+    if dest.exists() and any(dest.iterdir()): raise DataError(f"{dest} is not empty; walt_tree writes a new tree, choose an empty folder")
+    cams = [int(str(c).removeprefix("cam")) for c in (cameras or [p.name for p in sorted(stream.glob("cam*"))])]
+    todo = []
+    for c in cams:
+        ws = weeks or _numbered(stream/cam_name(c), "week")
+        todo += [(c, f"week{w}/bank/images") for w in ws] + [(c, "test/images"), (c, "test/labels")]
+    for c, sub in tqdm(todo, desc="WALT tree", disable=not progress):
+        src = stream/cam_name(c)/sub
+        if not src.is_dir(): raise DataError(f"{src} does not exist; render the stream with these cameras and weeks first")
+        out = dest/cam_name(c)/sub; out.mkdir(parents=True, exist_ok=True)
+        for f in sorted(src.iterdir()):
+            if sub.endswith("images") and (sizes or {}).get(c):
+                with Image.open(f) as im: im.convert("RGB").resize(tuple(sizes[c]), Image.BILINEAR).save(out/f.name, quality=92)
+            else: shutil.copy2(f, out/f.name)
+    return dest
 
 # %% ../nbs/01_data.ipynb #2118655f
 BOX_COLOURS = {0: "#0072B2", 1: "#E69F00", 2: "#CC79A7"}    # colour-blind-safe (Okabe-Ito)

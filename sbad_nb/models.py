@@ -20,7 +20,8 @@ from .data import RENDER_VERSION, list_frames, make_synthetic_stream, profile_st
 # %% auto #0
 __all__ = ['SEGMENTERS', 'GENERIC', 'GENERIC_ASSET', 'offline_setup', 'Detections', 'build_detector', 'load_detector', 'n_params',
            'dataset_yaml', 'link_dataset', 'train', 'predict', 'SmallUNet', 'build_segmenter', 'load_segmenter',
-           'generic_recipe', 'train_generic_student', 'fit_generic', 'generic_dataset', 'make_generic', 'check_generic']
+           'generic_recipe', 'train_generic_student', 'fit_generic', 'generic_dataset', 'make_generic', 'check_generic',
+           'coco_indexed']
 
 # %% ../nbs/02_models.ipynb #c922c1e9
 def offline_setup(cache=None) -> dict:
@@ -362,3 +363,27 @@ def check_generic(weights) -> Path:
         raise ConfigError(f"{p} was trained on renderer version {s['render_version']}, this is version {RENDER_VERSION}; retrain it: "
                           "`make generic` in a checkout, `sbad_nb.models.make_generic(force=True)` elsewhere")
     return p
+
+# %% ../nbs/02_models.ipynb #bee44b63
+def coco_indexed(weights, dest, vehicle_class: int = 2) -> Path:
+    "Write to `dest` a copy of the one-class detector `weights` with COCO's 80 classes, the vehicle at `vehicle_class`."
+    import copy, torch
+    from ultralytics.utils import ROOT as UROOT, YAML
+    m = copy.deepcopy(load_detector(weights).model).float()
+    head = m.model[-1]
+    if head.nc != 1: raise ConfigError(f"{weights} has {head.nc} classes; coco_indexed expects a one-class (vehicle) detector")
+    names = YAML.load(UROOT/"cfg"/"datasets"/"coco.yaml")["names"]
+    if not 0 <= vehicle_class < len(names): raise ConfigError(f"vehicle_class must be a COCO class id (0-{len(names) - 1}), got {vehicle_class}")
+    for seq in head.cv3:                                     # each scale's last 1x1 conv: 1 output -> 80 outputs
+        old, new = seq[-1], torch.nn.Conv2d(seq[-1].in_channels, len(names), 1)
+        with torch.no_grad():
+            new.weight.zero_(); new.bias.fill_(-20.0)        # sigmoid(-20) ~ 2e-9: the other classes never fire
+            new.weight[vehicle_class], new.bias[vehicle_class] = old.weight[0], old.bias[0]
+        seq[-1] = new
+    head.nc, head.no = len(names), len(names) + head.reg_max * 4
+    m.nc, m.names, m.yaml["nc"] = len(names), dict(names), len(names)
+    dest = Path(dest)
+    with atomic_write(dest, "wb") as f:
+        torch.save({"model": m.half(), "ema": None, "train_args": {"task": "detect", "imgsz": 640}, "epoch": -1,
+                    "date": None, "version": None}, f)
+    return dest

@@ -356,6 +356,9 @@ def online_seg_run(profile="smoke", out=None, progress: bool = True) -> tuple[pd
     from sbad_nb.core import save_table
     prof = get_profile(profile) if isinstance(profile, str) else profile
     s = _seg_settings(prof)
+    if prof.manifest != "synthetic":
+        raise ConfigError(f"online segmentation scores its students against ground-truth masks and pretrains on source cameras; "
+                          f"profile {prof.name!r} reads the {prof.manifest} manifest, which has neither: use a synthetic profile")
     root = data_root(prof)
     fr = list_frames(root, s["camera"], split="bank")
     if s["frames"]: fr = fr.iloc[:s["frames"]]

@@ -8,10 +8,10 @@ from __future__ import annotations
 import argparse, json, re, sys, time
 from pathlib import Path
 
-from .core import ROOT, ConfigError, SbadError, get_profile, rel, reports_dir, resolve, run_metadata, write_json
+from .core import NOT_APPLICABLE, ROOT, ConfigError, _is_checkout, SbadError, get_profile, rel, reports_dir, resolve, run_metadata, write_json
 
 # %% auto #0
-__all__ = ['ENGINES', 'pipeline_notebooks', 'reproduce', 'main']
+__all__ = ['ENGINES', 'notebooks_dir', 'pipeline_notebooks', 'reproduce', 'main']
 
 # %% ../nbs/12_reproduce.ipynb #6dd2ee19
 ENGINES = ("local", "ray")
@@ -22,9 +22,14 @@ def _number(x) -> str:
     if not m: raise ConfigError(f"{x!r} is not a notebook number (e.g. 06 or 11a)")
     return f"{int(m[1]):02d}{m[2]}"
 
+def notebooks_dir() -> Path:
+    "The pipeline notebooks' folder: `nbs/` of the checkout sbad-nb runs from (whatever `SBAD_HOME` says), else of the work directory."
+    here = Path(__file__).resolve().parents[1] if "__file__" in globals() else Path.cwd().parent
+    return here/"nbs" if _is_checkout(here) else ROOT/"nbs"
+
 def pipeline_notebooks(only=None, nbs=None) -> list[Path]:
-    "The pipeline notebooks (`01`-`11a`) in `nbs`, in order, or those numbered in `only`."
-    nbs = Path(nbs) if nbs else ROOT/"nbs"
+    "The pipeline notebooks (`01`-`11a`) in `nbs` (default `notebooks_dir()`), in order, or those numbered in `only`."
+    nbs = Path(nbs) if nbs else notebooks_dir()
     found = {m[1]: p for p in sorted(nbs.glob("[0-9][0-9]*_*.ipynb"))
              if (m := re.match(r"(\d\d[a-z]?)_", p.name)) and 1 <= int(m[1][:2]) <= 11}
     if only is None: return list(found.values())
@@ -42,17 +47,21 @@ def reproduce(profile: str = "tiny", out=None, only=None, engine: str = "local",
               nbs=None, progress: bool = True, address: str | None = None) -> dict:
     "Run the pipeline notebooks for `profile` through papermill; write executed copies and `run.json` to `out`."
     import papermill as pm
-    get_profile(profile)                                   # unknown profile or setting -> ConfigError, before anything runs
+    prof = get_profile(profile)                            # unknown profile or setting -> ConfigError, before anything runs
+    if prof.manifest != "synthetic":                       # a real data tree (WALT) is checked before anything runs, once:
+        from sbad_nb.data import data_root                 # the notebooks' kernels inherit SBAD_VALIDATED
+        data_root(prof)
     if engine not in ENGINES:
         raise ConfigError(f"engine {engine!r} is not available; choose one of {', '.join(ENGINES)}")
     todo = pipeline_notebooks(only, nbs)
-    if not todo: raise ConfigError(f"no pipeline notebooks (01_*.ipynb ... 11_*.ipynb) in {nbs or ROOT/'nbs'}")
+    if not todo: raise ConfigError(f"no pipeline notebooks (01_*.ipynb ... 11_*.ipynb) in {nbs or notebooks_dir()}")
     out = resolve(out or reports_dir(profile))
     (out/"executed").mkdir(parents=True, exist_ok=True)
     run_file = out/"run.json"
     old = json.loads(run_file.read_text()) if run_file.exists() else {}
     timings = dict(old.get("timings", {})) if only else {}
     status = {**(old.get("notebooks", {}) if only else {})}
+    skipped = {k: v for k, v in (old.get("does_not_apply", {}) if only else {}).items() if k not in {nb.name for nb in todo}}
     base = {"profile": profile, "out": rel(out), "engine": engine, "address": address or "", **(params or {})}
     meta = dict(params={**base, "only": only})
     spent = {}
@@ -61,19 +70,24 @@ def reproduce(profile: str = "tiny", out=None, only=None, engine: str = "local",
         executed = out/"executed"/nb.name
         if progress: print(f"[{time.strftime('%H:%M:%S')}] {nb.name} {inject}", flush=True)
         t0 = time.perf_counter()
+        (out/NOT_APPLICABLE).unlink(missing_ok=True)       # what this notebook says does not apply to this profile's data
         try:
             pm.execute_notebook(str(nb), str(executed), parameters=inject, cwd=str(nb.parent), kernel_name="python3",
                                 progress_bar=False, log_output=False,
                                 extra_arguments=["--IPKernelApp.log_level=ERROR"])   # no "kernel over TCP" warning per notebook
         except pm.PapermillExecutionError as e:
             timings[nb.name] = spent[nb.name] = round(time.perf_counter() - t0, 2); status[nb.name] = "failed"
-            write_json(run_file, run_metadata(timings=timings, notebooks=status, status="failed", **meta))
+            write_json(run_file, run_metadata(timings=timings, notebooks=status, status="failed", failed=sorted(k for k, v in status.items() if v != "ok"),
+                                              does_not_apply=dict(sorted(skipped.items())), **meta))
             raise SbadError(f"notebook {nb.name} failed in cell {e.exec_count}: {e.ename}: {e.evalue}\n"
                             f"the executed copy with the traceback is {executed}") from None
         timings[nb.name] = spent[nb.name] = round(time.perf_counter() - t0, 2); status[nb.name] = "ok"
-        if progress: print(f"    done in {timings[nb.name]:.1f} s", flush=True)
+        if (out/NOT_APPLICABLE).exists():
+            skipped[nb.name] = json.loads((out/NOT_APPLICABLE).read_text()); (out/NOT_APPLICABLE).unlink()
+        if progress: print(f"    done in {timings[nb.name]:.1f} s" + "".join(f"\n    does not apply: {s}" for s in skipped.get(nb.name, [])), flush=True)
     failed = sorted(k for k, v in status.items() if v != "ok")   # with `only`: notebooks of earlier runs that failed
     res = run_metadata(timings=timings, notebooks=status, status="ok" if not failed else "partial", failed=failed,
+                       does_not_apply=dict(sorted(skipped.items())),
                        total_s=round(sum(spent.values()), 2), **meta)
     write_json(run_file, res)
     return res

@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 from .core import (ConfigError, DataError, SbadWarning, atomic_write, data_dir, digest, file_lock, get_profile, pmap, rel,
                           seed_everything, write_json)
 from .data import cam_name, with_truth
-from .models import dataset_yaml, link_dataset, load_detector, train, train_generic_student
+from .models import dataset_yaml, _label_of, link_dataset, load_detector, train, train_generic_student
 from .bank import prepare_bank
 from .strategies import STRATEGIES, ShortSelection, parse_strategy, select
 
@@ -164,7 +164,10 @@ def fit_run(prof, d: Path, frames, val: pd.DataFrame, student, seed: int, params
     validating on `val`, for the profile's training load, into run folder `d`; write and return its run.json record."""
     d = Path(d); rid = d.name
     shutil.rmtree(d, ignore_errors=True); d.mkdir(parents=True)
-    if labels != "label": frames = link_dataset(d/"labelled", frames, labels, class_map={})   # other labels: a linked copy, all 'vehicle'
+    beside = lambda f: all(Path(l) == _label_of(i) for i, l in zip(f.image, f.label))   # where ultralytics looks for them
+    if labels != "label" or not beside(frames):              # other labels, or teacher labels kept outside a read-only tree:
+        frames = link_dataset(d/"labelled", frames, labels, class_map={})   # a linked copy, all 'vehicle'
+    if not beside(val): val = link_dataset(d/"labelled", val, "label", class_map={})
     data = dataset_yaml(d/"data.yaml", frames, val)
     epochs = run_epochs(prof, len(frames))
     params = {**params, "epochs": epochs, "imgsz": prof.imgsz, "batch": prof.batch, "train_args": finetune_args(prof)}

@@ -2,7 +2,7 @@
 import pytest
 from PIL import Image
 
-from conftest import snapshot
+from conftest import ROOT, snapshot
 from sbad_nb.core import ConfigError, DataError, atomic_write, get_profile
 from sbad_nb.data import list_frames, load_manifest, make_synthetic_stream, read_labels, validate_layout
 
@@ -178,7 +178,7 @@ def test_validate_layout_finds_what_fails_after_hours(stream_copy):
     lab[0].write_text("2 0.5 0.5 0.1 0.1\n0 0.2 0.2 0.1 0.1\n")                # car / bus / truck classes, not vehicle
     lab[1].unlink()                                                              # a test image without its label
     img = sorted((t / "images").glob("*.jpg"))[2]
-    (img.parent / f"cam1_{img.name}").write_bytes(img.read_bytes())              # the same frame index twice
+    (img.parent / f"{int(img.stem)}.jpg").write_bytes(img.read_bytes())         # the same frame index twice (3.jpg, 000003.jpg)
     with pytest.raises(DataError) as e:
         validate_layout(stream_copy, cameras=[1])
     msg = str(e.value)
@@ -219,3 +219,22 @@ def test_a_read_only_walt_tree_is_only_read(stream, tmp_path, monkeypatch):
         assert len(b["scores"]) == len(b["bank"]) == 12 and any(os.path.getsize(l) for l in b["bank"].label)
     finally:
         for p in walt.rglob("*"): p.chmod(p.stat().st_mode | stat.S_IWUSR)
+
+
+def test_frame_names_follow_the_manifests_pattern(stream_copy, tmp_path):
+    "Integer names by default; Roboflow's export names are accepted once the manifest declares them, with their index."
+    import yaml
+    from sbad_nb.data import list_frames
+    t = stream_copy / "cam1/test"
+    for p in sorted((t / "images").glob("*.jpg")):                              # as the CSBAD test sets are published
+        p.rename(p.with_name(f"{p.stem}_jpg.rf.{'ab12' * 8}.jpg"))
+        (t / "labels" / f"{p.stem}.txt").rename(t / "labels" / f"{p.stem}_jpg.rf.{'ab12' * 8}.txt")
+    with pytest.raises(DataError, match=r"000000_jpg.rf.ab12.*does not follow the manifest's frame_names: integer .*frame_names: integer \| roboflow \| any"):
+        validate_layout(stream_copy, cameras=[1])
+    m = yaml.safe_load((ROOT / "sbad_nb/manifests/synthetic.yaml").read_text())
+    (tmp_path / "rf.yaml").write_text(yaml.safe_dump({**m, "frame_names": "roboflow"}))
+    validate_layout(stream_copy, manifest=tmp_path / "rf.yaml", cameras=[1])
+    assert list_frames(stream_copy, 1, split="test").frame.tolist() == [0, 1, 2, 3]
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump({**m, "frame_names": "rf"}))
+    with pytest.raises(ConfigError, match="frame_names 'rf' is not one of integer, roboflow, any"):
+        validate_layout(stream_copy, manifest=tmp_path / "bad.yaml", cameras=[1])

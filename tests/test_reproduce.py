@@ -60,3 +60,14 @@ def test_whole_pipeline_at_smoke(tmp_path, monkeypatch):
         assert side["params"]["profile"] == "smoke" and side["git_hash"], f
     for nb in res["notebooks"]:
         assert (out / "executed" / nb).stat().st_size > 0
+
+
+def test_every_pipeline_notebook_takes_the_profile_fields_as_parameters(capfd):
+    "papermill reads each parameters cell whole (a line it cannot parse is dropped, with a message) and finds the fields."
+    import papermill as pm
+    from sbad_nb.core import NOTEBOOK_FIELDS
+    from sbad_nb.reproduce import pipeline_notebooks
+    for nb in pipeline_notebooks():
+        declared = set(pm.inspect_notebook(str(nb)))
+        assert {"profile", "out", *NOTEBOOK_FIELDS} <= declared, (nb.name, sorted(declared))
+    assert "Unable to parse" not in capfd.readouterr().err
