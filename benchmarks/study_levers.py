@@ -42,6 +42,9 @@ CONDITIONS = {
     "strong_i1200": ("strong", dict(train_images=1200), BUDGETS, "label"),
     "strong_ceiling_teacher_i600": ("strong", dict(train_images=600), None, "label"),
     "strong_ceiling_gt_i600": ("strong", dict(train_images=600), None, "truth"),
+    # the ceilings trained to convergence (about 4 epochs of the whole bank), not at the sweep's equal training load
+    "strong_ceiling_teacher_i3000": ("strong", dict(train_images=3000), None, "label"),
+    "strong_ceiling_gt_i3000": ("strong", dict(train_images=3000), None, "truth"),
     "medium_i600": ("medium", dict(train_images=600), BUDGETS, "label"),
     "medium_i1200": ("medium", dict(train_images=1200), BUDGETS, "label"),
     "medium_i2400": ("medium", dict(train_images=2400), BUDGETS, "label"),

@@ -82,6 +82,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'sbad_nb.core._scoped': ('core.html#_scoped', 'sbad_nb/core.py'),
                               'sbad_nb.core._sidecar': ('core.html#_sidecar', 'sbad_nb/core.py'),
                               'sbad_nb.core.atomic_write': ('core.html#atomic_write', 'sbad_nb/core.py'),
+                              'sbad_nb.core.code_dir': ('core.html#code_dir', 'sbad_nb/core.py'),
                               'sbad_nb.core.data_dir': ('core.html#data_dir', 'sbad_nb/core.py'),
                               'sbad_nb.core.digest': ('core.html#digest', 'sbad_nb/core.py'),
                               'sbad_nb.core.does_not_apply': ('core.html#does_not_apply', 'sbad_nb/core.py'),

@@ -18,7 +18,7 @@ __all__ = ['ROOT', 'PACKAGE_PREFIX', 'DETECTION_STRATEGIES', 'PROFILES', 'NOTEBO
            'SbadError', 'DataError', 'ConfigError', 'SbadWarning', 'work_dir', 'data_dir', 'reports_dir', 'resolve',
            'rel', 'Profile', 'manifest_path', 'parse_profile', 'get_profile', 'profile_name', 'profile_spec',
            'seed_everything', 'atomic_write', 'write_text', 'write_json', 'digest', 'file_lock', 'pmap',
-           'pmap_shutdown', 'git_info', 'versions', 'Timings', 'run_metadata', 'save_table', 'save_fig',
+           'pmap_shutdown', 'code_dir', 'git_info', 'versions', 'Timings', 'run_metadata', 'save_table', 'save_fig',
            'does_not_apply']
 
 # %% ../nbs/00_core.ipynb #c7cc6c91
@@ -435,9 +435,14 @@ def pmap_shutdown(kill: bool = False):
 PACKAGES = ("sbad-nb", "numpy", "pandas", "torch", "torchvision", "ultralytics", "fastai", "scikit-learn",
             "scipy", "faster-coco-eval", "pycocotools", "papermill", "nbdev", "pillow", "seaborn", "matplotlib")
 
+def code_dir() -> Path:
+    "The checkout sbad-nb's code runs from (the work directory may be elsewhere: `SBAD_HOME`); else the work directory."
+    here = globals().get("__file__")                   # unset when the notebook itself runs (inside the checkout)
+    return Path(here).resolve().parents[1] if here and _is_checkout(Path(here).resolve().parents[1]) else ROOT
+
 def git_info(root: Path = None) -> dict:
-    "Commit hash and whether tracked code outside `reports/` has uncommitted changes (None without git)."
-    root = Path(root or ROOT)
+    "Commit hash of the code (its checkout) and whether tracked code outside `reports/` has uncommitted changes (None without git)."
+    root = Path(root or code_dir())
     def git(*args):
         try: return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10).stdout.strip()
         except (OSError, subprocess.SubprocessError): return ""

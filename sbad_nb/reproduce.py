@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse, json, re, sys, time
 from pathlib import Path
 
-from .core import NOT_APPLICABLE, ROOT, ConfigError, _is_checkout, SbadError, get_profile, rel, reports_dir, resolve, run_metadata, write_json
+from .core import NOT_APPLICABLE, ROOT, ConfigError, code_dir, SbadError, get_profile, rel, reports_dir, resolve, run_metadata, write_json
 
 # %% auto #0
 __all__ = ['ENGINES', 'notebooks_dir', 'pipeline_notebooks', 'reproduce', 'main']
@@ -24,8 +24,7 @@ def _number(x) -> str:
 
 def notebooks_dir() -> Path:
     "The pipeline notebooks' folder: `nbs/` of the checkout sbad-nb runs from (whatever `SBAD_HOME` says), else of the work directory."
-    here = Path(__file__).resolve().parents[1] if "__file__" in globals() else Path.cwd().parent
-    return here/"nbs" if _is_checkout(here) else ROOT/"nbs"
+    return code_dir()/"nbs"
 
 def pipeline_notebooks(only=None, nbs=None) -> list[Path]:
     "The pipeline notebooks (`01`-`11a`) in `nbs` (default `notebooks_dir()`), in order, or those numbered in `only`."
