@@ -51,6 +51,8 @@ CONDITIONS = {
     "medium_i1200_lr3": ("medium", dict(train_images=1200, finetune_args=dict(FINETUNE, lr0=0.003)), BUDGETS, "label"),
     "medium_ceiling_teacher_i600": ("medium", dict(train_images=600), None, "label"),
     "medium_ceiling_gt_i600": ("medium", dict(train_images=600), None, "truth"),
+    "medium_ceiling_teacher_i3000": ("medium", dict(train_images=3000), None, "label"),
+    "medium_ceiling_gt_i3000": ("medium", dict(train_images=3000), None, "truth"),
 }
 
 
