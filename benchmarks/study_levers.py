@@ -33,7 +33,9 @@ from sbad_nb.student import fit_run, run_epochs  # noqa: E402
 WORK = data_dir("levers")
 FINETUNE = dict(lr0=0.001, warmup_epochs=0)
 # generic students trained here: overrides of sbad_nb.models.GENERIC ("strong" is GENERIC itself, the shipped asset)
-GENERICS = {"medium": dict(source_cameras=list(range(101, 107)), frames=1200, epochs=10)}   # half the sources, 1/4 of the load
+GENERICS = {"medium": dict(source_cameras=list(range(101, 107)), frames=1200, epochs=10),   # half the sources, 1/4 of the load
+            # strong's recipe on eye-level street views (sbad_nb.data.FAMILIES["street"]): a domain gap like COCO's to WALT
+            "street": dict(source_family="street")}
 BUDGETS = (20, 60)
 # name: (generic, profile overrides, budgets, labels); budgets None = the whole bank (a ceiling)
 CONDITIONS = {
@@ -45,6 +47,10 @@ CONDITIONS = {
     # the ceilings trained to convergence (about 4 epochs of the whole bank), not at the sweep's equal training load
     "strong_ceiling_teacher_i3000": ("strong", dict(train_images=3000), None, "label"),
     "strong_ceiling_gt_i3000": ("strong", dict(train_images=3000), None, "truth"),
+    "street_i300": ("street", dict(train_images=300), BUDGETS, "label"),
+    "street_i600": ("street", dict(train_images=600), BUDGETS, "label"),
+    "street_ceiling_teacher_i3000": ("street", dict(train_images=3000), None, "label"),
+    "street_ceiling_gt_i3000": ("street", dict(train_images=3000), None, "truth"),
     "medium_i600": ("medium", dict(train_images=600), BUDGETS, "label"),
     "medium_i1200": ("medium", dict(train_images=1200), BUDGETS, "label"),
     "medium_i2400": ("medium", dict(train_images=2400), BUDGETS, "label"),
@@ -58,7 +64,8 @@ CONDITIONS = {
 
 def generic(name):
     if name == "strong": return check_generic(resolve(GENERIC_ASSET)) if resolve(GENERIC_ASSET).exists() else fit_generic(GENERIC, WORK/"generic"/name)[0]
-    return fit_generic({**GENERIC, **GENERICS[name]}, WORK/"generic"/name, root=WORK/"generic"/"stream", progress=False)[0]
+    root = WORK/"generic"/("stream" if "source_family" not in GENERICS[name] else f"stream_{name}")   # one stream per domain
+    return fit_generic({**GENERIC, **GENERICS[name]}, WORK/"generic"/name, root=root, progress=False)[0]
 
 
 def bank(prof, cam):

@@ -17,8 +17,8 @@ from .strategies import parse_strategy
 
 # %% auto #0
 __all__ = ['CLAIM_COLS', 'CLAIMS', 'CLAIM_TABLES', 'VERDICT_COLORS', 'claim_row', 'detection_claims', 'gamma_strategies',
-           'dsbad_gamma', 'transfer_claims', 'quality_claims', 'online_claims', 'active_claims', 'claims_table',
-           'plot_claims', 'plot_gamma', 'make_claims']
+           'dsbad_gamma', 'transfer_claims', 'quality_claims', 'online_claims', 'active_claims', 'scale_checks',
+           'claims_table', 'plot_claims', 'plot_gamma', 'make_claims']
 
 # %% ../nbs/11a_claims.ipynb #e7a02111
 CLAIM_COLS = ["claim_id", "source", "statement", "metric", "comparison", "effect", "ci_low", "ci_high", "n_pairs", "verdict"]
@@ -132,6 +132,54 @@ def active_claims(al: pd.DataFrame, seed: int = 0) -> list[dict]:
                                   paired(al[al["round"] > 0], s, "random", on=("seed", "round"), value="accuracy", seed=seed)))
     return rows
 
+# %% ../nbs/11a_claims.ipynb #34db1c64
+def _check(check, target, measured: str, value: float, met: bool) -> dict:
+    return dict(check=check, target=target, measured=measured, value=round(float(value), 4), met=bool(met))
+
+def _gain_checks(res: pd.DataFrame, min_gain: float) -> list[dict]:
+    r = res.assign(mAP50=res.mAP50.astype(float), strategy=res.strategy.fillna(""))
+    gen = r[r.model_role.eq("baseline")].groupby("data_name").mAP50.mean()
+    ceil = r[r.model_role.eq("ceiling")]
+    st = r[r.model_role.eq("student") & ~r.strategy.str.startswith("csbad_random")]   # a random grouping is CSBAD-2's control
+    if gen.empty or st.empty: return []
+    seeds = st.seed.nunique(); n = st.samples.max(); top = st[st.samples.eq(n)]
+    cell = top.groupby(["strategy", "data_name"]).mAP50.mean()
+    gain = cell - gen.reindex(cell.index.get_level_values("data_name")).to_numpy()
+    worst, by = gain.idxmin(), gain.groupby(level="strategy").mean()
+    out = [_check(f"gain over the generic student at {n} frames, camera mean, worst strategy ({by.idxmin()}; {seeds} seeds)",
+                  f">= {min_gain:g}", f"{by.min():+.3f}", by.min(), by.min() >= min_gain),
+           _check(f"gain at {n} frames in every camera x strategy cell, worst ({worst[0]} on {worst[1]})",
+                  f">= {min_gain:g}", f"{gain.min():+.3f}", gain.min(), gain.min() >= min_gain)]
+    curve = st.groupby(["strategy", "samples"]).mAP50.mean()
+    multi = [s for s in curve.index.unique("strategy") if len(curve[s]) > 1]
+    up = [s for s in multi if curve[s].is_monotonic_increasing and curve[s].iloc[-1] > curve[s].iloc[0]]
+    if multi: out.append(_check("strategies whose mean mAP50 rises with the budget" + (f" (not: {', '.join(sorted(set(multi) - set(up)))})" if len(up) < len(multi) else ""),
+                                f"{len(multi)} of {len(multi)}", f"{len(up)} of {len(multi)}", len(up)/len(multi), len(up) == len(multi)))
+    for s, g in ceil.groupby("strategy"):
+        cg = (g.groupby("data_name").mAP50.mean() - gen).dropna().mean()
+        out.append(_check(f"{s.replace('_', ' ')}'s gain over the generic student, camera mean (what there is to gain)",
+                          f">= {min_gain:g}", f"{cg:+.3f}", cg, cg >= min_gain))
+    return out
+
+# %% ../nbs/11a_claims.ipynb #8d206720
+def scale_checks(res: pd.DataFrame | None = None,  # inference_results.csv
+                 M: pd.DataFrame | None = None,  # cross_performance.csv: student camera (index) x test camera
+                 clusters: pd.DataFrame | None = None,  # csbad_clusters.csv: camera, family, cluster, ari
+                 min_gain: float = 0.10,  # the gain over the generic student that shows the students learn
+                ) -> pd.DataFrame:
+    "Whether a report can show the papers' effects: each check's target, measured value and `met`, computed."
+    rows = _gain_checks(res, min_gain) if res is not None else []
+    if M is not None and len(M) > 1:
+        M = M.astype(float); own = [c for c in M.columns if M.loc[c, c] >= M[c].max()]
+        need = int(np.ceil(2*len(M)/3))
+        rows.append(_check("cameras whose own student is the best student on them (diagonal dominance)", f">= {need} of {len(M)}",
+                           f"{len(own)} of {len(M)}", len(own)/len(M), len(own) >= need))
+    if clusters is not None and "ari" in clusters and clusters.family.notna().all() and clusters.ari.notna().any():
+        ari = float(clusters.ari.dropna().iloc[0])
+        rows.append(_check(f"CSBAD's clusters against the camera families (adjusted Rand index, {clusters.cluster.nunique()} clusters)",
+                           "1.0", f"{ari:.3f}", ari, ari >= 1 - 1e-9))
+    return pd.DataFrame(rows, columns=["check", "target", "measured", "value", "met"])
+
 # %% ../nbs/11a_claims.ipynb #91d56d6f
 CLAIMS = {   # claim: (source, statement, what measuring it needs)
     "SBAD-1": ("SBAD", "fine-tuning on teacher pseudo-labels beats the generic student", "students and the generic in inference_results"),
@@ -190,7 +238,7 @@ def plot_gamma(curve: pd.DataFrame, title: str = ""):
     return fig
 
 def make_claims(out, profile: str = "", seed: int = 0) -> dict:
-    "Write `tables/claims` and `figures/claims.png` of the report in `out`; {name: path}, plus what was skipped."
+    "Write `tables/claims`, `tables/scale_checks` and `figures/claims.png` of the report in `out`; {name: path}, plus what was skipped."
     out = Path(out); df, skipped = claims_table(out/"tables", seed)
     params = dict(profile=profile, bootstrap_seed=seed, level=0.95)
     made = {"claims": save_table(df.round(4), out/"tables"/"claims", params,
@@ -198,6 +246,10 @@ def make_claims(out, profile: str = "", seed: int = 0) -> dict:
     if df.effect.notna().any():
         fig = plot_claims(df, f"Claims, {profile or out.name} profile: effect and 95% interval")
         made["claims_figure"] = save_fig(fig, out/"figures"/"claims", params, sources=[rel(made["claims"])]); plt.close(fig)
+    read = lambda n, **kw: pd.read_csv(p, **kw) if (p := out/"tables"/f"{n}.csv").exists() else None
+    sc = scale_checks(read("inference_results"), read("cross_performance", index_col=0), read("csbad_clusters"))
+    if len(sc): made["scale_checks"] = save_table(sc, out/"tables"/"scale_checks", dict(params, min_gain=0.10),
+                                                  sources=[rel(out/"tables"/f"{n}.csv") for n in ("inference_results", "cross_performance", "csbad_clusters")])
     if (res := out/"tables"/"inference_results.csv").exists() and len(curve := dsbad_gamma(pd.read_csv(res), seed)):
         made["dsbad_gamma"] = save_table(curve.round(5), out/"tables"/"dsbad_gamma", params, sources=[rel(res)])
         fig = plot_gamma(curve, f"D-SBAD, {profile or out.name} profile: diversity among the first gamma x n confident frames")

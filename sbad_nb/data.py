@@ -242,6 +242,11 @@ FAMILIES = {
                        ground=((90, 90, 85), (115, 115, 110)), facade=((105, 105, 108), (150, 150, 156)), buildings=0.9,
                        setback=(2, 6), storeys=(6, 12), mix=(6, 0.5, 8), speed=(7, 9), rate=(0.12, 0.18),
                        overcast=(0.5, 1.0), tint=(0.94, 0.98, 1.06)),    # grey sheds, overcast, cool light, trucks
+    # Not a target family: a pre-training domain far from every fixed camera above, as COCO's photographs are from
+    # WALT's (the paper's generic student): eye-level views down a street, large near cars, small far ones.
+    "street": dict(horizon=(0.46, 0.54), vpx=(0.35, 0.65), d_near=(3, 4.5), height=(1.5, 2.2), lanes=(1, 2), offset=(-1, 1),
+                   pavement=(3, 5), sky=((120, 160, 210), (170, 200, 240)), buildings=1.0, setback=(0.3, 1.5), storeys=(3, 8),
+                   mix=(20, 1, 1), speed=(4, 7), rate=(0.1, 0.2), overcast=(0, 0.3)),
 }
 
 def scene_spec(family: str | None = None) -> dict:

@@ -285,7 +285,8 @@ def train_generic_student(profile="smoke", force: bool = False, progress: bool =
 
 # %% ../nbs/02_models.ipynb #bcb0f5f6
 def fit_generic(recipe: dict, work, root=None, force: bool = False, progress: bool = True) -> tuple[Path, dict]:
-    """Train a generic student from `recipe` on its source cameras (rendered under `root`, default `work/stream`) into
+    """Train a generic student from `recipe` on its source cameras (rendered under `root`, default `work/stream`, from the
+    family `recipe["source_family"]` if it names one, else from the whole scene) into
     `work/generic.pt`; reuse it when `work/generic.json` has the same recipe. Returns the weights and that record."""
     import json
     work = Path(work); weights, meta = work/"generic.pt", work/"generic.json"
@@ -294,8 +295,9 @@ def fit_generic(recipe: dict, work, root=None, force: bool = False, progress: bo
         if m.get("recipe") == json.loads(json.dumps(recipe)): return weights, m
     if not recipe["source_cameras"]: raise ConfigError("the generic student's recipe names no source_cameras")
     s = recipe["stream"]; root = Path(root) if root else work/"stream"
+    fam = {c: recipe["source_family"] for c in recipe["source_cameras"]} if recipe.get("source_family") else None
     make_synthetic_stream(root, recipe["source_cameras"], s["weeks"], s["bank_frames"], s["test_frames"], s["width"], s["seed"],
-                          overwrite="rendered", progress=progress)
+                          overwrite="rendered", progress=progress, families=fam)
     data = generic_dataset(root, recipe["source_cameras"], recipe["frames"], work/"generic_data")
     seed_everything(recipe["seed"])
     t0 = time.perf_counter()
