@@ -262,7 +262,8 @@ def load_segmenter(weights, arch: str = "unet", n_classes: int = 7, width: int =
 
 # %% ../nbs/02_models.ipynb #c41067af
 GENERIC = dict(student="yolov8n.yaml", width=0.125, imgsz=160, epochs=20, frames=2400, batch=16, seed=0,
-               source_cameras=list(range(101, 113)), stream=dict(weeks=[1, 2], bank_frames=300, test_frames=50, width=160, seed=0),
+               source_cameras=list(range(101, 113)), source_family="street",   # eye-level street views, far from every target
+               stream=dict(weeks=[1, 2], bank_frames=300, test_frames=50, width=160, seed=0),
                train_args=dict(mosaic=0.0, scale=0.25, optimizer="AdamW", lr0=0.004, warmup_epochs=1, val=False, save=False))
 GENERIC_ASSET = "sbad_nb:assets/generic_student.pt"   # what `make generic` writes, and the tiny profile starts from
 
@@ -329,7 +330,7 @@ def _val(model, frames: pd.DataFrame, work, imgsz: int) -> dict:
                   project=str(Path(work).resolve()), name="val", exist_ok=True)
     return {"mAP50": round(float(m.box.map50), 4), "mAP50_95": round(float(m.box.map), 4)}
 
-def make_generic(out=GENERIC_ASSET, recipe: dict | None = None, targets=("tiny",), force: bool = False,
+def make_generic(out=GENERIC_ASSET, recipe: dict | None = None, targets=("tiny", "small"), force: bool = False,
                  progress: bool = True) -> dict:
     "Train the shipped generic student (`recipe`, default `GENERIC`), measure it on source and target test sets, write it and its sidecar."
     from sbad_nb.core import run_metadata
