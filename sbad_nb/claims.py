@@ -174,7 +174,7 @@ def scale_checks(res: pd.DataFrame | None = None,  # inference_results.csv
         need = int(np.ceil(2*len(M)/3))
         rows.append(_check("cameras whose own student is the best student on them (diagonal dominance)", f">= {need} of {len(M)}",
                            f"{len(own)} of {len(M)}", len(own)/len(M), len(own) >= need))
-    if clusters is not None and "ari" in clusters and clusters.family.notna().all() and clusters.ari.notna().any():
+    if clusters is not None and {"ari", "family"} <= set(clusters) and clusters.family.notna().all() and clusters.ari.notna().any():
         ari = float(clusters.ari.dropna().iloc[0])
         rows.append(_check(f"CSBAD's clusters against the camera families (adjusted Rand index, {clusters.cluster.nunique()} clusters)",
                            "1.0", f"{ari:.3f}", ari, ari >= 1 - 1e-9))

@@ -44,8 +44,10 @@ def cross_performance(profile="smoke", strategy: str = "top_confidence", samples
     return M
 
 # %% ../nbs/09_csbad.ipynb #95a2c8c3
-def camera_distance(matrix: pd.DataFrame) -> pd.DataFrame:
-    "Symmetric camera distance `1 - (M + M.T) / 2`, zero diagonal, from a cross-performance matrix."
+def camera_distance(matrix: pd.DataFrame,  # cross-performance: student camera (rows) x test camera (columns)
+                    relative: bool = True,  # divide each column by its best score (remove the test camera's difficulty)
+                   ) -> pd.DataFrame:
+    "Symmetric camera distance `1 - (R + R.T) / 2`, zero diagonal; R: `matrix`, each column divided by its maximum by default."
     M = pd.DataFrame(matrix)
     if M.shape[0] != M.shape[1] or list(M.index) != list(M.columns):
         raise DataError(f"the cross-performance matrix must be square with the same cameras as rows and columns; got rows "
@@ -56,22 +58,27 @@ def camera_distance(matrix: pd.DataFrame) -> pd.DataFrame:
         raise DataError(f"the cross-performance matrix has NaN (e.g. student {M.index[r]} on {M.columns[c]}: no test boxes?); "
                         "evaluate every pair before clustering")
     if (v < 0).any() or (v > 1).any(): raise DataError("cross-performance values must be in [0, 1] (mAP); check the matrix")
-    D = 1 - (v + v.T)/2
+    top = v.max(axis=0, keepdims=True)
+    R = np.divide(v, top, out=np.ones_like(v), where=top > 0) if relative else v
+    D = 1 - (R + R.T)/2
     np.fill_diagonal(D, 0)
     return pd.DataFrame(D, index=M.index, columns=M.columns)
 
-def camera_linkage(matrix: pd.DataFrame) -> np.ndarray:
+def camera_linkage(matrix: pd.DataFrame, relative: bool = True) -> np.ndarray:
     "scipy average-linkage tree of the cameras of a cross-performance matrix (for `dendrogram`)."
-    D = camera_distance(matrix)
+    D = camera_distance(matrix, relative)
     if len(D) < 2: raise DataError(f"clustering needs at least 2 cameras, the matrix has {len(D)}")
     return linkage(squareform(D.to_numpy(), checks=False), method="average")
 
-def cluster_cameras(matrix: pd.DataFrame, k: int) -> dict:
-    "Camera -> cluster (1..k, numbered in camera order) by average linkage on `1 - matrix`."
+def cluster_cameras(matrix: pd.DataFrame,  # cross-performance: student camera (rows) x test camera (columns)
+                    k: int,  # at most k clusters
+                    relative: bool = True,  # distances relative to each camera's own student (`camera_distance`)
+                   ) -> dict:
+    "Camera -> cluster (1..k, numbered in camera order) by average linkage on `camera_distance`."
     n = len(matrix)
     if not 1 <= int(k) <= n: raise ConfigError(f"k must be between 1 and the number of cameras ({n}), got {k}")
     if n == 1: return {matrix.index[0]: 1}
-    raw = fcluster(camera_linkage(matrix), t=int(k), criterion="maxclust")
+    raw = fcluster(camera_linkage(matrix, relative), t=int(k), criterion="maxclust")
     order = {c: i + 1 for i, c in enumerate(dict.fromkeys(raw))}     # first camera's cluster is 1, and so on
     return {cam: order[c] for cam, c in zip(matrix.index, raw)}
 
