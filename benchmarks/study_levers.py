@@ -32,7 +32,7 @@ from sbad_nb.student import fit_run, run_epochs  # noqa: E402
 
 WORK = data_dir("levers")
 FINETUNE = dict(lr0=0.001, warmup_epochs=0)
-# generic students trained here: overrides of sbad_nb.models.GENERIC ("strong" is GENERIC itself, the shipped asset)
+# the generic students compared (trained here when missing):
 # "strong": GENERIC's recipe on source cameras drawn from the whole scene, like the targets (shipped until issue 15's
 # lever study); "street": GENERIC itself, on eye-level street views (sbad_nb.data.FAMILIES["street"]), the shipped asset
 SCENE_GENERIC = {k: v for k, v in GENERIC.items() if k != "source_family"}

@@ -72,7 +72,7 @@ def camera_linkage(matrix: pd.DataFrame, relative: bool = True) -> np.ndarray:
 
 def cluster_cameras(matrix: pd.DataFrame,  # cross-performance: student camera (rows) x test camera (columns)
                     k: int,  # at most k clusters
-                    relative: bool = True,  # distances relative to each camera's own student (`camera_distance`)
+                    relative: bool = True,  # distances relative to each test camera's best student (`camera_distance`)
                    ) -> dict:
     "Camera -> cluster (1..k, numbered in camera order) by average linkage on `camera_distance`."
     n = len(matrix)
