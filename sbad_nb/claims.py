@@ -36,14 +36,18 @@ def claim_row(claim_id: str,  # e.g. SBAD-2a
             "verdict": verdict(m["ci_low"], m["ci_high"])}
 
 # %% ../nbs/11a_claims.ipynb #0d4a1561
+def _detectors(res: pd.DataFrame) -> pd.Series:
+    "The generic student's mAP50 per test camera of `inference_results`, after checking the columns every detection reading needs."
+    need = {"data_name", "strategy", "samples", "seed", "mAP50", "model_role"}
+    if missing := sorted(need - set(res.columns)): raise DataError(f"inference_results lacks column(s) {missing}; rerun notebook 08")
+    return res[res.model_role == "baseline"].groupby("data_name").mAP50.mean()
+
 def detection_claims(res: pd.DataFrame,  # inference_results.csv
                      seed: int = 0,  # bootstrap seed
                     ) -> list[dict]:
     "SBAD-1 (per budget), SBAD-2a/b, SBAD-4, CSBAD-1, CSBAD-2 and D-SBAD-1 (per gamma) from a table of evaluated detectors."
-    need = {"data_name", "strategy", "samples", "seed", "mAP50", "model_role"}
-    if missing := sorted(need - set(res.columns)): raise DataError(f"inference_results lacks column(s) {missing}; rerun notebook 08")
+    generic = _detectors(res)
     rows, st = [], res[(res.model_role == "student") & ~res.strategy.astype(str).str.startswith("csbad_")]
-    generic = res[res.model_role == "baseline"].groupby("data_name").mAP50.mean()
     for n in sorted(st.samples.unique()):
         per = st[st.samples == n].groupby(["data_name", "seed"]).mAP50.mean().reset_index()
         d = per.mAP50 - per.data_name.map(generic)
@@ -137,8 +141,8 @@ def _check(check, target, measured: str, value: float, met: bool) -> dict:
     return dict(check=check, target=target, measured=measured, value=round(float(value), 4), met=bool(met))
 
 def _gain_checks(res: pd.DataFrame, min_gain: float) -> list[dict]:
+    gen = _detectors(res)
     r = res.assign(mAP50=res.mAP50.astype(float), strategy=res.strategy.fillna(""))
-    gen = r[r.model_role.eq("baseline")].groupby("data_name").mAP50.mean()
     ceil = r[r.model_role.eq("ceiling")]
     st = r[r.model_role.eq("student") & ~r.strategy.str.startswith("csbad_random")]   # a random grouping is CSBAD-2's control
     if gen.empty or st.empty: return []
@@ -247,11 +251,12 @@ def make_claims(out, profile: str = "", seed: int = 0) -> dict:
         fig = plot_claims(df, f"Claims, {profile or out.name} profile: effect and 95% interval")
         made["claims_figure"] = save_fig(fig, out/"figures"/"claims", params, sources=[rel(made["claims"])]); plt.close(fig)
     read = lambda n, **kw: pd.read_csv(p, **kw) if (p := out/"tables"/f"{n}.csv").exists() else None
-    sc = scale_checks(read("inference_results"), read("cross_performance", index_col=0), read("csbad_clusters"))
+    res = read("inference_results")
+    sc = scale_checks(res, read("cross_performance", index_col=0), read("csbad_clusters"))
     if len(sc): made["scale_checks"] = save_table(sc, out/"tables"/"scale_checks", dict(params, min_gain=0.10),
                                                   sources=[rel(out/"tables"/f"{n}.csv") for n in ("inference_results", "cross_performance", "csbad_clusters")])
-    if (res := out/"tables"/"inference_results.csv").exists() and len(curve := dsbad_gamma(pd.read_csv(res), seed)):
-        made["dsbad_gamma"] = save_table(curve.round(5), out/"tables"/"dsbad_gamma", params, sources=[rel(res)])
+    if res is not None and len(curve := dsbad_gamma(res, seed)):
+        made["dsbad_gamma"] = save_table(curve.round(5), out/"tables"/"dsbad_gamma", params, sources=[rel(out/"tables"/"inference_results.csv")])
         fig = plot_gamma(curve, f"D-SBAD, {profile or out.name} profile: diversity among the first gamma x n confident frames")
         made["dsbad_gamma_figure"] = save_fig(fig, out/"figures"/"dsbad_gamma", params, sources=[rel(made["dsbad_gamma"])]); plt.close(fig)
     return {**made, **skipped}
