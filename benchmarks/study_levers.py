@@ -52,6 +52,7 @@ CONDITIONS = {
     "strong_ceiling_gt_i3000": ("strong", dict(train_images=3000), None, "truth"),
     "street_i300": ("street", dict(train_images=300), BUDGETS, "label"),
     "street_i600": ("street", dict(train_images=600), BUDGETS, "label"),
+    "street_b8": ("street", dict(budget_epochs=8), (30, 60), "label"),     # 8 epochs of the budget: tiny's and small's recipe
     "street_ceiling_teacher_i3000": ("street", dict(train_images=3000), None, "label"),
     "street_ceiling_gt_i3000": ("street", dict(train_images=3000), None, "truth"),
     "medium_i600": ("medium", dict(train_images=600), BUDGETS, "label"),
@@ -109,6 +110,6 @@ if __name__ == "__main__":
     rows = pmap(job, items, jobs=2, desc="lever study", unit="run", label=lambda a: f"{a[0]} cam{a[1]} n{a[2]}")
     df = pd.DataFrame(rows)
     append_csv("levers", df)
-    df["budget"] = np.where(df.frames > max(BUDGETS), "bank", df.frames.astype(str))
+    df["budget"] = np.where(df.frames > 100, "bank", df.frames.astype(str))
     print(df.pivot_table(index="condition", columns="budget", values=["mAP50", "seconds"], aggfunc="mean").round(3).to_string())
     print("generic mAP50 (camera mean):", df.drop_duplicates(["generic", "cam"]).groupby("generic").generic_mAP50.mean().round(3).to_dict())

@@ -134,7 +134,7 @@ def train_cluster_student(profile="smoke", cams=(1, 2), strategy: str = "top_con
             chosen[cam_name(c)] = [int(x) for x in sel]; short |= s
         params["selected"] = sum(map(len, chosen.values()))
         return fit_run(prof, d, pd.concat(frames, ignore_index=True), pd.concat(val, ignore_index=True), generic, seed, params,
-                       recipe, wandb=wandb, group=cluster_name(cams), extra={"short": short, "frames": chosen})
+                       recipe, wandb=wandb, group=cluster_name(cams), extra={"short": short, "frames": chosen}, budget=int(samples))
 
 # %% ../nbs/09_csbad.ipynb #f81cafd9
 def _singleton(prof, d: Path, cam: int, params: dict, recipe: dict, bank: dict, force: bool, wandb) -> dict:

@@ -26,12 +26,18 @@ __all__ = ['CEILINGS', 'SWEEP_COLS', 'load_tag', 'run_epochs', 'run_id', 'runs_d
 
 # %% ../nbs/06_student.ipynb #b4b50524
 def load_tag(prof) -> str:
-    "The training load of a profile's runs: `e100` (100 epochs, whatever the frames) or `i1200` (1,200 image-iterations)."
+    "The training load of a profile's runs: `e100` (100 epochs), `b8` (8 epochs of the budget) or `i1200` (1,200 image-iterations)."
+    if prof.budget_epochs: return f"b{int(prof.budget_epochs)}"
     return f"i{int(prof.train_images)}" if prof.train_images else f"e{int(prof.epochs)}"
 
-def run_epochs(prof, frames: int) -> int:
-    "Epochs of a fine-tuning on `frames` frames: the profile's `epochs`, or `train_images / frames` (at least 1) at equal load."
-    return max(1, int(round(prof.train_images/max(int(frames), 1)))) if prof.train_images else int(prof.epochs)
+def run_epochs(prof,
+               frames: int,  # frames the run trains on
+               budget: int | None = None,  # the run's budget (None: `frames`); its load under `budget_epochs`
+              ) -> int:
+    """Epochs of a fine-tuning on `frames` frames: the profile's `epochs`; or `budget_epochs x budget / frames`, so a run
+    trains `budget_epochs` epochs of its budget even when its strategy found fewer frames; or `train_images / frames`."""
+    its = prof.budget_epochs*int(frames if budget is None else budget) if prof.budget_epochs else prof.train_images
+    return max(1, int(round(its/max(int(frames), 1)))) if its else int(prof.epochs)
 
 def run_id(cam, weeks, strategy: str, samples: int, seed: int, load) -> str:
     "Readable run id: camera, weeks, strategy, samples, seed, training load (`load_tag`, or a number of epochs)."
@@ -107,11 +113,11 @@ def _train(prof, cam, weeks, strategy, samples, seed, rid, d, bank, wandb, progr
     params = dict(profile=prof.name, cam=cam_name(cam), weeks=list(weeks), strategy=strategy, samples=int(samples),
                   selected=len(sel), seed=int(seed))
     extra = {"short": short, "frames": [int(x) for x in sel]}
-    key = selection_key(cam, extra["frames"], seed, recipe)
+    key = selection_key(cam, extra["frames"], seed, {**recipe, "epochs": run_epochs(prof, len(sel), samples)})
     with file_lock(runs_dir(prof)/f".selection-{key}.lock"):   # two strategies that chose the same frames train once
         if not force and (src := same_selection(prof, cam, seed, key)): return _link_run(d, src, params, recipe, extra)
         return fit_run(prof, d, bank["bank"][bank["bank"].frame.isin(sel)], bank["val"], bank["student"], seed, params, recipe,
-                       wandb=wandb, group=cam_name(cam), extra={**extra, "selection": key})
+                       wandb=wandb, group=cam_name(cam), extra={**extra, "selection": key}, budget=samples)
 
 def check_budget(bank: dict, samples: int, cam):
     "A budget larger than the camera's bank is a ConfigError."
@@ -159,7 +165,9 @@ def _link_run(d: Path, src: dict, params: dict, recipe: dict, extra: dict) -> di
 
 # %% ../nbs/06_student.ipynb #0c1a8a2b
 def fit_run(prof, d: Path, frames, val: pd.DataFrame, student, seed: int, params: dict, recipe: dict,
-            wandb: bool | None = None, group: str = "", extra: dict | None = None, labels: str = "label") -> dict:
+            wandb: bool | None = None, group: str = "", extra: dict | None = None, labels: str = "label",
+            budget: int | None = None,  # the run's budget, which sets its load under `budget_epochs` (None: the frames)
+           ) -> dict:
     """Fine-tune `student` on `frames` (bank frames with their teacher labels, or the label files of column `labels`),
     validating on `val`, for the profile's training load, into run folder `d`; write and return its run.json record."""
     d = Path(d); rid = d.name
@@ -169,7 +177,7 @@ def fit_run(prof, d: Path, frames, val: pd.DataFrame, student, seed: int, params
         frames = link_dataset(d/"labelled", frames, labels, class_map={})   # a linked copy, all 'vehicle'
     if not beside(val): val = link_dataset(d/"labelled", val, "label", class_map={})
     data = dataset_yaml(d/"data.yaml", frames, val)
-    epochs = run_epochs(prof, len(frames))
+    epochs = run_epochs(prof, len(frames), budget)
     params = {**params, "epochs": epochs, "imgsz": prof.imgsz, "batch": prof.batch, "train_args": finetune_args(prof)}
     run = _wandb_run(prof.wandb if wandb is None else wandb, prof, group, rid, d, params)
     t0 = time.perf_counter()
@@ -217,7 +225,8 @@ def train_ceiling(profile="smoke", cam=1, labels: str = "teacher", seed: int = 0
         params = dict(profile=prof.name, cam=cam_name(cam), weeks=list(weeks), strategy=strategy, samples=len(frames),
                       selected=len(frames), seed=int(seed))
         return fit_run(prof, d, frames, bank["val"], bank["student"], seed, params, recipe, wandb=wandb, group=cam_name(cam),
-                       extra={"short": False, "frames": [int(x) for x in frames.frame]}, labels="truth" if labels == "gt" else "label")
+                       extra={"short": False, "frames": [int(x) for x in frames.frame]}, labels="truth" if labels == "gt" else "label",
+                       budget=max(prof.budgets))
 
 # %% ../nbs/06_student.ipynb #9aed85b2
 def run_sweep(profile="smoke", cameras=None, strategies=None, budgets=None, seeds=None, ceilings=None, progress: bool = True,

@@ -134,6 +134,22 @@ def test_a_selection_already_trained_is_linked_not_trained_again(runs, monkeypat
     assert "same_as" not in seed1 and seed1["selection"] != own["selection"]
 
 
+def test_budget_epochs_train_a_short_selection_for_its_budget(runs, monkeypatch):
+    "Under budget_epochs a run trains its budget's load whatever its strategy found: two budgets on the same frames are two trainings."
+    from dataclasses import replace
+    prof = replace(get_profile("smoke"), budget_epochs=4)
+    bank = prepare_bank(prof, 1, progress=False)
+    five = bank["bank"].frame.to_numpy()[:5]
+    monkeypatch.setattr(student, "select_frames", lambda *a, **k: (five, True))     # a stream that runs short at 5 frames
+    a = student.train_student(prof, 1, "n_first", 10, 0, bank=bank)
+    b = student.train_student(prof, 1, "n_first", 20, 0, bank=bank)
+    assert (a["epochs"], b["epochs"]) == (8, 16)                   # 4 epochs of 10 (of 20) frames, on 5 frames
+    assert a["frames"] == b["frames"] and "same_as" not in b and a["selection"] != b["selection"]
+    assert a["run_id"].endswith("_n10_s0_b4") and b["run_id"].endswith("_n20_s0_b4")
+    ceiling = student.train_ceiling(prof, 1, "teacher", 0, bank=bank)      # the whole bank at the largest budget's load:
+    assert ceiling["samples"] == len(bank["bank"]) >= 80 and ceiling["epochs"] == 1   # 40 image-iterations, not 4 epochs
+
+
 def test_parallel_sweep_is_the_serial_sweep():
     "jobs=2 trains in worker processes (the real runs folder: workers do not see monkeypatches); same rows, same frames."
     import shutil
