@@ -42,6 +42,12 @@ def _detectors(res: pd.DataFrame) -> pd.Series:
     if missing := sorted(need - set(res.columns)): raise DataError(f"inference_results lacks column(s) {missing}; rerun notebook 08")
     return res[res.model_role == "baseline"].groupby("data_name").mAP50.mean()
 
+def _load_words(st: pd.DataFrame, lo_n, hi_n) -> str:
+    "How runs at budgets `lo_n` and `hi_n` were trained, read from their median epochs x budget (image-iterations)."
+    if "epochs" not in st.columns: return ""
+    its = {n: int(round((st[st.samples == n].epochs*n).median())) for n in (lo_n, hi_n)}
+    return ", same training load" if its[lo_n] == its[hi_n] else f", trained {its[hi_n]} against {its[lo_n]} image-iterations"
+
 def detection_claims(res: pd.DataFrame,  # inference_results.csv
                      seed: int = 0,  # bootstrap seed
                     ) -> list[dict]:
@@ -58,7 +64,7 @@ def detection_claims(res: pd.DataFrame,  # inference_results.csv
                               f"top_confidence - {other}; units: camera x budget x seed", paired(st, "top_confidence", other, seed=seed)))
     if st.samples.nunique() > 1:
         lo_n, hi_n = st.samples.min(), st.samples.max()
-        rows.append(claim_row("SBAD-4", "SBAD", f"more selected frames give a better student ({int(hi_n)} against {int(lo_n)}, same training load)",
+        rows.append(claim_row("SBAD-4", "SBAD", f"more selected frames give a better student ({int(hi_n)} against {int(lo_n)}{_load_words(st, lo_n, hi_n)})",
                               "test mAP50", f"n{int(hi_n)} - n{int(lo_n)}; units: camera x strategy x seed",
                               paired(st, hi_n, lo_n, on=("data_name", "strategy", "seed"), col="samples", seed=seed)))
     if (res.strategy == "csbad_top_confidence").any():
