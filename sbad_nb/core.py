@@ -157,7 +157,7 @@ PROFILES = {
                                  pool_per_class=12, test_per_class=6, min_steps=10, arch="xresnet18", widen=0.25)),           # a 1-epoch student is never confident: smoke only checks the plumbing
     # tiny: `make reproduce` in at most 15 minutes on 2 CPU cores (two runs at a time): 4 target cameras in 2 families,
     # 2 seeds, both ceilings (at seed 0), starting from the shipped generic student. Every run trains 8 epochs of its
-    # budget (`budget_epochs`: 240 image-iterations at 30 frames, 480 at 60, ceilings 480), as the paper trains a fixed
+    # budget (`budget_epochs`: 240 image-iterations at 30 frames, 480 at 60; ceilings one epoch of the bank), as the paper trains a fixed
     # number of epochs, and a strategy that finds fewer frames than its budget trains as long as the others.
     # The levers behind these numbers are measured in 06_student (benchmarks/study_levers.py). A run costs about
     # 3 s plus 2.5 s per 100 image-iterations here (two at a time), so 8 and not 10 epochs: tiny's 15 minutes.
