@@ -18,6 +18,8 @@ export JUPYTER_CONFIG_DIR := $(CURDIR)/.cache/jupyter/config
 export JUPYTER_DATA_DIR := $(CURDIR)/.cache/jupyter/data
 export JUPYTER_RUNTIME_DIR := $(CURDIR)/.cache/jupyter/runtime
 export IPYTHONDIR := $(CURDIR)/.cache/ipython
+# Every tool here is .venv's: say so, or a shell's other activated venv makes each IPython kernel warn that it is outside it.
+export VIRTUAL_ENV := $(CURDIR)/.venv
 FONT := $(YOLO_CONFIG_DIR)/Ultralytics/Arial.ttf
 
 .PHONY: install reproduce test lab bench generic clean-data help
