@@ -110,6 +110,7 @@ if __name__ == "__main__":
     rows = pmap(job, items, jobs=2, desc="lever study", unit="run", label=lambda a: f"{a[0]} cam{a[1]} n{a[2]}")
     df = pd.DataFrame(rows)
     append_csv("levers", df)
-    df["budget"] = np.where(df.frames > 100, "bank", df.frames.astype(str))
+    budgets = {n for c in conds for n in CONDITIONS[c][2] or ()}            # a ceiling's frames are the whole bank
+    df["budget"] = [str(f) if f in budgets else "bank" for f in df.frames]
     print(df.pivot_table(index="condition", columns="budget", values=["mAP50", "seconds"], aggfunc="mean").round(3).to_string())
     print("generic mAP50 (camera mean):", df.drop_duplicates(["generic", "cam"]).groupby("generic").generic_mAP50.mean().round(3).to_dict())
