@@ -35,9 +35,12 @@ def run_epochs(prof,
                budget: int | None = None,  # the run's budget (None: `frames`); its load under `budget_epochs`
               ) -> int:
     """Epochs of a fine-tuning on `frames` frames: the profile's `epochs`; or `budget_epochs x budget / frames`, so a run
-    trains `budget_epochs` epochs of its budget even when its strategy found fewer frames; or `train_images / frames`."""
+    trains `budget_epochs` epochs of its budget even when its strategy found fewer frames, and a run on more frames than
+    its budget (a ceiling on the whole bank) trains at least that load, in whole epochs; or `train_images / frames`."""
     its = prof.budget_epochs*int(frames if budget is None else budget) if prof.budget_epochs else prof.train_images
-    return max(1, int(round(its/max(int(frames), 1)))) if its else int(prof.epochs)
+    if not its: return int(prof.epochs)
+    n = its/max(int(frames), 1)
+    return max(1, int(np.ceil(n)) if prof.budget_epochs and budget is not None and int(frames) > int(budget) else int(round(n)))
 
 def run_id(cam, weeks, strategy: str, samples: int, seed: int, load) -> str:
     "Readable run id: camera, weeks, strategy, samples, seed, training load (`load_tag`, or a number of epochs)."
