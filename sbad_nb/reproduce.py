@@ -77,7 +77,7 @@ def reproduce(profile: str = "tiny", out=None, only=None, engine: str = "local",
         except pm.PapermillExecutionError as e:
             timings[nb.name] = spent[nb.name] = round(time.perf_counter() - t0, 2); status[nb.name] = "failed"
             write_json(run_file, run_metadata(timings=timings, notebooks=status, status="failed", failed=sorted(k for k, v in status.items() if v != "ok"),
-                                              does_not_apply=dict(sorted(skipped.items())), **meta))
+                                              does_not_apply=dict(sorted(skipped.items())), pipeline_s=round(sum(timings.values()), 2), **meta))
             raise SbadError(f"notebook {nb.name} failed in cell {e.exec_count}: {e.ename}: {e.evalue}\n"
                             f"the executed copy with the traceback is {executed}") from None
         timings[nb.name] = spent[nb.name] = round(time.perf_counter() - t0, 2); status[nb.name] = "ok"
@@ -87,7 +87,7 @@ def reproduce(profile: str = "tiny", out=None, only=None, engine: str = "local",
     failed = sorted(k for k, v in status.items() if v != "ok")   # with `only`: notebooks of earlier runs that failed
     res = run_metadata(timings=timings, notebooks=status, status="ok" if not failed else "partial", failed=failed,
                        does_not_apply=dict(sorted(skipped.items())),
-                       total_s=round(sum(spent.values()), 2), **meta)
+                       total_s=round(sum(spent.values()), 2), pipeline_s=round(sum(timings.values()), 2), **meta)
     write_json(run_file, res)
     return res
 
