@@ -43,10 +43,11 @@ def _detectors(res: pd.DataFrame) -> pd.Series:
     return res[res.model_role == "baseline"].groupby("data_name").mAP50.mean()
 
 def _load_words(st: pd.DataFrame, lo_n, hi_n) -> str:
-    "How runs at budgets `lo_n` and `hi_n` were trained, read from their median epochs x budget (image-iterations)."
+    "How runs at budgets `lo_n` and `hi_n` were trained, from their median epochs x budget (image-iterations), as a ratio."
     if "epochs" not in st.columns: return ""
     its = {n: int(round((st[st.samples == n].epochs*n).median())) for n in (lo_n, hi_n)}
-    return ", same training load" if its[lo_n] == its[hi_n] else f", trained {its[hi_n]} against {its[lo_n]} image-iterations"
+    if its[lo_n] == its[hi_n]: return ", same training load"
+    return f", the larger trained {its[hi_n]/its[lo_n]:.3g}x the image-iterations"   # a ratio: the same words at 8 or 16 epochs
 
 def detection_claims(res: pd.DataFrame,  # inference_results.csv
                      seed: int = 0,  # bootstrap seed

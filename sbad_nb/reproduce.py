@@ -62,7 +62,9 @@ def reproduce(profile: str = "tiny", out=None, only=None, engine: str = "local",
     status = {**(old.get("notebooks", {}) if only else {})}
     skipped = {k: v for k, v in (old.get("does_not_apply", {}) if only else {}).items() if k not in {nb.name for nb in todo}}
     base = {"profile": profile, "out": rel(out), "engine": engine, "address": address or "", **(params or {})}
-    meta = dict(params={**base, "only": only})
+    earlier = old.get("earlier", []) + [{"git_hash": old.get("git_hash"), "created": old.get("created"), "only": old.get("params", {}).get("only"),
+                                         "notebooks": sorted(old.get("timings", {}))}] if only and old else []
+    meta = dict(params={**base, "only": only}, earlier=earlier)   # with `only`: which commit ran the notebooks it keeps
     spent = {}
     for nb in todo:
         inject = {k: v for k, v in base.items() if k in _declared(nb)}
