@@ -1,9 +1,9 @@
 """The load study: would a longer training load let the small profile meet issue 15's two missed targets?
 
-At 8 epochs of the budget the small profile's report missed two of issue 15's targets (tables/scale_checks.md): a
+The small profile's report, at 8 epochs of the budget, misses two of issue 15's targets (tables/scale_checks.md): a
 gain of 0.10 over the generic student in every camera x strategy cell at 60 frames, and diagonal dominance on 4 of
 6 cameras. This study runs the small profile's own pipeline (run_sweep, evaluate_runs, cross_matrix) at seed 0
-with `budget_epochs` of 8 (tiny's), 16 (small's since this study) and 32: every camera's top_confidence student at
+with `budget_epochs` of 8 (tiny's and small's), 16 and 32: every camera's top_confidence student at
 60 frames (they define the cross-performance matrix), and uniform, n_first and both ceilings on the cameras whose
 cells missed (cam2, cam5, cam6). It appends one row per run to benchmarks/results/load.csv: test mAP50, gain over
 the generic student, image-iterations, the run's training seconds and, on a top_confidence row, the camera's own

@@ -168,13 +168,12 @@ PROFILES = {
                     online_seg=dict(frames=300, pretrain_frames=150, pretrain_epochs=3, width=8, scale=0.5),
                     active=dict(arch="xresnet18", widen=0.25, rounds=3, min_steps=30, pool_per_class=120, seeds=(0, 1))),
     # small: the whole design at 3 seeds, what tiny cannot fit in 15 minutes: 6 target cameras in 3 families,
-    # budgets 30/45/60, ceilings at every seed, 3 clusters (`make reproduce PROFILE=small`, under 90 minutes). Twice
-    # tiny's load, 16 epochs of the budget (960 image-iterations at 60 frames; ceilings two epochs of the bank), closer
-    # to the paper's 100 epochs: at 8 only 3 of 6 cameras' own students were the best on them; the load study
-    # (benchmarks/study_load.py, results/load.csv) measured 8, 16 and 32, and 32 would not fit in 90 minutes.
+    # budgets 30/45/60, ceilings at every seed, 3 clusters; tiny's recipe (`make reproduce PROFILE=small`, under 90
+    # minutes). The load study (benchmarks/study_load.py, written up in 06) measured 16 and 32 epochs of the budget:
+    # 16 would run past the 90 minutes (its ceilings train two epochs of the bank, at every seed).
     "small": Profile("small", "synthetic", imgsz=160, epochs=8, batch=8, budgets=(30, 45, 60), seeds=(0, 1, 2), jobs=2,
                      warmup=100, val_frames=50, width=0.125, student="sbad_nb:assets/generic_student.pt", generic_epochs=0,
-                     generic_frames=0, budget_epochs=16, ceilings=("teacher", "gt"), train_args=_CPU_TRAIN,
+                     generic_frames=0, budget_epochs=8, ceilings=("teacher", "gt"), train_args=_CPU_TRAIN,
                      finetune_args=_CPU_FINETUNE, strategies=DETECTION_STRATEGIES, clusters=3,
                      online_seg=dict(frames=400, pretrain_frames=200, pretrain_epochs=3, width=8, scale=0.5),
                      active=dict(arch="xresnet18", widen=0.25, rounds=3, min_steps=30, pool_per_class=200, seeds=(0, 1, 2))),
