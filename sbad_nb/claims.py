@@ -192,7 +192,7 @@ def scale_checks(res: pd.DataFrame | None = None,  # inference_results.csv
         need = int(np.ceil(2*len(M)/3))
         rows.append(_check("cameras whose own student is the best student on them (diagonal dominance" + (f"; not: {lost})" if lost else ")"),
                            f">= {need} of {len(M)}", f"{len(own)} of {len(M)}", len(own)/len(M), len(own) >= need))
-        fam = clusters.set_index("camera").family if clusters is not None and "family" in clusters else pd.Series(dtype=object)
+        fam = clusters.set_index("camera").family if clusters is not None and {"camera", "family"} <= set(clusters) else pd.Series(dtype=object)
         if fam.notna().all() and set(M.columns) <= set(fam.index) and fam.nunique() > 1:
             same = [c for c in M.columns if fam[best[c]] == fam[c]]
             rows.append(_check("cameras whose best student is of their own family (what CSBAD's clusters rely on)",
