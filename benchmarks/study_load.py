@@ -38,7 +38,8 @@ def condition(budget_epochs: int) -> pd.DataFrame:
     gen = res[res.run_id.eq("generic")].set_index("data_name").mAP50
     runs = res[res.run_id.isin(sw.run_id)].merge(sw[["run_id", "selected", "seconds"]], on="run_id")   # a run's own training time
     rows = runs.assign(budget_epochs=budget_epochs, cam=runs.data_name, image_iterations=runs.epochs*runs.selected,
-                       generic_mAP50=runs.data_name.map(gen), gain=runs.mAP50 - runs.data_name.map(gen))
+                       generic_mAP50=runs.data_name.map(gen))
+    rows["gain"] = rows.mAP50 - rows.generic_mAP50
     own = {c: M.loc[c, c] - M[c].drop(c).max() for c in M.columns}           # own student's lead on its camera
     rows["own_lead"] = [own[c] if s == "top_confidence" and r.startswith(c + "_") else None
                         for c, s, r in zip(rows.cam, rows.strategy, rows.run_id)]

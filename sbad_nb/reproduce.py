@@ -66,6 +66,11 @@ def reproduce(profile: str = "tiny", out=None, only=None, engine: str = "local",
                                          "notebooks": sorted(old.get("timings", {}))}] if only and old else []
     meta = dict(params={**base, "only": only}, earlier=earlier)   # with `only`: which commit ran the notebooks it keeps
     spent = {}
+    def record(ok: bool) -> dict:                          # run.json as it stands: every notebook recorded so far
+        failed = sorted(k for k, v in status.items() if v != "ok")   # with `only`: notebooks of earlier runs that failed
+        return run_metadata(timings=timings, notebooks=status, status="failed" if not ok else "ok" if not failed else "partial",
+                            failed=failed, does_not_apply=dict(sorted(skipped.items())), total_s=round(sum(spent.values()), 2),
+                            pipeline_s=round(sum(timings.values()), 2), **meta)
     for nb in todo:
         inject = {k: v for k, v in base.items() if k in _declared(nb)}
         executed = out/"executed"/nb.name
@@ -78,18 +83,14 @@ def reproduce(profile: str = "tiny", out=None, only=None, engine: str = "local",
                                 extra_arguments=["--IPKernelApp.log_level=ERROR"])   # no "kernel over TCP" warning per notebook
         except pm.PapermillExecutionError as e:
             timings[nb.name] = spent[nb.name] = round(time.perf_counter() - t0, 2); status[nb.name] = "failed"
-            write_json(run_file, run_metadata(timings=timings, notebooks=status, status="failed", failed=sorted(k for k, v in status.items() if v != "ok"),
-                                              does_not_apply=dict(sorted(skipped.items())), pipeline_s=round(sum(timings.values()), 2), **meta))
+            write_json(run_file, record(ok=False))
             raise SbadError(f"notebook {nb.name} failed in cell {e.exec_count}: {e.ename}: {e.evalue}\n"
                             f"the executed copy with the traceback is {executed}") from None
         timings[nb.name] = spent[nb.name] = round(time.perf_counter() - t0, 2); status[nb.name] = "ok"
         if (out/NOT_APPLICABLE).exists():
             skipped[nb.name] = json.loads((out/NOT_APPLICABLE).read_text()); (out/NOT_APPLICABLE).unlink()
         if progress: print(f"    done in {timings[nb.name]:.1f} s" + "".join(f"\n    does not apply: {s}" for s in skipped.get(nb.name, [])), flush=True)
-    failed = sorted(k for k, v in status.items() if v != "ok")   # with `only`: notebooks of earlier runs that failed
-    res = run_metadata(timings=timings, notebooks=status, status="ok" if not failed else "partial", failed=failed,
-                       does_not_apply=dict(sorted(skipped.items())),
-                       total_s=round(sum(spent.values()), 2), pipeline_s=round(sum(timings.values()), 2), **meta)
+    res = record(ok=True)
     write_json(run_file, res)
     return res
 
