@@ -160,7 +160,8 @@ PROFILES = {
     # budget (`budget_epochs`: 240 image-iterations at 30 frames, 480 at 60; ceilings one epoch of the bank), as the paper trains a fixed
     # number of epochs, and a strategy that finds fewer frames than its budget trains as long as the others.
     # The levers behind these numbers are measured in 06_student (benchmarks/study_levers.py). A run costs about
-    # 3 s plus 2.5 s per 100 image-iterations here (two at a time), so 8 and not 10 epochs: tiny's 15 minutes.
+    # 3 s plus 2.5 s per 100 image-iterations here (two at a time), so 8 and not 10 epochs: tiny's 15 minutes. It keeps
+    # 160 px input, not small's 224: 1.4x a 60-frame run and 2x the pixels of every inference, about 17 minutes (estimated).
     "tiny": Profile("tiny", "synthetic", imgsz=160, epochs=8, batch=8, budgets=(30, 60), seeds=(0, 1), jobs=2,
                     warmup=100, val_frames=50, width=0.125, student="sbad_nb:assets/generic_student.pt", generic_epochs=0,
                     generic_frames=0, budget_epochs=8, ceilings=("teacher", "gt"), ceiling_seeds=(0,), train_args=_CPU_TRAIN,
@@ -169,9 +170,12 @@ PROFILES = {
                     active=dict(arch="xresnet18", widen=0.25, rounds=3, min_steps=30, pool_per_class=120, seeds=(0, 1))),
     # small: the whole design at 3 seeds, what tiny cannot fit in 15 minutes: 6 target cameras in 3 families,
     # budgets 30/45/60, ceilings at every seed, 3 clusters; tiny's recipe (`make reproduce PROFILE=small`, under 90
-    # minutes). The load study (benchmarks/study_load.py, written up in 06) measured 16 and 32 epochs of the budget:
-    # 16 would run past the 90 minutes (its ceilings train two epochs of the bank, at every seed).
-    "small": Profile("small", "synthetic", imgsz=160, epochs=8, batch=8, budgets=(30, 45, 60), seeds=(0, 1, 2), jobs=2,
+    # minutes) but at 224 px input: the 160 px frames upsampled, so a vehicle is about 14 px tall, not 10 (a tenth are
+    # under 5 px at 160, below one cell of the detector's finest stride, 8). Measured in 06 (study_levers.py): students
+    # +0.12 mAP50 at 30 and 60 frames, the distillation ceiling +0.13, for 1.4x the seconds of a 60-frame run, which
+    # small's 90 minutes pay for and tiny's 15 do not. The load study (benchmarks/study_load.py, in 06) measured 16 and
+    # 32 epochs of the budget: 16 would run past the 90 minutes (its ceilings train two epochs of the bank, at every seed).
+    "small": Profile("small", "synthetic", imgsz=224, epochs=8, batch=8, budgets=(30, 45, 60), seeds=(0, 1, 2), jobs=2,
                      warmup=100, val_frames=50, width=0.125, student="sbad_nb:assets/generic_student.pt", generic_epochs=0,
                      generic_frames=0, budget_epochs=8, ceilings=("teacher", "gt"), train_args=_CPU_TRAIN,
                      finetune_args=_CPU_FINETUNE, strategies=DETECTION_STRATEGIES, clusters=3,
