@@ -38,7 +38,8 @@ FINETUNE = dict(lr0=0.001, warmup_epochs=0)
 SCENE_GENERIC = {k: v for k, v in GENERIC.items() if k != "source_family"}
 GENERICS = {"strong": SCENE_GENERIC,
             "medium": dict(SCENE_GENERIC, source_cameras=list(range(101, 107)), frames=1200, epochs=10),   # half the sources, 1/4 of the load
-            "street": GENERIC}
+            "street": GENERIC,
+            "wide": dict(GENERIC, width=0.25)}     # the street recipe at yolov8n's own width (twice the profiles' 0.125)
 BUDGETS = (20, 60)
 # name: (generic, profile overrides, budgets, labels); budgets None = the whole bank (a ceiling)
 CONDITIONS = {
@@ -57,6 +58,9 @@ CONDITIONS = {
     # input size against object size: the same frames upsampled to 224 px (median vehicle about 14 px tall, not 10)
     "street_b8_224": ("street", dict(budget_epochs=8, imgsz=224), (30, 60), "label"),
     "street_b8_224_ceiling_teacher": ("street", dict(budget_epochs=8, imgsz=224), None, "label"),
+    # student width: yolov8n's 0.25, from a generic student of that width
+    "wide_b8": ("wide", dict(budget_epochs=8, width=0.25), (30, 60), "label"),
+    "wide_b8_ceiling_teacher": ("wide", dict(budget_epochs=8, width=0.25), None, "label"),
     "street_ceiling_teacher_i3000": ("street", dict(train_images=3000), None, "label"),
     "street_ceiling_gt_i3000": ("street", dict(train_images=3000), None, "truth"),
     "medium_i600": ("medium", dict(train_images=600), BUDGETS, "label"),
@@ -73,7 +77,7 @@ CONDITIONS = {
 def generic(name):
     recipe = GENERICS[name]
     if recipe == GENERIC and resolve(GENERIC_ASSET).exists(): return check_generic(resolve(GENERIC_ASSET))
-    root = WORK/"generic"/("stream" if "source_family" not in recipe else f"stream_{name}")   # one stream per domain
+    root = WORK/"generic"/("stream" if "source_family" not in recipe else f"stream_{recipe['source_family']}")   # one stream per domain
     return fit_generic(recipe, WORK/"generic"/name, root=root, progress=False)[0]
 
 
