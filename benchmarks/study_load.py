@@ -2,13 +2,13 @@
 
 The small profile's report at 160 px input and 8 epochs of the budget missed two of issue 15's targets (its
 scale_checks.md): a gain of 0.10 over the generic student in every camera x strategy cell at 60 frames, and
-diagonal dominance on 4 of 6 cameras. This study runs the small profile's own pipeline (run_sweep,
-evaluate_runs, cross_matrix) at 160 px and seed 0 with `budget_epochs` of 8 (tiny's and small's then), 16 and 32:
-every camera's top_confidence student at 60 frames (they define the cross-performance matrix), and uniform,
-n_first and both ceilings on the cameras whose cells missed (cam2, cam5, cam6). It appends one row per run to
-benchmarks/results/load.csv: test mAP50, gain over the generic student, image-iterations, the run's training seconds and, on a top_confidence row, the camera's own
-student's lead over the best other student on it. Not part of `make bench` (about 30 minutes on 2 cores; finished
-runs are reused from data/small): run it by hand,
+diagonal dominance on 4 of 6 cameras. This study runs the small profile's own pipeline (run_sweep, evaluate_runs,
+cross_matrix) at 160 px and seed 0 with `budget_epochs` of 8 (tiny's and small's then), 16 and 32: every camera's
+top_confidence student at 60 frames (they define the cross-performance matrix), and uniform, n_first and both
+ceilings on the cameras whose cells missed (cam2, cam5, cam6). It appends one row per run to
+benchmarks/results/load.csv: test mAP50, gain over the generic student, image-iterations, the run's training
+seconds and, on a top_confidence row, the camera's own student's lead over the best other student on it. Not part
+of `make bench` (about 30 minutes on 2 cores; finished runs are reused from data/small): run it by hand,
 
     .venv/bin/python benchmarks/study_load.py [BUDGET_EPOCHS ...]
 """
