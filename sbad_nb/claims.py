@@ -147,6 +147,14 @@ def active_claims(al: pd.DataFrame, seed: int = 0) -> list[dict]:
 def _check(check, target, measured: str, value: float, met: bool) -> dict:
     return dict(check=check, target=target, measured=measured, value=round(float(value), 4), met=bool(met))
 
+def _seed_interval(S: pd.DataFrame | None, cam: str, rival: str, seed: int = 0) -> str:
+    "' [lo, hi]': 95% interval of `cam`'s own student minus `rival`'s on `cam`'s test set, paired on the seed; '' if unknown."
+    if S is None or S.empty: return ""
+    d = S[S["test camera"].eq(cam)].pivot_table(index="seed", columns="student camera", values="mAP50")
+    if cam not in d or rival not in d: return ""
+    e = mean_effect(d[cam] - d[rival], seed=seed)
+    return f" [{e['ci_low']:+.3f}, {e['ci_high']:+.3f}]" if np.isfinite(e["ci_low"]) else ""
+
 def _gain_checks(res: pd.DataFrame, min_gain: float) -> list[dict]:
     gen = _detectors(res)
     r = res.assign(mAP50=res.mAP50.astype(float), strategy=res.strategy.fillna(""))
@@ -182,13 +190,16 @@ def scale_checks(res: pd.DataFrame | None = None,  # inference_results.csv
                  M: pd.DataFrame | None = None,  # cross_performance.csv: student camera (index) x test camera
                  clusters: pd.DataFrame | None = None,  # csbad_clusters.csv: camera, family, cluster, ari
                  min_gain: float = 0.10,  # the gain over the generic student that shows the students learn
+                 S: pd.DataFrame | None = None,  # cross_performance_seeds.csv: student camera, test camera, seed, mAP50
+                 seed: int = 0,  # bootstrap seed of the intervals
                 ) -> pd.DataFrame:
     "Whether a report can show the papers' effects: each check's target, measured value and `met`, computed."
     rows = _gain_checks(res, min_gain) if res is not None else []
     if M is not None and len(M) > 1:
         M = M.astype(float); best = M.idxmax()                    # test camera -> its best student
         own = [c for c in M.columns if M.loc[c, c] >= M[c].max()]
-        lost = ", ".join(f"{c} {M.loc[c, c] - M[c].max():+.3f} to {best[c]}'s" for c in M.columns if c not in own)
+        lost = ", ".join(f"{c} {M.loc[c, c] - M[c].max():+.3f}{_seed_interval(S, c, best[c], seed)} to {best[c]}'s"
+                         for c in M.columns if c not in own)
         need = int(np.ceil(2*len(M)/3))
         rows.append(_check("cameras whose own student is the best student on them (diagonal dominance" + (f"; not: {lost})" if lost else ")"),
                            f">= {need} of {len(M)}", f"{len(own)} of {len(M)}", len(own)/len(M), len(own) >= need))
@@ -271,9 +282,10 @@ def make_claims(out, profile: str = "", seed: int = 0) -> dict:
         made["claims_figure"] = save_fig(fig, out/"figures"/"claims", params, sources=[rel(made["claims"])]); plt.close(fig)
     read = lambda n, **kw: pd.read_csv(p, **kw) if (p := out/"tables"/f"{n}.csv").exists() else None
     res = read("inference_results")
-    sc = scale_checks(res, read("cross_performance", index_col=0), read("csbad_clusters"))
+    sc = scale_checks(res, read("cross_performance", index_col=0), read("csbad_clusters"), S=read("cross_performance_seeds"), seed=seed)
     if len(sc): made["scale_checks"] = save_table(sc, out/"tables"/"scale_checks", dict(params, min_gain=0.10),
-                                                  sources=[rel(out/"tables"/f"{n}.csv") for n in ("inference_results", "cross_performance", "csbad_clusters")])
+                                                  sources=[rel(out/"tables"/f"{n}.csv") for n in ("inference_results", "cross_performance",
+                                                                                                  "cross_performance_seeds", "csbad_clusters")])
     if res is not None and len(curve := dsbad_gamma(res, seed)):
         made["dsbad_gamma"] = save_table(curve.round(5), out/"tables"/"dsbad_gamma", params, sources=[rel(out/"tables"/"inference_results.csv")])
         fig = plot_gamma(curve, f"D-SBAD, {profile or out.name} profile: diversity among the first gamma x n confident frames")

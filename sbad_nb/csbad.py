@@ -39,8 +39,10 @@ def cross_performance(profile="smoke", strategy: str = "top_confidence", samples
     order = family_order(M.index, camera_families(prof))
     M = M.loc[order, order]
     if out is not None:
-        save_table(M.round(5), Path(out)/"tables"/"cross_performance", dict(profile=prof.name, strategy=strategy, samples=samples,
-                   seeds=list(prof.seeds) if seed is None else seed, metric=metric), sources=[rel(runs_dir(prof))], index=True)
+        params = dict(profile=prof.name, strategy=strategy, samples=samples, seeds=list(prof.seeds) if seed is None else seed, metric=metric)
+        save_table(M.round(5), Path(out)/"tables"/"cross_performance", params, sources=[rel(runs_dir(prof))], index=True)
+        long = cross_matrix(prof, strategy=strategy, samples=samples, seed=seed, metric=metric, by_seed=True)   # cached evaluations
+        save_table(long.round(5), Path(out)/"tables"/"cross_performance_seeds", params, sources=[rel(runs_dir(prof))])
     return M
 
 # %% ../nbs/09_csbad.ipynb #95a2c8c3

@@ -218,7 +218,9 @@ def evaluate_runs(profile="smoke", cameras=None, out=None, progress: bool = True
 
 # %% ../nbs/08_evaluation.ipynb #572a5b6f
 def cross_matrix(profile="smoke", strategy: str = "top_confidence", samples: int | None = None, seed=None,
-                 metric: str = "mAP50", jobs: int | None = None) -> pd.DataFrame:
+                 metric: str = "mAP50", jobs: int | None = None,
+                 by_seed: bool = False,  # one row per student camera, test camera and seed (long), not the mean matrix
+                ) -> pd.DataFrame:
     "Student camera x test camera `metric` of one (strategy, samples), the mean over `seed` (one or several; default: the profile's)."
     prof = get_profile(profile) if isinstance(profile, str) else profile
     samples = samples or max(prof.budgets)
@@ -229,6 +231,9 @@ def cross_matrix(profile="smoke", strategy: str = "top_confidence", samples: int
     for d in dirs.values():
         if not finished(d): raise DataError(f"run {d.name} is not finished; run the sweep (run_sweep) for it first")
     metrics = _run_metrics(prof, [(d, t) for d in dirs.values() for t in cams], prof.jobs if jobs is None else int(jobs))
+    if by_seed:                                              # what a paired comparison over seeds needs
+        return pd.DataFrame([{"student camera": cam_name(s), "test camera": cam_name(t), "seed": k, metric: metrics[dirs[s, k], t][metric]}
+                             for s in cams for t in cams for k in seeds])
     for s in cams:
         for t in cams: M.loc[cam_name(s), cam_name(t)] = np.mean([metrics[dirs[s, k], t][metric] for k in seeds])
     return M.rename_axis(index="student camera", columns="test camera")
