@@ -95,6 +95,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'sbad_nb.core.file_lock': ('core.html#file_lock', 'sbad_nb/core.py'),
                               'sbad_nb.core.get_profile': ('core.html#get_profile', 'sbad_nb/core.py'),
                               'sbad_nb.core.git_info': ('core.html#git_info', 'sbad_nb/core.py'),
+                              'sbad_nb.core.machine': ('core.html#machine', 'sbad_nb/core.py'),
                               'sbad_nb.core.manifest_path': ('core.html#manifest_path', 'sbad_nb/core.py'),
                               'sbad_nb.core.parse_profile': ('core.html#parse_profile', 'sbad_nb/core.py'),
                               'sbad_nb.core.pmap': ('core.html#pmap', 'sbad_nb/core.py'),

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #0ec15b55
 from __future__ import annotations
-import contextlib, hashlib, json, os, platform, random, subprocess, sys, tempfile, time, warnings
+import contextlib, functools, hashlib, json, os, platform, random, subprocess, sys, tempfile, time, warnings
 from dataclasses import asdict, dataclass, field, fields, replace
 from importlib import metadata
 from pathlib import Path
@@ -18,8 +18,8 @@ __all__ = ['ROOT', 'PACKAGE_PREFIX', 'DETECTION_STRATEGIES', 'PROFILES', 'NOTEBO
            'SbadError', 'DataError', 'ConfigError', 'SbadWarning', 'work_dir', 'data_dir', 'reports_dir', 'resolve',
            'rel', 'Profile', 'manifest_path', 'parse_profile', 'get_profile', 'profile_name', 'profile_spec',
            'seed_everything', 'atomic_write', 'write_text', 'write_json', 'digest', 'file_lock', 'pmap',
-           'pmap_shutdown', 'code_dir', 'git_info', 'versions', 'Timings', 'run_metadata', 'save_table', 'save_fig',
-           'does_not_apply']
+           'pmap_shutdown', 'code_dir', 'git_info', 'versions', 'Timings', 'machine', 'run_metadata', 'save_table',
+           'save_fig', 'does_not_apply']
 
 # %% ../nbs/00_core.ipynb #c7cc6c91
 class SbadError(Exception):
@@ -475,12 +475,22 @@ class Timings(dict):
         try: yield
         finally: self[name] = round(self.get(name, 0.0) + time.perf_counter() - t0, 3)
 
+@functools.lru_cache(maxsize=1)
+def machine() -> dict:
+    """Platform, cores, processor and the instruction set of torch's CPU kernels: the same seed trains the same
+    weights on one machine, but kernels for another instruction set round differently and a training drifts."""
+    try: cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")), None)
+    except OSError: cpu = None
+    try:
+        import torch; cap = torch.backends.cpu.get_cpu_capability()
+    except Exception: cap = None
+    return {"platform": platform.platform(), "cpus": os.cpu_count(), "processor": cpu or platform.processor() or None, "torch_cpu": cap}
+
 def run_metadata(params: dict | None = None, timings: dict | None = None, **extra) -> dict:
     "Git hash, parameters, package versions, machine and timings for a report."
     return {**git_info(), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "params": dict(params or {}),
             "versions": {"python": platform.python_version(), **versions()},
-            "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
-            "timings": dict(timings or {}), **extra}
+            "machine": dict(machine()), "timings": dict(timings or {}), **extra}
 
 # %% ../nbs/00_core.ipynb #7c6ad424
 def _sidecar(path: Path, params, sources, kind: str):

@@ -55,6 +55,7 @@ def test_sbad_reproduce_paper_on_a_walt_shaped_tree(walt):
     text = r.stdout + r.stderr
     assert r.returncode == 0, text[-4000:]
     assert "Traceback" not in text and "Unable to parse" not in text and not third_party_warnings(r.stderr), text[-4000:]
+    assert "ERROR" not in text, text[-4000:]                                                # nor a kernel's error line
     run = json.loads((out / "run.json").read_text())
     assert run["status"] == "ok" and not run["failed"] and len(run["notebooks"]) == 12 and run["git_hash"]   # the code's commit
     assert set(run["does_not_apply"]) == {"01_data.ipynb", "07_online_seg.ipynb", "11_active_learning.ipynb"}   # said, not failed

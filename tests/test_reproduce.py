@@ -13,6 +13,7 @@ def test_reproduce_smoke_data_notebook(tmp_path):
     r = subprocess.run([str(exe), "--profile", "smoke", "--only", "01", "--out", str(out)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "Traceback" not in r.stdout + r.stderr, (r.stdout + r.stderr)[-3000:]      # a successful run prints no traceback
+    assert "ERROR" not in r.stdout + r.stderr, (r.stdout + r.stderr)[-3000:]          # nor a kernel's error line
     assert "Warning" not in r.stderr, r.stderr[-3000:]                                   # nor a third-party warning
     for f in ("figures/stream_frames.png", "figures/stream_frames.json", "tables/stream_stats.csv",
               "tables/stream_stats.md", "executed/01_data.ipynb", "run.json"):
