@@ -169,6 +169,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                     'sbad_nb.evaluation._cached': ('evaluation.html#_cached', 'sbad_nb/evaluation.py'),
                                     'sbad_nb.evaluation._check_truth': ('evaluation.html#_check_truth', 'sbad_nb/evaluation.py'),
                                     'sbad_nb.evaluation._coco_inputs': ('evaluation.html#_coco_inputs', 'sbad_nb/evaluation.py'),
+                                    'sbad_nb.evaluation._cross_mean': ('evaluation.html#_cross_mean', 'sbad_nb/evaluation.py'),
                                     'sbad_nb.evaluation._eval_job': ('evaluation.html#_eval_job', 'sbad_nb/evaluation.py'),
                                     'sbad_nb.evaluation._eval_key': ('evaluation.html#_eval_key', 'sbad_nb/evaluation.py'),
                                     'sbad_nb.evaluation._eval_settings': ('evaluation.html#_eval_settings', 'sbad_nb/evaluation.py'),

@@ -15,7 +15,7 @@ from scipy.spatial.distance import squareform
 from .core import ConfigError, DataError, file_lock, get_profile, pmap, rel, save_table, write_json
 from .data import cam_name, camera_families
 from .bank import prepare_bank
-from .evaluation import cross_matrix
+from .evaluation import _cross_mean, cross_matrix
 from .models import train_generic_student
 from .student import _recipe, finished, fit_run, link_weights, load_tag, ray_gpus, ray_map, run_id, runs_dir, select_frames, train_student
 
@@ -35,13 +35,13 @@ def cross_performance(profile="smoke", strategy: str = "top_confidence", samples
     "Rows: student camera, columns: test camera, values: `metric` of one (strategy, samples), mean over seeds; grouped by family."
     prof = get_profile(profile) if isinstance(profile, str) else profile
     samples = samples or max(prof.budgets)
-    M = cross_matrix(prof, strategy=strategy, samples=samples, seed=seed, metric=metric)
+    long = cross_matrix(prof, strategy=strategy, samples=samples, seed=seed, metric=metric, by_seed=True)   # one pass over the evaluations
+    M = _cross_mean(long, metric)
     order = family_order(M.index, camera_families(prof))
     M = M.loc[order, order]
     if out is not None:
         params = dict(profile=prof.name, strategy=strategy, samples=samples, seeds=list(prof.seeds) if seed is None else seed, metric=metric)
         save_table(M.round(5), Path(out)/"tables"/"cross_performance", params, sources=[rel(runs_dir(prof))], index=True)
-        long = cross_matrix(prof, strategy=strategy, samples=samples, seed=seed, metric=metric, by_seed=True)   # cached evaluations
         save_table(long.round(5), Path(out)/"tables"/"cross_performance_seeds", params, sources=[rel(runs_dir(prof))])
     return M
 

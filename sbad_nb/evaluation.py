@@ -217,26 +217,28 @@ def evaluate_runs(profile="smoke", cameras=None, out=None, progress: bool = True
     return res
 
 # %% ../nbs/08_evaluation.ipynb #572a5b6f
+def _cross_mean(long: pd.DataFrame, metric: str = "mAP50") -> pd.DataFrame:
+    "The student camera x test camera matrix of a `cross_matrix(..., by_seed=True)` table: mean over its seeds, cameras in its order."
+    cams = list(dict.fromkeys(long["student camera"]))
+    M = long.groupby(["student camera", "test camera"])[metric].mean().unstack()
+    return M.reindex(index=cams, columns=cams).rename_axis(index="student camera", columns="test camera")
+
 def cross_matrix(profile="smoke", strategy: str = "top_confidence", samples: int | None = None, seed=None,
                  metric: str = "mAP50", jobs: int | None = None,
-                 by_seed: bool = False,  # one row per student camera, test camera and seed (long), not the mean matrix
+                 by_seed: bool = False,  # one row per student camera, test camera and seed (what pairing on the seed needs), not the mean
                 ) -> pd.DataFrame:
     "Student camera x test camera `metric` of one (strategy, samples), the mean over `seed` (one or several; default: the profile's)."
     prof = get_profile(profile) if isinstance(profile, str) else profile
     samples = samples or max(prof.budgets)
     seeds = list(prof.seeds) if seed is None else [int(k) for k in np.atleast_1d(seed)]
     cams = list(prof.stream["cameras"]); weeks = prof.stream.get("weeks") or [1]
-    M = pd.DataFrame(index=[cam_name(c) for c in cams], columns=[cam_name(c) for c in cams], dtype=float)
     dirs = {(s, k): runs_dir(prof)/run_id(s, weeks, strategy, samples, k, load_tag(prof)) for s in cams for k in seeds}
     for d in dirs.values():
         if not finished(d): raise DataError(f"run {d.name} is not finished; run the sweep (run_sweep) for it first")
     metrics = _run_metrics(prof, [(d, t) for d in dirs.values() for t in cams], prof.jobs if jobs is None else int(jobs))
-    if by_seed:                                              # what a paired comparison over seeds needs
-        return pd.DataFrame([{"student camera": cam_name(s), "test camera": cam_name(t), "seed": k, metric: metrics[dirs[s, k], t][metric]}
-                             for s in cams for t in cams for k in seeds])
-    for s in cams:
-        for t in cams: M.loc[cam_name(s), cam_name(t)] = np.mean([metrics[dirs[s, k], t][metric] for k in seeds])
-    return M.rename_axis(index="student camera", columns="test camera")
+    long = pd.DataFrame([{"student camera": cam_name(s), "test camera": cam_name(t), "seed": k, metric: metrics[dirs[s, k], t][metric]}
+                         for s in cams for t in cams for k in seeds])
+    return long if by_seed else _cross_mean(long, metric)
 
 # %% ../nbs/08_evaluation.ipynb #370c6c0b
 def _label_boxes(frames: pd.DataFrame, col: str) -> pd.DataFrame:
