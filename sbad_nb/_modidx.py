@@ -145,6 +145,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'sbad_nb.data._numbered': ('data.html#_numbered', 'sbad_nb/data.py'),
                               'sbad_nb.data._rects': ('data.html#_rects', 'sbad_nb/data.py'),
                               'sbad_nb.data._render_camera': ('data.html#_render_camera', 'sbad_nb/data.py'),
+                              'sbad_nb.data._render_job': ('data.html#_render_job', 'sbad_nb/data.py'),
                               'sbad_nb.data._rush': ('data.html#_rush', 'sbad_nb/data.py'),
                               'sbad_nb.data._scene': ('data.html#_scene', 'sbad_nb/data.py'),
                               'sbad_nb.data._write_split': ('data.html#_write_split', 'sbad_nb/data.py'),

@@ -185,7 +185,7 @@ def train_cluster_students(profile="smoke", clusters: dict | None = None, strate
         done = ray_map(_cluster_job, [(prof, groups[k], strategy, n, s, grouping) for k, n, s in todo], ray_gpus(prof), address,
                        f"{prof.name} cluster students (ray)", progress)
     else:
-        items = [(prof, groups[k], strategy, n, s, grouping) + (() if jobs > 1 else ({c: banks[c] for c in groups[k]},)) for k, n, s in todo]
+        items = [(prof, groups[k], strategy, n, s, grouping, {c: banks[c] for c in groups[k]}) for k, n, s in todo]   # banks made once, here
         done = pmap(_cluster_job, items, jobs=jobs, desc=f"{prof.name} cluster students", unit="run", progress=progress,
                     label=lambda a: cluster_run_id(a[1], weeks, a[2], a[3], a[4], load_tag(prof), grouping))
     rows.update(zip(todo, done))
