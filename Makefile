@@ -20,6 +20,8 @@ export JUPYTER_RUNTIME_DIR := $(CURDIR)/.cache/jupyter/runtime
 export IPYTHONDIR := $(CURDIR)/.cache/ipython
 # Every tool here is .venv's: say so, or a shell's other activated venv makes each IPython kernel warn that it is outside it.
 export VIRTUAL_ENV := $(CURDIR)/.venv
+# pip's check for a newer pip needs the internet: without it, every install ends in a warning about it.
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
 FONT := $(YOLO_CONFIG_DIR)/Ultralytics/Arial.ttf
 
 .PHONY: install reproduce test lab bench generic clean-data help

@@ -72,3 +72,27 @@ def test_every_pipeline_notebook_takes_the_profile_fields_as_parameters(capfd):
         declared = set(pm.inspect_notebook(str(nb)))
         assert {"profile", "out", *NOTEBOOK_FIELDS} <= declared, (nb.name, sorted(declared))
     assert "Unable to parse" not in capfd.readouterr().err
+
+
+def test_a_failing_notebook_stops_the_run_and_says_where(tmp_path):
+    "A cell's error stops `reproduce` at that notebook: an SbadError naming the notebook, the cell, the error and the executed copy; run.json records it; later notebooks do not run."
+    import nbformat
+    import pytest
+    from sbad_nb.core import SbadError
+    from sbad_nb.reproduce import reproduce
+    nbs = tmp_path / "nbs"; nbs.mkdir()
+    for name, body in (("01_fine", "x = 1"), ("02_broken", "raise ValueError('boom on purpose')"), ("03_later", "y = 2")):
+        nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+        nb.cells = [nbformat.v4.new_code_cell('profile: str = "smoke"\nout: str = None', metadata={"tags": ["parameters"]}),
+                    nbformat.v4.new_code_cell(body)]
+        nbformat.write(nb, nbs / f"{name}.ipynb")
+    out = tmp_path / "r"
+    with pytest.raises(SbadError) as e: reproduce("smoke", out=out, nbs=nbs, progress=False)
+    msg = str(e.value)
+    assert "notebook 02_broken.ipynb failed in cell" in msg and "ValueError: boom on purpose" in msg, msg
+    assert str(out / "executed" / "02_broken.ipynb") in msg                  # where the traceback is
+    run = json.loads((out / "run.json").read_text())
+    assert run["status"] == "failed" and run["failed"] == ["02_broken.ipynb"]
+    assert run["notebooks"] == {"01_fine.ipynb": "ok", "02_broken.ipynb": "failed"}
+    assert "boom on purpose" in (out / "executed" / "02_broken.ipynb").read_text()
+    assert not (out / "executed" / "03_later.ipynb").exists()
