@@ -54,6 +54,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'sbad_nb.claims._detectors': ('claims.html#_detectors', 'sbad_nb/claims.py'),
                                 'sbad_nb.claims._gain_checks': ('claims.html#_gain_checks', 'sbad_nb/claims.py'),
                                 'sbad_nb.claims._load_words': ('claims.html#_load_words', 'sbad_nb/claims.py'),
+                                'sbad_nb.claims._not_measured': ('claims.html#_not_measured', 'sbad_nb/claims.py'),
                                 'sbad_nb.claims._seed_interval': ('claims.html#_seed_interval', 'sbad_nb/claims.py'),
                                 'sbad_nb.claims.active_claims': ('claims.html#active_claims', 'sbad_nb/claims.py'),
                                 'sbad_nb.claims.claim_row': ('claims.html#claim_row', 'sbad_nb/claims.py'),

@@ -35,6 +35,11 @@ def claim_row(claim_id: str,  # e.g. SBAD-2a
             "effect": m["effect"], "ci_low": m["ci_low"], "ci_high": m["ci_high"], "n_pairs": int(m["n_pairs"]),
             "verdict": verdict(m["ci_low"], m["ci_high"])}
 
+def _not_measured(claim_id: str, source: str, statement: str, need: str) -> dict:
+    "A claims-table row for a claim these tables cannot measure, saying what measuring it `need`s."
+    return {"claim_id": claim_id, "source": source, "statement": statement, "metric": "", "comparison": f"not measured: needs {need}",
+            "verdict": "not measured"}
+
 # %% ../nbs/11a_claims.ipynb #0d4a1561
 def _detectors(res: pd.DataFrame) -> pd.Series:
     "The generic student's mAP50 per test camera of `inference_results`, after checking the columns every detection reading needs."
@@ -62,12 +67,10 @@ def detection_claims(res: pd.DataFrame,  # inference_results.csv
                               "test mAP50", "student (mean over strategies) - generic; units: camera x seed", mean_effect(d, seed=seed)))
     for k, other in (("a", "uniform"), ("b", "n_first")):
         statement = f"top_confidence beats {other} at equal budget"
-        if not {"top_confidence", other} <= set(st.strategy):  # a profile without one of them (tiny has no n_first)
-            rows.append({"claim_id": f"SBAD-2{k}", "source": "SBAD", "statement": statement, "metric": "",
-                         "comparison": f"not measured: needs top_confidence and {other} among the profile's strategies",
-                         "verdict": "not measured"}); continue
-        rows.append(claim_row(f"SBAD-2{k}", "SBAD", statement, "test mAP50", f"top_confidence - {other}; units: camera x budget x seed",
-                              paired(st, "top_confidence", other, seed=seed)))
+        if {"top_confidence", other} <= set(st.strategy):
+            rows.append(claim_row(f"SBAD-2{k}", "SBAD", statement, "test mAP50", f"top_confidence - {other}; units: camera x budget x seed",
+                                  paired(st, "top_confidence", other, seed=seed)))
+        else: rows.append(_not_measured(f"SBAD-2{k}", "SBAD", statement, f"top_confidence and {other} among the profile's strategies"))   # tiny: no n_first
     if st.samples.nunique() > 1:
         lo_n, hi_n = st.samples.min(), st.samples.max()
         rows.append(claim_row("SBAD-4", "SBAD", f"more selected frames give a better student ({int(hi_n)} against {int(lo_n)}{_load_words(st, lo_n, hi_n)})",
@@ -248,8 +251,7 @@ def claims_table(tables, seed: int = 0) -> tuple[pd.DataFrame, dict]:
         if p.exists(): rows += fn(pd.read_csv(p, **kw), seed=seed)
         else: skipped[name] = f"{rel(p)} is missing"
     done = {re.match(r"[A-Z-]+-\d+", r["claim_id"])[0] for r in rows}
-    rows += [{"claim_id": k, "source": s, "statement": t, "metric": "", "comparison": f"not measured: needs {need}",
-              "verdict": "not measured"} for k, (s, t, need) in CLAIMS.items() if k not in done]
+    rows += [_not_measured(k, s, t, need) for k, (s, t, need) in CLAIMS.items() if k not in done]
     return pd.DataFrame(rows).reindex(columns=CLAIM_COLS), skipped
 
 def plot_claims(df: pd.DataFrame, title: str = ""):

@@ -109,13 +109,12 @@ def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def precision_recall(preds: pd.DataFrame, gts: pd.DataFrame, iou: float = 0.5) -> tuple[float, float]:
     "Precision and recall of `preds` against `gts` with greedy one-to-one matching at `iou`."
     tp, xyxy = 0, ["x1", "y1", "x2", "y2"]
-    g_ids, g_box = gts.image_id.to_numpy(), gts[xyxy].to_numpy(float)
     p = preds.sort_values("conf", ascending=False)           # each image's boxes, most confident first
-    p_ids, p_box = p.image_id.to_numpy(), p[xyxy].to_numpy(float)
-    for k in pd.unique(g_ids):                               # arrays, not a pandas group per image: 15x faster
-        g, mine = g_box[g_ids == k], p_ids == k
-        if not mine.any(): continue
-        m = _iou(p_box[mine], g); used = np.zeros(len(g), bool)
+    p_box, p_at = p[xyxy].to_numpy(float), p.groupby("image_id", sort=False).indices   # row positions per image, in that order
+    g_box = gts[xyxy].to_numpy(float)
+    for k, gi in gts.groupby("image_id", sort=False).indices.items():   # positions, not a DataFrame per image: 15x faster
+        if (pi := p_at.get(k)) is None: continue
+        g = g_box[gi]; m = _iou(p_box[pi], g); used = np.zeros(len(g), bool)
         for row in m:
             row = np.where(used, -1, row); j = int(row.argmax())
             if row[j] >= iou: used[j] = True; tp += 1

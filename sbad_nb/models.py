@@ -157,7 +157,7 @@ def _last_eval_trainer(base):
             if self.args.val or not self.best.exists(): return super().final_eval()   # best.pt may be an earlier epoch
             from ultralytics.utils.torch_utils import strip_optimizer
             strip_optimizer(self.best)                      # the weights train() returns, without the optimizer's state
-            if self.last != self.best: self.last.unlink(missing_ok=True)   # the same epoch's checkpoint, optimizer and all: no run resumes
+            self.last.unlink(missing_ok=True)               # the same epoch's checkpoint, optimizer and all: no run resumes
     return _LastEvalTrainer
 
 def train(model, data, epochs: int = 1, imgsz: int = 96, batch: int = 8, device="cpu", seed: int = 0, project=None,
