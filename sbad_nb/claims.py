@@ -30,7 +30,10 @@ def claim_row(claim_id: str,  # e.g. SBAD-2a
               comparison: str,  # `a - b` over which paired units
               m: dict,  # effect, ci_low, ci_high, n_pairs
              ) -> dict:
-    "A claims-table row, its verdict computed from the interval."
+    "A claims-table row, its verdict computed from the interval; `not measured` when the tables hold no paired unit."
+    if int(m["n_pairs"]) == 0:                             # nothing to pair: no interval, and no evidence either way
+        return {**_not_measured(claim_id, source, statement, f"a unit where both sides of `{comparison}` were measured"),
+                "metric": metric, "n_pairs": 0}
     return {"claim_id": claim_id, "source": source, "statement": statement, "metric": metric, "comparison": comparison,
             "effect": m["effect"], "ci_low": m["ci_low"], "ci_high": m["ci_high"], "n_pairs": int(m["n_pairs"]),
             "verdict": verdict(m["ci_low"], m["ci_high"])}
