@@ -16,9 +16,10 @@ from .core import DataError, rel, resolve, save_fig, save_table
 from .stats import summarize
 
 # %% auto #0
-__all__ = ['PALETTE', 'RESULT_NEEDS', 'REFERENCES', 'SEG_NEEDS', 'AL_NEEDS', 'CLUSTER_NEEDS', 'LINKAGE_NEEDS', 'strategy_colours',
-           'read_csv', 'plot_map_vs_samples', 'camera_table', 'strategy_summary', 'plot_cross_performance',
-           'plot_dendrogram', 'plot_online_seg', 'plot_active_learning', 'make_figures']
+__all__ = ['PALETTE', 'RESULT_NEEDS', 'REFERENCES', 'SEG_NEEDS', 'AL_NEEDS', 'CLUSTER_NEEDS', 'LINKAGE_NEEDS', 'SEED_NEEDS',
+           'strategy_colours', 'read_csv', 'plot_map_vs_samples', 'camera_table', 'camera_summary', 'strategy_summary',
+           'plot_cross_performance', 'cross_summary', 'plot_dendrogram', 'plot_online_seg', 'plot_active_learning',
+           'make_figures']
 
 # %% ../nbs/10_figures.ipynb #ff9ddb68
 PALETTE = "colorblind"
@@ -95,6 +96,12 @@ def camera_table(results: pd.DataFrame, metric: str = "mAP50") -> pd.DataFrame:
     t = t.join(ref.pivot_table(index="data_name", columns="col", values=metric, aggfunc="mean"), on="data_name")
     return t.reset_index().rename(columns={"data_name": "camera"}).rename_axis(columns=None)
 
+def camera_summary(results: pd.DataFrame, metric: str = "mAP50") -> pd.DataFrame:
+    "Per camera, budget and model (strategy or reference, as `camera_table` names them): seeds, mean, std and 95 % interval over seeds."
+    col = np.where(results.model_role.isin(["student", "ceiling"]), results.strategy, results.model_role.replace({"baseline": "generic"}))
+    out = summarize(results.assign(model=col), ["data_name", "samples", "model"], metric, units=("seed",))
+    return out.rename(columns={"data_name": "camera", "n": "seeds"})
+
 def strategy_summary(results: pd.DataFrame, metric: str = "mAP50") -> pd.DataFrame:
     "Per strategy and budget (and per reference): units, mean, std and 95 % interval of `metric`, and the share of the ceiling's gain."
     st = results[results.model_role == "student"]
@@ -124,6 +131,13 @@ def plot_cross_performance(M: pd.DataFrame, families: dict | None = None, title:
     ax.set(xlabel="test camera", ylabel="student fine-tuned on", title=title or "cross-camera mAP50")
     fig.tight_layout()
     return fig
+
+def cross_summary(S: pd.DataFrame,  # cross_performance_seeds.csv: student camera, test camera, seed, mAP50
+                 ) -> pd.DataFrame:
+    "Per student camera and test camera, in the seed table's order: seeds, mean, std and 95 % interval of mAP50 over the seeds."
+    out = summarize(S, ["student camera", "test camera"], "mAP50", units=("seed",)).rename(columns={"n": "seeds"})
+    pos = {c: i for i, c in enumerate(pd.unique(S["student camera"]))}
+    return out.sort_values(["student camera", "test camera"], key=lambda c: c.map(pos), kind="stable", ignore_index=True)
 
 def plot_dendrogram(Z: np.ndarray, labels, clusters: dict | None = None, families: dict | None = None, ari: float | None = None):
     "Dendrogram of a scipy linkage `Z` (09 writes it as `csbad_linkage.csv`): leaves coloured by cluster, family under the camera."
@@ -184,6 +198,7 @@ def plot_active_learning(res: pd.DataFrame):
 
 # %% ../nbs/10_figures.ipynb #4834ee1a
 CLUSTER_NEEDS, LINKAGE_NEEDS = ("camera", "family", "cluster", "ari"), ("left", "right", "distance", "size")
+SEED_NEEDS = ("student camera", "test camera", "seed", "mAP50")
 
 def make_figures(out, profile: str = "") -> dict:
     "Remake every figure and summary table of the report in `out` from its CSVs; {name: path or reason skipped}."
@@ -197,6 +212,7 @@ def make_figures(out, profile: str = "") -> dict:
         if (res.model_role == "student").any():
             done("map_vs_samples", plot_map_vs_samples(res), [src])
             made["camera_table"] = save_table(camera_table(res).round(4), tables/"camera_table", params, sources=[rel(src)])
+            made["camera_summary"] = save_table(camera_summary(res).round(4), tables/"camera_summary", params, sources=[rel(src)])
             made["strategy_summary"] = save_table(strategy_summary(res).round(4), tables/"strategy_summary", params, sources=[rel(src)])
         else: made["map_vs_samples"] = f"{rel(src)} has no student rows"
     else: made["map_vs_samples"] = f"{rel(src)} is missing (notebook 08)"
@@ -206,6 +222,9 @@ def make_figures(out, profile: str = "") -> dict:
         c = read_csv(cl, CLUSTER_NEEDS) if cl.exists() else None
         fam = dict(zip(c.camera, c.family)) if c is not None and c.family.notna().all() else None
         done("cross_performance", plot_cross_performance(M, fam), [src] + ([cl] if c is not None else []))
+        if (sd := tables/"cross_performance_seeds.csv").exists():
+            made["cross_performance_summary"] = save_table(cross_summary(read_csv(sd, SEED_NEEDS)).round(4), tables/"cross_performance_summary",
+                                               params, sources=[rel(sd)])
         if lk.exists() and c is not None:
             done("csbad_dendrogram", plot_dendrogram(read_csv(lk, LINKAGE_NEEDS)[list(LINKAGE_NEEDS)].to_numpy(), M.index,
                                                      dict(zip(c.camera, c.cluster)), fam, c.ari.iloc[0]), [lk, cl])
