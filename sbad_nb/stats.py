@@ -14,14 +14,15 @@ __all__ = ['SUMMARY_COLS', 'bootstrap_ci', 'summarize', 'paired', 'mean_effect',
 
 # %% ../nbs/00a_stats.ipynb #1b5af869
 def bootstrap_ci(values, level: float = 0.95, n_boot: int = 4000, seed: int = 0) -> tuple[float, float]:
-    "Percentile bootstrap interval of the mean of `values` (NaN dropped); (nan, nan) without values."
-    x = np.asarray(values, np.float64); x = x[np.isfinite(x)]
+    "Expanded percentile bootstrap interval of the mean of `values` (NaN dropped); (nan, nan) with fewer than two."
+    from scipy.stats import norm, t
+    x = np.asarray(values, np.float64); x = x[np.isfinite(x)]; n = len(x)
     if not 0 < level < 1: raise ConfigError(f"level must be between 0 and 1, got {level}")
-    if not len(x): return (np.nan, np.nan)
-    if len(x) == 1: return (np.nan, np.nan)                # one unit says nothing about the spread
+    if n < 2: return (np.nan, np.nan)                      # one unit says nothing about the spread
     if np.ptp(x) == 0: return (float(x[0]), float(x[0]))
-    means = x[np.random.default_rng(seed).integers(0, len(x), (n_boot, len(x)))].mean(1)
-    lo, hi = np.quantile(means, [(1 - level)/2, (1 + level)/2])
+    means = x[np.random.default_rng(seed).integers(0, n, (n_boot, n))].mean(1)
+    tail = norm.cdf(-np.sqrt(n/(n - 1))*t.ppf((1 + level)/2, n - 1))   # (1 - level)/2 for many units
+    lo, hi = np.quantile(means, [tail, 1 - tail])
     return float(lo), float(hi)
 
 # %% ../nbs/00a_stats.ipynb #e9453899
