@@ -223,8 +223,8 @@ def make_figures(out, profile: str = "") -> dict:
         fam = dict(zip(c.camera, c.family)) if c is not None and c.family.notna().all() else None
         done("cross_performance", plot_cross_performance(M, fam), [src] + ([cl] if c is not None else []))
         if (sd := tables/"cross_performance_seeds.csv").exists():
-            made["cross_performance_summary"] = save_table(cross_summary(read_csv(sd, SEED_NEEDS)).round(4), tables/"cross_performance_summary",
-                                               params, sources=[rel(sd)])
+            made["cross_performance_summary"] = save_table(cross_summary(read_csv(sd, SEED_NEEDS)).round(4),
+                                                           tables/"cross_performance_summary", params, sources=[rel(sd)])
         if lk.exists() and c is not None:
             done("csbad_dendrogram", plot_dendrogram(read_csv(lk, LINKAGE_NEEDS)[list(LINKAGE_NEEDS)].to_numpy(), M.index,
                                                      dict(zip(c.camera, c.cluster)), fam, c.ari.iloc[0]), [lk, cl])
