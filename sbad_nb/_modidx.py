@@ -221,6 +221,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'sbad_nb.models._feature_layer': ('models.html#_feature_layer', 'sbad_nb/models.py'),
                                 'sbad_nb.models._label_of': ('models.html#_label_of', 'sbad_nb/models.py'),
                                 'sbad_nb.models._last_eval_trainer': ('models.html#_last_eval_trainer', 'sbad_nb/models.py'),
+                                'sbad_nb.models._save_label_cache': ('models.html#_save_label_cache', 'sbad_nb/models.py'),
                                 'sbad_nb.models._ultralytics': ('models.html#_ultralytics', 'sbad_nb/models.py'),
                                 'sbad_nb.models._val': ('models.html#_val', 'sbad_nb/models.py'),
                                 'sbad_nb.models.build_detector': ('models.html#build_detector', 'sbad_nb/models.py'),
