@@ -5,7 +5,7 @@
 For each number of units n and two populations (normal; exponential, skewed like a gain that some cameras
 show strongly), it draws `--reps` samples of n values with a known mean and counts how often the interval
 contains it, for `sbad_nb.stats.bootstrap_ci` (the expanded percentile bootstrap) and for the plain
-percentile bootstrap read from the same bootstrap means. A standard error of the coverage is printed beside.
+percentile bootstrap read from the same bootstrap means, each with the standard error of its coverage.
 Appends to benchmarks/results/coverage.csv.
 """
 import argparse
