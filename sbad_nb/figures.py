@@ -86,27 +86,28 @@ def plot_map_vs_samples(results: pd.DataFrame, metrics=("mAP50", "mAP50_95")):
     return fig
 
 # %% ../nbs/10_figures.ipynb #8ea41567
+def _model(results: pd.DataFrame) -> np.ndarray:
+    "Each row's model as the tables name it: the strategy of a student or ceiling, else `generic` or `teacher`."
+    return np.where(results.model_role.isin(["student", "ceiling"]), results.strategy, results.model_role.replace({"baseline": "generic"}))
+
 def camera_table(results: pd.DataFrame, metric: str = "mAP50") -> pd.DataFrame:
     "Camera x budget rows, strategy columns (mean `metric` over seeds), with the seeds, teacher, generic and ceiling columns."
     st = results[results.model_role == "student"]
     t = st.pivot_table(index=["data_name", "samples"], columns="strategy", values=metric, aggfunc="mean")
     t.insert(0, "seeds", st.groupby(["data_name", "samples"]).seed.nunique())
-    ref = results[results.model_role != "student"].assign(
-        col=lambda d: np.where(d.model_role == "ceiling", d.strategy, d.model_role.replace({"baseline": "generic"})))
-    t = t.join(ref.pivot_table(index="data_name", columns="col", values=metric, aggfunc="mean"), on="data_name")
+    ref = results[results.model_role != "student"].assign(model=_model)
+    t = t.join(ref.pivot_table(index="data_name", columns="model", values=metric, aggfunc="mean"), on="data_name")
     return t.reset_index().rename(columns={"data_name": "camera"}).rename_axis(columns=None)
 
 def camera_summary(results: pd.DataFrame, metric: str = "mAP50") -> pd.DataFrame:
     "Per camera, budget and model (strategy or reference, as `camera_table` names them): seeds, mean, std and 95 % interval over seeds."
-    col = np.where(results.model_role.isin(["student", "ceiling"]), results.strategy, results.model_role.replace({"baseline": "generic"}))
-    out = summarize(results.assign(model=col), ["data_name", "samples", "model"], metric, units=("seed",))
+    out = summarize(results.assign(model=_model), ["data_name", "samples", "model"], metric, units=("seed",))
     return out.rename(columns={"data_name": "camera", "n": "seeds"})
 
 def strategy_summary(results: pd.DataFrame, metric: str = "mAP50") -> pd.DataFrame:
     "Per strategy and budget (and per reference): units, mean, std and 95 % interval of `metric`, and the share of the ceiling's gain."
     st = results[results.model_role == "student"]
-    ref = results[results.model_role != "student"].assign(
-        strategy=lambda d: np.where(d.model_role == "ceiling", d.strategy, d.model_role.replace({"baseline": "generic"})))
+    ref = results[results.model_role != "student"].assign(strategy=_model)
     out = pd.concat([summarize(st, ["strategy", "samples"], metric),
                      summarize(ref.assign(samples=ref.samples.where(ref.model_role == "ceiling", 0)), ["strategy", "samples"], metric)],
                     ignore_index=True)

@@ -41,14 +41,23 @@ def offline_setup(cache=None) -> dict:
 
 offline_setup()
 
+def _save_label_cache(prefix: str, path, x: dict, version: str):
+    "ultralytics' `save_dataset_cache_file`, written atomically: runs over one label folder cannot delete each other's cache."
+    x["version"] = version
+    try:
+        with atomic_write(path, "wb", fsync=False) as f: np.save(f, x)
+    except (DataError, OSError): pass                      # a read-only folder: no cache, as in ultralytics (which only warns)
+
 def _ultralytics():
-    "Import ultralytics with sync off and quiet logs."
+    "Import ultralytics with sync off, quiet logs and label caches saved atomically."
     import ultralytics
     from ultralytics import settings
     from ultralytics.utils import LOGGER
     quiet = {"sync": False, "raytune": False}            # no analytics; no Ray Tune reporting (and its warning) in plain trainings
     if any(settings.get(k) != v for k, v in quiet.items()): settings.update(quiet)
     LOGGER.setLevel(logging.WARNING)
+    import ultralytics.data.dataset as yolo_data
+    yolo_data.save_dataset_cache_file = _save_label_cache  # the library's deletes, then rewrites in place (see above)
     return ultralytics
 
 # %% ../nbs/02_models.ipynb #e55dd44b
@@ -150,13 +159,6 @@ def link_dataset(dst, frames: pd.DataFrame, label_col: str = "label", class_map:
     return out
 
 # %% ../nbs/02_models.ipynb #ed70fc28
-def _save_label_cache(prefix: str, path, x: dict, version: str):
-    "ultralytics' `save_dataset_cache_file`, written atomically: runs over one label folder cannot delete each other's cache."
-    x["version"] = version
-    try:
-        with atomic_write(path, "wb", fsync=False) as f: np.save(f, x)
-    except (DataError, OSError): pass                      # a read-only folder: no cache, as in ultralytics (which only warns)
-
 def _last_eval_trainer(base):
     "ultralytics' detection trainer whose final evaluation does not validate again the weights its last epoch validated."
     class _LastEvalTrainer(base):
@@ -172,8 +174,6 @@ def train(model, data, epochs: int = 1, imgsz: int = 96, batch: int = 8, device=
     "Train `model` on dataset yaml `data` with ultralytics; return the path of the best weights."
     _ultralytics()
     from ultralytics.models.yolo.detect import DetectionTrainer
-    import ultralytics.data.dataset as yolo_data
-    yolo_data.save_dataset_cache_file = _save_label_cache  # the library's deletes, then rewrites in place (see above)
     project = Path(project or ROOT/"runs"/"train")
     amp = str(device) not in ("cpu", "mps")
     args = dict(data=str(data), epochs=int(epochs), imgsz=int(imgsz), batch=int(batch), device=device, seed=int(seed),
