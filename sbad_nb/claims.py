@@ -13,12 +13,12 @@ import matplotlib.pyplot as plt
 
 from .core import ConfigError, DataError, rel, resolve, save_fig, save_table
 from .stats import SUMMARY_COLS, mean_effect, paired, summarize, verdict
-from .strategies import parse_strategy
+from .strategies import RESET, parse_strategy
 
 # %% auto #0
-__all__ = ['CLAIM_COLS', 'CLAIMS', 'CLAIM_TABLES', 'VERDICT_COLORS', 'claim_row', 'detection_claims', 'gamma_strategies',
-           'dsbad_gamma', 'transfer_claims', 'quality_claims', 'online_claims', 'active_claims', 'scale_checks',
-           'claims_table', 'plot_claims', 'plot_gamma', 'make_claims']
+__all__ = ['CLAIM_COLS', 'STUDENT_GATE', 'CLAIMS', 'CLAIM_TABLES', 'VERDICT_COLORS', 'claim_row', 'detection_claims',
+           'head_claims', 'gamma_strategies', 'dsbad_gamma', 'transfer_claims', 'quality_claims', 'online_claims',
+           'active_claims', 'scale_checks', 'claims_table', 'plot_claims', 'plot_gamma', 'make_claims']
 
 # %% ../nbs/11a_claims.ipynb #e7a02111
 CLAIM_COLS = ["claim_id", "source", "statement", "metric", "comparison", "effect", "ci_low", "ci_high", "n_pairs", "verdict"]
@@ -62,7 +62,7 @@ def detection_claims(res: pd.DataFrame,  # inference_results.csv
                     ) -> list[dict]:
     "SBAD-1 (per budget), SBAD-2a/b, SBAD-4, CSBAD-1, CSBAD-2 and D-SBAD-1 (per gamma) from a table of evaluated detectors."
     generic = _detectors(res)
-    rows, st = [], res[(res.model_role == "student") & ~res.strategy.astype(str).str.startswith("csbad_")]
+    rows, st = [], _students(res)
     for n in sorted(st.samples.unique()):
         per = st[st.samples == n].groupby(["data_name", "seed"]).mAP50.mean().reset_index()
         d = per.mAP50 - per.data_name.map(generic)
@@ -92,7 +92,24 @@ def detection_claims(res: pd.DataFrame,  # inference_results.csv
         rows.append(claim_row(f"D-SBAD-1 g{g:g}", "D-SBAD", f"diversity among the first {g:g}n confident frames beats top_confidence "
                               "(same training load)", "test mAP50", f"{s} - top_confidence; units: camera x budget x seed",
                               paired(st, s, "top_confidence", seed=seed)))
-    return rows
+    return rows + head_claims(res, seed)
+
+def _students(res: pd.DataFrame) -> pd.DataFrame:
+    "The per-camera students of `inference_results`: no cluster student, no head-reset twin (`<strategy>+reset`, an ablation)."
+    s = res.strategy.astype(str)
+    return res[(res.model_role == "student") & ~s.str.startswith("csbad_") & ~s.str.endswith(RESET)]
+
+def head_claims(res: pd.DataFrame, seed: int = 0) -> list[dict]:
+    "HEAD-1 per budget: students that keep the generic student's vehicle head against their `+reset` twins (same frames)."
+    st = res[res.model_role == "student"].assign(strategy=lambda d: d.strategy.astype(str))
+    twins = {s[:-len(RESET)] for s in st.strategy if s.endswith(RESET)} & set(st.strategy)
+    sub = st[st.strategy.isin(twins | {s + RESET for s in twins})]
+    sub = sub.assign(arm=np.where(sub.strategy.str.endswith(RESET), "reset", "keep"), base=sub.strategy.str.removesuffix(RESET))
+    return [claim_row(f"HEAD-1 n{int(n)}", "SBAD (protocol)", f"a student that keeps the generic student's vehicle head beats one whose head "
+                      f"restarts from random (the original code's protocol), at {int(n)} frames", "test mAP50",
+                      f"head kept - head reset, same frames; units: camera x strategy x seed",
+                      paired(g, "keep", "reset", on=("data_name", "base", "seed"), col="arm", seed=seed))
+            for n, g in sub.groupby("samples")]
 
 def gamma_strategies(strategies) -> dict:
     "gamma -> strategy name among `strategies`: `farthest_first_confident_g<gamma>`, and `top_confidence` as gamma 1."
@@ -166,17 +183,24 @@ def _seed_interval(S: pd.DataFrame | None, cam: str, rival: str, seed: int = 0) 
     e = mean_effect(d[cam] - d[rival], seed=seed)
     return f" [{e['ci_low']:+.3f}, {e['ci_high']:+.3f}]" if np.isfinite(e["ci_low"]) else ""
 
+STUDENT_GATE = ("students keep what the generic student knew (mean student minus generic, every strategy and budget; 95% interval over "
+                "camera x seed: not entirely below 0)")
+
 def _gain_checks(res: pd.DataFrame, min_gain: float) -> list[dict]:
     gen = _detectors(res)
     r = res.assign(mAP50=res.mAP50.astype(float), strategy=res.strategy.fillna(""))
     ceil = r[r.model_role.eq("ceiling")]
-    st = r[r.model_role.eq("student") & ~r.strategy.str.startswith("csbad_random")]   # a random grouping is CSBAD-2's control
+    st = r[r.model_role.eq("student") & ~r.strategy.str.startswith("csbad_random") & ~r.strategy.str.endswith(RESET)]   # controls and ablations out
     if gen.empty or st.empty: return []
     seeds = st.seed.nunique(); n = st.samples.max(); top = st[st.samples.eq(n)]
     cell = top.groupby(["strategy", "data_name"]).mAP50.mean()
     gain = cell - gen.reindex(cell.index.get_level_values("data_name")).to_numpy()
     worst, by = gain.idxmin(), gain.groupby(level="strategy").mean()
-    out = [_check(f"gain over the generic student at {n} frames, camera mean, worst strategy ({by.idxmin()}; {seeds} seeds)",
+    unit = st.groupby(["data_name", "seed"]).mAP50.mean().reset_index()   # entirely below 0: the students lost what the generic student knew
+    kept = mean_effect(unit.mAP50 - unit.data_name.map(gen))
+    out = [_check(STUDENT_GATE, "interval not below 0", f"{kept['effect']:+.3f} [{kept['ci_low']:+.3f}, {kept['ci_high']:+.3f}]",
+                  kept["effect"], not kept["ci_high"] < 0),
+           _check(f"gain over the generic student at {n} frames, camera mean, worst strategy ({by.idxmin()}; {seeds} seeds)",
                   f">= {min_gain:g}", f"{by.min():+.3f}", by.min(), by.min() >= min_gain),
            _check(f"gain at {n} frames in every camera x strategy cell, worst ({worst[0]} on {worst[1]})",
                   f">= {min_gain:g}", f"{gain.min():+.3f}", gain.min(), gain.min() >= min_gain)]
@@ -237,6 +261,8 @@ CLAIMS = {   # claim: (source, statement, what measuring it needs)
                 "random-grouping students (09; none when the clustering is the only grouping of its sizes)"),
     "D-SBAD-1": ("D-SBAD", "diversity among confident frames beats top_confidence at equal training load",
                  "farthest_first_confident_g<gamma> among the profile's strategies"),
+    "HEAD-1": ("SBAD (protocol)", "a student that keeps the generic student's vehicle head beats one whose head restarts from random",
+               "a <strategy>+reset twin among the profile's strategies, and a generic student with several classes (the paper's COCO yolov8n)"),
     "OD-1": ("online distillation", "the online student beats the frozen student", "online_seg_results"),
     "OD-2": ("online distillation", "replay reduces the worst dip along the stream", "online_seg_results with replay"),
     "AL-1": ("active learning", "margin and coreset beat random at equal labels", "active_learning_results"),

@@ -105,6 +105,10 @@ class Profile:
     teacher_imgsz: int = 0     # a YOLO teacher's inference size (0: imgsz); the paper's yolov8x6 runs at 1280
     teacher_conf: float | None = None  # confidence threshold of the teacher's pseudo-labels (None: conf)
     student_classes: tuple = ()  # the generic student's classes that are vehicles in scoring and evaluation ((): all; COCO yolov8n: 2, 5, 7)
+    student_head: str = "keep"  # a generic student with several classes: its one-class head starts from its student_classes rows ("keep") or from random ("reset", the original code)
+    allow_weak_teacher: bool = False  # go on when the teacher scores below the generic student (or the floor) on the test frames
+    selection_rules: str = "sbad_nb"  # stream strategies' rules: "sbad_nb" (the warm-up counts stream frames) or "authors" (the CSBAD code's frames)
+    cluster_distance: str = "relative"  # CSBAD's camera distance: "relative" (each test camera's best student = 1) or "authors" (1 - mAP50)
     generic_epochs: int = 1    # epochs of the generic student on the source cameras (no hub weights)
     generic_frames: int = 64   # source-camera frames the generic student trains on
     conf: float = 0.25         # confidence threshold of teacher pseudo-labels, and of precision / recall in evaluation
@@ -188,7 +192,9 @@ PROFILES = {
                      active=dict(arch="xresnet18", widen=0.25, rounds=3, min_steps=30, pool_per_class=200, seeds=(0, 1, 2))),
     "paper": Profile("paper", "walt", imgsz=640, epochs=100, batch=16, budgets=(25, 50, 100, 150, 200, 250),
                      seeds=(0, 1, 2), warmup=720, val_frames=300, student="models/yolov8n.pt", width=0.25, device="0",
-                     student_classes=(2, 5, 7), teacher_imgsz=1280,
+                     student_classes=(2, 5, 7), teacher_imgsz=1280, selection_rules="authors", cluster_distance="authors",
+                     strategies=("n_first", "uniform", "top_confidence", "least_confidence", "random", "kcenter_greedy",
+                                 "top_confidence+reset"),
                      workers=8, teacher="models/yolov8x6.pt", generic_epochs=0, generic_frames=0,
                      train_args=dict(optimizer="SGD", lr0=0.01, patience=50)),
 }

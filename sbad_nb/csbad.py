@@ -20,8 +20,9 @@ from .models import train_generic_student
 from .student import _recipe, finished, fit_run, link_weights, load_tag, ray_gpus, ray_map, run_id, runs_dir, select_frames, train_student
 
 # %% auto #0
-__all__ = ['GROUPINGS', 'family_order', 'cross_performance', 'camera_distance', 'camera_linkage', 'cluster_cameras',
-           'cluster_name', 'cluster_run_id', 'train_cluster_student', 'train_cluster_students', 'random_grouping']
+__all__ = ['DISTANCES', 'GROUPINGS', 'family_order', 'cross_performance', 'camera_distance', 'camera_linkage',
+           'distance_relative', 'cluster_cameras', 'cluster_name', 'cluster_run_id', 'train_cluster_student',
+           'train_cluster_students', 'random_grouping']
 
 # %% ../nbs/09_csbad.ipynb #ae64c21d
 def family_order(cams, families: dict | None) -> list:
@@ -71,6 +72,13 @@ def camera_linkage(matrix: pd.DataFrame, relative: bool = True) -> np.ndarray:
     D = camera_distance(matrix, relative)
     if len(D) < 2: raise DataError(f"clustering needs at least 2 cameras, the matrix has {len(D)}")
     return linkage(squareform(D.to_numpy(), checks=False), method="average")
+
+DISTANCES = ("relative", "authors")   # a profile's `cluster_distance`: each test camera's best student = 1, or the raw 1 - mAP50
+
+def distance_relative(distance: str) -> bool:
+    "Whether a profile's `cluster_distance` divides each column by its best score (`relative`), or is the CSBAD code's (`authors`)."
+    if distance not in DISTANCES: raise ConfigError(f"cluster_distance must be one of {', '.join(DISTANCES)}, got {distance!r}")
+    return distance == "relative"
 
 def cluster_cameras(matrix: pd.DataFrame,  # cross-performance: student camera (rows) x test camera (columns)
                     k: int,  # at most k clusters

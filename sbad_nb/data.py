@@ -574,12 +574,12 @@ def profile_stream(profile="smoke", root=None, progress: bool = True) -> Path:
 def camera_families(profile="smoke") -> dict:
     "`{camera: family}` of a profile's target cameras, as its manifest declares them (`families: {name: [cameras]}`); {} if none."
     prof = get_profile(profile) if isinstance(profile, str) else profile
-    out = {}
+    out, targets = {}, {cam_name(c) for c in prof.stream.get("cameras") or []}
     for fam, cams in (prof.stream.get("families") or {}).items():
         for c in cams:
             if (c := cam_name(c)) in out: raise ConfigError(f"{prof.manifest} manifest, profile {prof.name}: {c} is in families {out[c]!r} and {fam!r}; give each camera one family")
             out[c] = fam
-    return out
+    return {c: f for c, f in out.items() if c in targets}     # `--set cameras=1,3`: those cameras' families only
 
 # %% ../nbs/01_data.ipynb #cfd93238
 def data_root(profile="smoke", progress: bool = False) -> Path:

@@ -21,8 +21,9 @@ from .pseudolabel import make_teacher
 from .student import finished, load_tag, profile_recipe, run_id, runs_dir
 
 # %% auto #0
-__all__ = ['RESULT_COLS', 'QUALITY_COLS', 'coco_map', 'ground_truth', 'predictions', 'precision_recall', 'evaluate',
-           'profile_runs', 'evaluate_runs', 'cross_matrix', 'label_quality', 'pseudo_label_quality']
+__all__ = ['RESULT_COLS', 'TEACHER_FLOOR', 'QUALITY_COLS', 'coco_map', 'ground_truth', 'predictions', 'precision_recall',
+           'evaluate', 'profile_runs', 'reference_metrics', 'evaluate_runs', 'teacher_gate', 'cross_matrix',
+           'label_quality', 'pseudo_label_quality']
 
 # %% ../nbs/08_evaluation.ipynb #f030f504
 def _coco_inputs(preds: pd.DataFrame, gts: pd.DataFrame, images=None):
@@ -181,30 +182,36 @@ def profile_runs(prof, generic: Path, all_runs: bool = False, warn: bool = True)
                                      f"are left out, e.g. {other[0]}; all_runs=True evaluates them too", SbadWarning)
     return {p: r for p, r in recs.items() if r and p.name not in other}
 
+def reference_metrics(prof, cameras, progress: bool = False) -> dict:
+    "{camera: {'teacher': metrics, 'generic': metrics}} on each camera's test frames, cached by what the two models are."
+    root, ref = data_root(prof), data_dir(prof.name)/"evals"
+    teacher, generic = make_teacher(replace(prof, conf=prof.eval_conf, teacher_conf=None)), train_generic_student(prof, progress=False)
+    kw, op = _eval_settings(prof)
+    teacher_id = (teacher.name, _file_hash(prof.teacher)) + (() if prof.teacher == "oracle" else (list(prof.teacher_classes), prof.teacher_imgsz))
+    generic_id = (_file_hash(generic), *([list(prof.student_classes)] if prof.student_classes else []))
+    out = {}
+    for cam in tqdm(cameras, desc="teacher and generic student", unit="camera", disable=not progress):
+        fr = list_frames(root, cam, split="test")
+        key = _eval_key(fr, {**kw, "op": op})
+        ev = lambda model, classes=None: evaluate(predictions(model, fr, **kw, classes=classes), ground_truth(fr), images=fr.frame, conf=op)
+        out[cam] = {"teacher": _cached(ref/f"teacher_{cam_name(cam)}.json", digest(key, *teacher_id), lambda: ev(teacher)),
+                    "generic": _cached(ref/f"generic_{cam_name(cam)}.json", digest(key, *generic_id), lambda: ev(generic, prof.student_classes)),
+                    "teacher_name": teacher.name}
+    return out
+
 def evaluate_runs(profile="smoke", cameras=None, out=None, progress: bool = True, all_runs: bool = False,
                   jobs: int | None = None) -> pd.DataFrame:
     "Teacher, generic student and every finished run of the profile's settings, per camera, on the same test frames (`jobs` at once)."
     prof = get_profile(profile) if isinstance(profile, str) else profile
-    root = data_root(prof)
     cameras = list(prof.stream["cameras"] if cameras is None else cameras)
-    teacher, generic = make_teacher(replace(prof, conf=prof.eval_conf, teacher_conf=None)), train_generic_student(prof, progress=False)
-    kw, op = _eval_settings(prof)
-    recs = profile_runs(prof, generic, all_runs)
+    recs = profile_runs(prof, train_generic_student(prof, progress=False), all_runs)
     metrics = _run_metrics(prof, [(d, cam) for cam in cameras for d, rec in recs.items() if cam_name(cam) in rec.get("cams", [rec["cam"]])],
                            prof.jobs if jobs is None else int(jobs), progress)
-    rows, ref = [], data_dir(prof.name)/"evals"               # teacher and generic student: cached by what they are
-    teacher_id = (teacher.name, _file_hash(prof.teacher)) + (() if prof.teacher == "oracle" else (list(prof.teacher_classes), prof.teacher_imgsz))
-    generic_id = _file_hash(generic)
-    for cam in tqdm(cameras, desc="evaluating", unit="camera", disable=not progress):
-        fr = list_frames(root, cam, split="test")
-        key = _eval_key(fr, {**kw, "op": op})
+    rows = []
+    for cam, ref in reference_metrics(prof, cameras, progress).items():
         base = dict(data_name=cam_name(cam), strategy=None, samples=0, seed=None, epochs=0, best_epoch=None)
-        ev = lambda model, classes=None: evaluate(predictions(model, fr, **kw, classes=classes), ground_truth(fr), images=fr.frame, conf=op)
-        rows.append({**base, "run_id": f"teacher_{teacher.name}", "model_role": "teacher",
-                     **_cached(ref/f"teacher_{cam_name(cam)}.json", digest(key, *teacher_id), lambda: ev(teacher))})
-        rows.append({**base, "run_id": "generic", "model_role": "baseline",
-                     **_cached(ref/f"generic_{cam_name(cam)}.json", digest(key, generic_id, *([list(prof.student_classes)] if prof.student_classes else [])),
-                               lambda: ev(generic, prof.student_classes))})
+        rows.append({**base, "run_id": f"teacher_{ref['teacher_name']}", "model_role": "teacher", **ref["teacher"]})
+        rows.append({**base, "run_id": "generic", "model_role": "baseline", **ref["generic"]})
         for d, rec in recs.items():
             if (m := metrics.get((d, cam))) is None: continue      # a run of another camera
             strategy = rec["strategy"] if "cams" not in rec else f"csbad_{'random_' if rec.get('grouping') == 'random' else ''}{rec['strategy']}"
@@ -216,6 +223,44 @@ def evaluate_runs(profile="smoke", cameras=None, out=None, progress: bool = True
         save_table(res.round(5), Path(out)/"tables"/"inference_results", dict(profile=prof.name, eval_conf=prof.eval_conf, conf=prof.conf, iou=prof.iou),
                    sources=[rel(runs_dir(prof))])
     return res
+
+# %% ../nbs/08_evaluation.ipynb #c573ff26
+TEACHER_FLOOR = 0.1   # test mAP50 under which a teacher's pseudo-labels are noise, whatever the generic student scores
+
+def _labelled(root, cam) -> bool:
+    fr = list_frames(root, cam, split="test")
+    return len(fr) > 0 and all(Path(l).exists() for l in fr.label)
+
+def teacher_gate(profile="smoke",
+                 out=None,  # a report folder: the table goes to tables/teacher_gate
+                 progress: bool = False) -> pd.DataFrame:
+    "Teacher against generic student on the test frames of every target camera with labels; a weak teacher is a ConfigError."
+    prof = get_profile(profile) if isinstance(profile, str) else profile
+    root = data_root(prof)
+    cams = [c for c in prof.stream["cameras"] if _labelled(root, c)]
+    if not cams:
+        warnings.warn("the teacher gate did not run: no target camera has test labels; label some test frames to have the teacher checked", SbadWarning)
+        return pd.DataFrame(columns=["camera", "teacher_mAP50", "generic_mAP50", "verdict"])
+    refs = reference_metrics(prof, cams, progress)
+    tab = pd.DataFrame([{"camera": cam_name(c), "teacher_mAP50": r["teacher"]["mAP50"], "generic_mAP50": r["generic"]["mAP50"]} for c, r in refs.items()])
+    t, g = tab.teacher_mAP50.mean(), tab.generic_mAP50.mean()
+    weak = bool(t < g or t < TEACHER_FLOOR)
+    verdict = ("weak, allowed" if prof.allow_weak_teacher else "weak") if weak else "ok"
+    tab = pd.concat([tab.assign(verdict=np.where((tab.teacher_mAP50 < tab.generic_mAP50) | (tab.teacher_mAP50 < TEACHER_FLOOR), "weak", "ok")),
+                     pd.DataFrame([{"camera": "mean", "teacher_mAP50": t, "generic_mAP50": g, "verdict": verdict}])], ignore_index=True)
+    if out is not None:
+        save_table(tab.round(5), Path(out)/"tables"/"teacher_gate", dict(profile=prof.name, floor=TEACHER_FLOOR, teacher=rel(prof.teacher) if prof.teacher != "oracle" else "oracle",
+                   teacher_imgsz=prof.teacher_imgsz or prof.imgsz, teacher_classes=list(prof.teacher_classes)), sources=[rel(data_dir(prof.name)/"evals")])
+    if weak:
+        per = ", ".join(f"{r.camera} {r.teacher_mAP50:.3f} against {r.generic_mAP50:.3f}" for r in tab.iloc[:-1].itertuples())
+        why = f"below the generic student's {g:.3f}" if t < g else f"under the floor of {TEACHER_FLOOR}"
+        msg = (f"the teacher ({prof.teacher}) scores {t:.3f} test mAP50, camera mean, {why} ({per}): its pseudo-labels would teach the "
+               f"students less than they know. Likely causes: teacher_imgsz ({prof.teacher_imgsz or prof.imgsz}: the size it was trained at?), "
+               f"teacher_classes ({', '.join(map(str, prof.teacher_classes))}: its vehicle classes?), teacher_conf ({prof.teacher_conf or prof.conf}). "
+               "Fix them (--set teacher_imgsz=...), or go on anyway with --set allow_weak_teacher=true")
+        if not prof.allow_weak_teacher: raise ConfigError(msg)
+        warnings.warn(msg.split(". Likely")[0] + "; going on (allow_weak_teacher)", SbadWarning)
+    return tab
 
 # %% ../nbs/08_evaluation.ipynb #572a5b6f
 def _cross_mean(long: pd.DataFrame, metric: str = "mAP50") -> pd.DataFrame:

@@ -21,7 +21,7 @@ from .data import RENDER_VERSION, list_frames, make_synthetic_stream, profile_st
 __all__ = ['SEGMENTERS', 'GENERIC', 'GENERIC_ASSET', 'offline_setup', 'Detections', 'build_detector', 'load_detector', 'n_params',
            'dataset_yaml', 'link_dataset', 'train', 'predict', 'SmallUNet', 'build_segmenter', 'load_segmenter',
            'generic_recipe', 'train_generic_student', 'fit_generic', 'generic_dataset', 'make_generic', 'check_generic',
-           'coco_indexed']
+           'coco_indexed', 'vehicle_head']
 
 # %% ../nbs/02_models.ipynb #c922c1e9
 def offline_setup(cache=None) -> dict:
@@ -169,9 +169,20 @@ def _last_eval_trainer(base):
             self.last.unlink(missing_ok=True)               # the same epoch's checkpoint, optimizer and all: no run resumes
     return _LastEvalTrainer
 
+def _transfer_counter(model):
+    "A callback recording on the trainer `(tensors equal to model's, tensors)` of the network it is about to train."
+    src = {k: v.detach().clone() for k, v in model.model.state_dict().items()}
+    def count(trainer):
+        net = getattr(trainer.model, "module", trainer.model)   # unwrapped from DDP
+        dst = net.state_dict()
+        same = sum(k in src and src[k].shape == v.shape and torch.equal(src[k].to(v.device, v.dtype), v) for k, v in dst.items())
+        trainer.transferred = (int(same), len(dst))
+    return count
+
 def train(model, data, epochs: int = 1, imgsz: int = 96, batch: int = 8, device="cpu", seed: int = 0, project=None,
           name: str = "train", workers: int = 0, **kw) -> Path:
-    "Train `model` on dataset yaml `data` with ultralytics; return the path of the best weights."
+    """Train `model` on dataset yaml `data` with ultralytics; return the path of the best weights. A model loaded from
+    weights leaves on `model.trainer.transferred` how many of the trained network's tensors started from them."""
     _ultralytics()
     from ultralytics.models.yolo.detect import DetectionTrainer
     project = Path(project or ROOT/"runs"/"train")
@@ -179,7 +190,11 @@ def train(model, data, epochs: int = 1, imgsz: int = 96, batch: int = 8, device=
     args = dict(data=str(data), epochs=int(epochs), imgsz=int(imgsz), batch=int(batch), device=device, seed=int(seed),
                 deterministic=True, amp=amp, workers=int(workers), project=str(project.resolve()), name=name,
                 exist_ok=True, plots=False, verbose=False, val=True)
-    model.train(**{**args, **kw}, trainer=_last_eval_trainer(DetectionTrainer))
+    count = _transfer_counter(model) if getattr(model, "ckpt", None) else None
+    if count: model.add_callback("on_pretrain_routine_end", count)
+    try: model.train(**{**args, **kw}, trainer=_last_eval_trainer(DetectionTrainer))
+    finally:
+        if count: model.callbacks["on_pretrain_routine_end"].remove(count)
     best = Path(model.trainer.best)
     return best if best.exists() else Path(model.trainer.last)
 
@@ -399,3 +414,28 @@ def coco_indexed(weights, dest, vehicle_class: int = 2) -> Path:
         torch.save({"model": m.half(), "ema": None, "train_args": {"task": "detect", "imgsz": 640}, "epoch": -1,
                     "date": None, "version": None}, f)
     return dest
+
+# %% ../nbs/02_models.ipynb #347fabab
+def vehicle_head(weights,  # a detector with several classes (a COCO generic student)
+                 classes,  # its classes that are vehicles; the first one's row becomes the vehicle row (COCO: 2, car)
+                 dest,  # where the one-class copy goes
+                ) -> Path:
+    "Write to `dest` a one-class (vehicle) copy of `weights` whose classification rows are those of `classes[0]`."
+    import copy, torch
+    src = load_detector(weights)
+    m = copy.deepcopy(src.model).float()
+    head, classes = m.model[-1], [int(c) for c in classes]
+    if not classes or not all(0 <= c < head.nc for c in classes):
+        raise ConfigError(f"{weights} has {head.nc} classes ({', '.join(f'{k}: {v}' for k, v in list(m.names.items())[:8])}, ...); "
+                          f"student_classes must name its vehicle classes among them (COCO: 2, 5, 7), got {classes}")
+    for attr in ("cv3", "one2one_cv3"):                      # each scale's last 1x1 conv: nc outputs -> 1 output
+        for seq in getattr(head, attr, None) or ():
+            old, new = seq[-1], torch.nn.Conv2d(seq[-1].in_channels, 1, 1)
+            with torch.no_grad(): new.weight.copy_(old.weight[classes[0]:classes[0] + 1]); new.bias.copy_(old.bias[classes[0]:classes[0] + 1])
+            seq[-1] = new
+    head.nc, head.no = 1, 1 + head.reg_max*4
+    m.nc, m.names, m.yaml["nc"] = 1, {0: "vehicle"}, 1
+    with atomic_write(Path(dest), "wb") as f:
+        torch.save({"model": m.half(), "ema": None, "train_args": {"task": "detect", "imgsz": 640}, "epoch": -1, "date": None,
+                    "version": None, "head_from": {"weights": rel(weights), "class": classes[0], "name": src.names[classes[0]]}}, f)
+    return Path(dest)

@@ -8,10 +8,11 @@ from __future__ import annotations
 import argparse, json, re, sys, time
 from pathlib import Path
 
-from .core import NOT_APPLICABLE, ROOT, ConfigError, code_dir, SbadError, get_profile, rel, reports_dir, resolve, run_metadata, write_json
+from .core import (NOT_APPLICABLE, ROOT, ConfigError, code_dir, SbadError, get_profile, rel, reports_dir, resolve, run_metadata,
+                          write_json, write_text)
 
 # %% auto #0
-__all__ = ['ENGINES', 'notebooks_dir', 'pipeline_notebooks', 'reproduce', 'main']
+__all__ = ['ENGINES', 'notebooks_dir', 'pipeline_notebooks', 'report_gates', 'report_readme', 'reproduce', 'main']
 
 # %% ../nbs/12_reproduce.ipynb #6dd2ee19
 ENGINES = ("local", "ray")
@@ -36,6 +37,39 @@ def pipeline_notebooks(only=None, nbs=None) -> list[Path]:
     missing = [w for w in want if w not in found]
     if missing: raise ConfigError(f"no notebook numbered {', '.join(missing)} in {nbs}; available: {', '.join(found) or 'none'}")
     return [found[w] for w in sorted(set(want))]
+
+# %% ../nbs/12_reproduce.ipynb #5f8ab36b
+def report_gates(out) -> dict:
+    "The gates of the report in `out`, from its tables: `teacher` (04's teacher_gate) and `students` (11a's first scale check)."
+    import pandas as pd
+    from sbad_nb.claims import STUDENT_GATE
+    tables, g = Path(out)/"tables", {}
+    if (p := tables/"teacher_gate.csv").exists() and len(t := pd.read_csv(p)):
+        m = t.iloc[-1]
+        g["teacher"] = {"verdict": m.verdict, "teacher_mAP50": round(float(m.teacher_mAP50), 4), "generic_mAP50": round(float(m.generic_mAP50), 4),
+                        "cameras": {r.camera: [round(float(r.teacher_mAP50), 4), round(float(r.generic_mAP50), 4)] for r in t.iloc[:-1].itertuples()}}
+    if (p := tables/"scale_checks.csv").exists() and len(s := pd.read_csv(p)[lambda d: d.check.eq(STUDENT_GATE)]):
+        g["students"] = {"met": bool(s.met.iloc[0]), "mean_minus_generic": float(s.value.iloc[0]), "measured": s.measured.iloc[0]}
+    return g
+
+def report_readme(out, run: dict) -> Path:
+    "Write `out/README.md`: status, the gates (a failed one first and plainly), and where the tables are."
+    g, lines = run.get("gates", {}), [f"# {Path(out).name} report", ""]
+    if g.get("students", {}).get("met") is False:
+        lines += [f"**Do not quote this report's claims as verdicts: its students score below the generic student they started from** (student "
+                  f"minus generic {g['students']['measured']} test mAP50, mean [95% interval], `tables/scale_checks`).", ""]
+    lines += [f"- status: {run['status']}" + (f" (failed: {', '.join(run['failed'])})" if run.get("failed") else ""),
+              f"- code: {run.get('git_hash') or 'unknown'}{' (uncommitted changes)' if run.get('git_dirty') else ''}, {run.get('created', '')}",
+              f"- profile: `{run.get('params', {}).get('profile', '')}`"]
+    t = g.get("teacher")
+    lines.append(f"- teacher gate: {t['verdict']} (teacher {t['teacher_mAP50']:.3f} against the generic student's {t['generic_mAP50']:.3f} "
+                 "test mAP50, camera mean; `tables/teacher_gate`)" if t else "- teacher gate: not recorded (no test labels, or 04 has not run)")
+    s = g.get("students")
+    lines.append(f"- student gate: {'met' if s['met'] else 'NOT MET'} (student minus generic {s['measured']} test mAP50, mean [95% interval])"
+                 if s else "- student gate: not recorded (11a has not run, or no students)")
+    lines += ["", "Claims: `tables/claims.md`; what the report can show: `tables/scale_checks.md`; every run: `tables/inference_results.csv`; "
+              "how it ran: `run.json`, `executed/`."]
+    return write_text(Path(out)/"README.md", "\n".join(lines) + "\n")
 
 # %% ../nbs/12_reproduce.ipynb #eb5deaae
 def _declared(nb: Path) -> set:
@@ -70,7 +104,7 @@ def reproduce(profile: str = "tiny", out=None, only=None, engine: str = "local",
         failed = sorted(k for k, v in status.items() if v != "ok")   # with `only`: notebooks of earlier runs that failed
         return run_metadata(timings=timings, notebooks=status, status="failed" if not ok else "ok" if not failed else "partial",
                             failed=failed, does_not_apply=dict(sorted(skipped.items())), total_s=round(sum(spent.values()), 2),
-                            pipeline_s=round(sum(timings.values()), 2), **meta)
+                            pipeline_s=round(sum(timings.values()), 2), gates=report_gates(out), **meta)
     for nb in todo:
         inject = {k: v for k, v in base.items() if k in _declared(nb)}
         executed = out/"executed"/nb.name
@@ -87,7 +121,7 @@ def reproduce(profile: str = "tiny", out=None, only=None, engine: str = "local",
                                 extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
         except pm.PapermillExecutionError as e:
             timings[nb.name] = spent[nb.name] = round(time.perf_counter() - t0, 2); status[nb.name] = "failed"
-            write_json(run_file, record(ok=False))
+            write_json(run_file, res := record(ok=False)); report_readme(out, res)
             raise SbadError(f"notebook {nb.name} failed in cell {e.exec_count}: {e.ename}: {e.evalue}\n"
                             f"the executed copy with the traceback is {executed}") from None
         timings[nb.name] = spent[nb.name] = round(time.perf_counter() - t0, 2); status[nb.name] = "ok"
@@ -95,7 +129,7 @@ def reproduce(profile: str = "tiny", out=None, only=None, engine: str = "local",
             skipped[nb.name] = json.loads((out/NOT_APPLICABLE).read_text()); (out/NOT_APPLICABLE).unlink()
         if progress: print(f"    done in {timings[nb.name]:.1f} s" + "".join(f"\n    does not apply: {s}" for s in skipped.get(nb.name, [])), flush=True)
     res = record(ok=True)
-    write_json(run_file, res)
+    write_json(run_file, res); report_readme(out, res)
     return res
 
 # %% ../nbs/12_reproduce.ipynb #4e418dd8

@@ -13,10 +13,11 @@ import pandas as pd
 from .core import ConfigError, DataError, SbadWarning, get_profile
 
 # %% auto #0
-__all__ = ['SCORERS', 'AGGS', 'REQUIRED', 'STRATEGIES', 'NAMED_PARAMS', 'least_confidence_score', 'margin_score', 'entropy_score',
-           'reduce_boxes', 'ShortSelection', 'strategy', 'n_first', 'uniform', 'top_confidence', 'least_confidence',
-           'random', 'least_confidence_pool', 'margin', 'entropy', 'object_frequency', 'kcenter_greedy',
-           'kmeans_diverse', 'mix', 'farthest_first_confident', 'parse_strategy', 'select']
+__all__ = ['SCORERS', 'AGGS', 'REQUIRED', 'STRATEGIES', 'RULES', 'NAMED_PARAMS', 'RESET', 'least_confidence_score',
+           'margin_score', 'entropy_score', 'reduce_boxes', 'ShortSelection', 'strategy', 'n_first', 'uniform',
+           'top_confidence', 'least_confidence', 'random', 'least_confidence_pool', 'margin', 'entropy',
+           'object_frequency', 'kcenter_greedy', 'kmeans_diverse', 'mix', 'farthest_first_confident', 'parse_strategy',
+           'split_head', 'select']
 
 # %% ../nbs/05_strategies.ipynb #eea37684
 def _as_probs(p: np.ndarray) -> np.ndarray:
@@ -90,44 +91,58 @@ def n_first(scores: pd.DataFrame, n: int, rng: np.random.Generator) -> np.ndarra
     return _frames(scores, np.arange(min(n, len(scores))))
 
 # %% ../nbs/05_strategies.ipynb #77c10e96
-@strategy("stream")
-def uniform(scores: pd.DataFrame, n: int, rng: np.random.Generator, p: float = 0.1) -> np.ndarray:
+RULES = ("sbad_nb", "authors")   # stream strategies' rules: this project's, or the CSBAD code's (the paper profile)
+
+def _check_rule(rule, name):
+    if rule not in RULES: raise ConfigError(f"{name}: rule must be one of {', '.join(RULES)}, got {rule!r}")
+
+@strategy("stream", needs=("seed",))
+def uniform(scores: pd.DataFrame, n: int, rng: np.random.Generator,
+            p: float = 0.1,  # probability of keeping a frame
+            rule: str = "sbad_nb",  # "authors": draws of NumPy's legacy generator seeded with `seed`, kept when >= 1 - p
+            seed: int | None = None,  # the run's seed (`select` passes it)
+           ) -> np.ndarray:
     "Keep each frame with probability p, in stream order, until n are kept."
     if not 0 < p <= 1: raise ConfigError(f"uniform: p must be in (0, 1], got {p}")
-    kept = np.flatnonzero(rng.random(len(scores)) < p)[:n]
-    _short("uniform", len(kept), n)
-    return _frames(scores, kept)
+    _check_rule(rule, "uniform")
+    if rule == "sbad_nb": kept = np.flatnonzero(rng.random(len(scores)) < p)
+    elif seed is None: raise ConfigError("uniform: rule 'authors' draws from the run's seed; pass seed=")
+    else: kept = np.flatnonzero(np.random.RandomState(int(seed)).uniform(0, 1, len(scores)) >= 1 - p)
+    _short("uniform", min(len(kept), n), n)
+    return _frames(scores, kept[:n])
 
 # %% ../nbs/05_strategies.ipynb #cf733dcd
-def _threshold(scores, agg, q, warmup, name) -> tuple[np.ndarray, float]:
-    _check_agg(agg)
+def _confident(scores, agg, q, warmup, name, top: bool = True, rule: str = "sbad_nb") -> np.ndarray:
+    "Row positions, in stream order, of every frame after the warm-up beyond its `q`-th percentile (`top`: above, else below)."
+    _check_agg(agg); _check_rule(rule, name)
     if not 0 <= q <= 100: raise ConfigError(f"{name}: q must be a percentile in [0, 100], got {q}")
     if warmup < 1: raise ConfigError(f"{name}: warmup must be >= 1 frame, got {warmup}")
     if warmup >= len(scores):
         raise DataError(f"{name}: warm-up of {warmup} frames is not shorter than the stream ({len(scores)} frames); lower warmup")
     s = scores[f"conf_{agg}"].to_numpy(np.float64)
-    w = s[:warmup]
+    rows = np.flatnonzero(np.isfinite(s)) if rule == "authors" else np.arange(len(s))   # the authors count frames with a box
+    w = s[rows[:warmup]]
     if not np.isfinite(w).any():
         raise DataError(f"{name}: no frame of the {warmup}-frame warm-up has a box, so there is no threshold; lengthen warmup or lower the student's confidence threshold")
-    return s, float(np.percentile(w[np.isfinite(w)], q))
+    thr, after = float(np.percentile(w[np.isfinite(w)], q)), rows[warmup:]
+    with np.errstate(invalid="ignore"):
+        strict = rule == "authors"
+        keep = (s[after] > thr if strict else s[after] >= thr) if top else (s[after] < thr if strict else s[after] <= thr)
+    return after[keep]
 
-def _after_warmup(mask, warmup, n, name) -> np.ndarray:
-    mask[:warmup] = False
-    idx = np.flatnonzero(mask)[:n]
-    _short(name, len(idx), n)
-    return idx
-
-@strategy("stream")
-def top_confidence(scores, n, rng, agg: str = "max", q: float = 90, warmup: int = 720) -> np.ndarray:
-    "First n frames after the warm-up whose score is >= the q-th percentile of the warm-up scores."
-    s, thr = _threshold(scores, agg, q, warmup, "top_confidence")
-    with np.errstate(invalid="ignore"): return _frames(scores, _after_warmup(s >= thr, warmup, n, "top_confidence"))
+def _first(idx, n, name) -> np.ndarray:
+    _short(name, min(len(idx), n), n)
+    return idx[:n]
 
 @strategy("stream")
-def least_confidence(scores, n, rng, agg: str = "max", q: float = 10, warmup: int = 720) -> np.ndarray:
-    "First n frames after the warm-up whose score is <= the q-th percentile of the warm-up scores."
-    s, thr = _threshold(scores, agg, q, warmup, "least_confidence")
-    with np.errstate(invalid="ignore"): return _frames(scores, _after_warmup(s <= thr, warmup, n, "least_confidence"))
+def top_confidence(scores, n, rng, agg: str = "max", q: float = 90, warmup: int = 720, rule: str = "sbad_nb") -> np.ndarray:
+    "First n frames after the warm-up whose score is at or above (`authors`: above) the q-th percentile of the warm-up's."
+    return _frames(scores, _first(_confident(scores, agg, q, warmup, "top_confidence", True, rule), n, "top_confidence"))
+
+@strategy("stream")
+def least_confidence(scores, n, rng, agg: str = "max", q: float = 10, warmup: int = 720, rule: str = "sbad_nb") -> np.ndarray:
+    "First n frames after the warm-up whose score is at or below (`authors`: below) the q-th percentile of the warm-up's."
+    return _frames(scores, _first(_confident(scores, agg, q, warmup, "least_confidence", False, rule), n, "least_confidence"))
 
 # %% ../nbs/05_strategies.ipynb #319858b9
 @strategy("pool")
@@ -260,12 +275,11 @@ def mix(scores, n, rng, a: str = "top_confidence", b: str = "random", frac: floa
 def farthest_first_confident(scores, n, rng, features=None, agg: str = "max", q: float = 90, warmup: int = 720,
                              dims: int | None = 64,
                              gamma: float | None = None,  # candidates: the first gamma x n confident frames (None: all of them)
+                             rule: str = "sbad_nb",  # which frames are confident: `top_confidence`'s rule
                             ) -> np.ndarray:
-    "k-center among the frames after the warm-up whose score is >= the top_confidence threshold (the first `gamma * n` of them)."
+    "k-center among the frames `top_confidence` would take after the warm-up (the first `gamma * n` of them)."
     X = _reduce(_features(scores, features, "farthest_first_confident"), dims, rng)
-    s, thr = _threshold(scores, agg, q, warmup, "farthest_first_confident")
-    with np.errstate(invalid="ignore"): ok = np.flatnonzero(s >= thr)
-    ok = ok[ok >= warmup]
+    ok = _confident(scores, agg, q, warmup, "farthest_first_confident", True, rule)
     if gamma is not None:
         if not np.isfinite(gamma) or gamma < 1: raise ConfigError(f"farthest_first_confident: gamma must be >= 1 (1 is top_confidence), got {gamma}")
         want = int(np.ceil(gamma*n))
@@ -291,6 +305,12 @@ def parse_strategy(name: str) -> tuple[str, dict]:
     named = ", ".join(f"{k}_{s}<number> ({p})" for k, (s, p) in NAMED_PARAMS.items())
     raise ConfigError(f"unknown strategy {name!r}; choose one of: {', '.join(STRATEGIES)}; or {named}")
 
+RESET = "+reset"   # a run name's suffix (06): the strategy's frames, fine-tuned with the student's one-class head restarted
+
+def split_head(strategy: str) -> tuple[str, bool]:
+    "`top_confidence+reset` -> (`top_confidence`, True): the selection strategy, and whether the run restarts the student's head."
+    return (strategy[:-len(RESET)], True) if str(strategy).endswith(RESET) else (strategy, False)
+
 def select(name: str, scores: pd.DataFrame, n: int, seed: int = 0, **params) -> np.ndarray:
     "Select n frames of `scores` with strategy `name`; ascending frame numbers."
     base, fixed = parse_strategy(name)
@@ -304,6 +324,7 @@ def select(name: str, scores: pd.DataFrame, n: int, seed: int = 0, **params) -> 
     f = STRATEGIES[base]
     if "features" in f.needs and params.get("features") is None:
         raise ConfigError(f"{name} needs features=: an N x D array of embeddings, one row per score row")
+    if "seed" in f.needs: params.setdefault("seed", seed)   # a strategy that draws as the original code did
     scores = scores.reset_index(drop=True)
     out = np.sort(np.asarray(f(scores, int(n), np.random.default_rng(seed), **params)))
     if len(out) > n or (len(out) > 1 and not (np.diff(out) > 0).all()):

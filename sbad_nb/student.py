@@ -5,7 +5,7 @@ resumable runs, wandb (offline by default)."""
 
 # %% ../nbs/06_student.ipynb #49eb46d8
 from __future__ import annotations
-import json, os, shutil, time, warnings
+import functools, json, os, shutil, time, warnings
 from pathlib import Path
 
 import numpy as np
@@ -15,14 +15,15 @@ from tqdm.auto import tqdm
 from .core import (ConfigError, DataError, SbadWarning, atomic_write, data_dir, digest, file_lock, get_profile, pmap, rel,
                           seed_everything, write_json)
 from .data import cam_name, with_truth
-from .models import dataset_yaml, _label_of, link_dataset, load_detector, train, train_generic_student
+from .models import dataset_yaml, _label_of, link_dataset, load_detector, train, train_generic_student, vehicle_head
 from .bank import prepare_bank
-from .strategies import STRATEGIES, ShortSelection, parse_strategy, select
+from .strategies import STRATEGIES, ShortSelection, parse_strategy, select, split_head
 
 # %% auto #0
-__all__ = ['CEILINGS', 'SWEEP_COLS', 'load_tag', 'run_epochs', 'run_id', 'runs_dir', 'finished', 'profile_recipe',
-           'finetune_args', 'strategy_params', 'train_student', 'check_budget', 'select_frames', 'selection_key',
-           'same_selection', 'link_weights', 'fit_run', 'train_ceiling', 'run_sweep', 'ray_init', 'ray_map', 'ray_gpus']
+__all__ = ['HEADS', 'CEILINGS', 'SWEEP_COLS', 'load_tag', 'run_epochs', 'run_id', 'runs_dir', 'finished', 'profile_recipe',
+           'finetune_args', 'strategy_params', 'run_head', 'student_start', 'train_student', 'check_budget',
+           'select_frames', 'selection_key', 'same_selection', 'link_weights', 'fit_run', 'train_ceiling', 'run_sweep',
+           'ray_init', 'ray_map', 'ray_gpus']
 
 # %% ../nbs/06_student.ipynb #b4b50524
 def load_tag(prof) -> str:
@@ -68,21 +69,57 @@ def profile_recipe(prof, generic: Path) -> dict:
 
 def _recipe(prof, cam, weeks, strategy, samples, seed, generic: Path) -> dict:
     "Everything that shapes a run: a finished run is reused only when its recipe is the same."
-    return dict(cam=cam_name(cam), weeks=list(weeks), strategy=strategy, samples=int(samples), seed=int(seed), **profile_recipe(prof, generic))
+    head = run_head(prof, generic, strategy)                  # None: a one-class generic student, nothing to choose
+    return dict(cam=cam_name(cam), weeks=list(weeks), strategy=strategy, samples=int(samples), seed=int(seed), **profile_recipe(prof, generic),
+                **({"head": head} if head else {}))
 
 def finetune_args(prof) -> dict:
     "ultralytics arguments of a student fine-tuning: the profile's `train_args`, overridden by its `finetune_args`."
     return {**prof.train_args, **prof.finetune_args}
 
-# %% ../nbs/06_student.ipynb #53ff5e74
+# %% ../nbs/06_student.ipynb #93c1a1a1
 def strategy_params(prof, strategy: str, bank: dict) -> dict:
     "The keyword arguments `select` needs for `strategy` on a prepared bank."
-    base = parse_strategy(strategy)[0]                       # a ConfigError for an unknown name
+    base = parse_strategy(split_head(strategy)[0])[0]        # a ConfigError for an unknown name
     f, kw = STRATEGIES[base], {}
     if base in ("top_confidence", "least_confidence", "farthest_first_confident"):
         kw["warmup"] = min(prof.warmup, len(bank["scores"]) - 1)
+    if base in ("uniform", "top_confidence", "least_confidence", "farthest_first_confident"): kw["rule"] = prof.selection_rules
     if "features" in f.needs or base == "mix": kw["features"] = bank["features"]
     return kw
+
+# %% ../nbs/06_student.ipynb #fa778585
+HEADS = ("keep", "reset")
+
+@functools.lru_cache(maxsize=16)
+def _classes_of(path: str, size: int, mtime: int) -> int: return len(load_detector(path).names)
+
+def _n_classes(weights) -> int:
+    "How many classes a detector's weights predict (read once per file and version)."
+    st = Path(weights).stat()
+    return _classes_of(str(Path(weights).resolve()), st.st_size, st.st_mtime_ns)
+
+def run_head(prof, generic, strategy: str) -> str | None:
+    "How a run's one-class head starts, `keep` or `reset`; None when the generic student has a single class."
+    if prof.student_head not in HEADS: raise ConfigError(f"student_head must be one of {', '.join(HEADS)}, got {prof.student_head!r}")
+    base, reset = split_head(strategy)
+    if reset and prof.student_head == "reset":
+        raise ConfigError(f"{strategy}: the profile's student_head is already 'reset'; name the strategy {base}")
+    if _n_classes(generic) == 1: return None
+    return "reset" if reset else prof.student_head
+
+def student_start(prof, generic, head: str | None) -> Path:
+    "The weights a run fine-tunes: the generic student, or for head `keep` its one-class copy from `student_classes`."
+    generic = Path(generic)
+    if head != "keep": return generic
+    if not prof.student_classes:
+        raise ConfigError(f"the generic student {generic.name} has {_n_classes(generic)} classes: set student_classes to its vehicle "
+                          "classes (COCO: 2,5,7), or student_head=reset")
+    st = generic.stat()
+    dest = data_dir(prof.name)/"models"/f"{generic.stem}_vehicle_{digest(str(generic.resolve()), st.st_size, st.st_mtime_ns, list(prof.student_classes))}.pt"
+    with file_lock(dest.with_suffix(".lock")):               # made once, by the first run that needs it
+        if not dest.exists(): vehicle_head(generic, prof.student_classes, dest)
+    return dest
 
 # %% ../nbs/06_student.ipynb #0903c38a
 def _wandb_run(enabled: bool, prof, group: str, rid, d: Path, config: dict):
@@ -131,7 +168,7 @@ def select_frames(prof, bank: dict, strategy: str, samples: int, seed: int, cam)
     "The frames of `cam`'s bank that `strategy` picks (`samples`, `seed`; the budget is checked by the caller) and whether the stream ran short."
     with warnings.catch_warnings(record=True) as short:
         warnings.simplefilter("always", ShortSelection)
-        sel = select(strategy, bank["scores"], samples, seed=seed, **strategy_params(prof, strategy, bank))
+        sel = select(split_head(strategy)[0], bank["scores"], samples, seed=seed, **strategy_params(prof, strategy, bank))
     for w in short: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)   # still shown to the user
     if not len(sel): raise DataError(f"{cam_name(cam)}: {strategy} selected no frame from the bank (see its warning); nothing to train on")
     return sel, bool(short)
@@ -183,11 +220,13 @@ def fit_run(prof, d: Path, frames, val: pd.DataFrame, student, seed: int, params
     epochs = run_epochs(prof, len(frames), budget)
     params = {**params, "epochs": epochs, "imgsz": prof.imgsz, "batch": prof.batch, "train_args": finetune_args(prof)}
     run = _wandb_run(prof.wandb if wandb is None else wandb, prof, group, rid, d, params)
+    head = recipe.get("head")                                 # keep / reset the one-class head; None: nothing to choose
+    model = load_detector(student_start(prof, student, head))
     t0 = time.perf_counter()
     try:
         seed_everything(seed)
-        best = train(load_detector(student), data, epochs=epochs, imgsz=prof.imgsz, batch=min(prof.batch, len(frames)),
-                     device=prof.device, seed=seed, project=d, name="train", workers=prof.workers, **finetune_args(prof))
+        best = train(model, data, epochs=epochs, imgsz=prof.imgsz, batch=min(prof.batch, len(frames)), device=prof.device, seed=seed,
+                     project=d, name="train", workers=prof.workers, **finetune_args(prof), **({"cls_remap": False} if head == "reset" else {}))
     finally:
         if run is not None:
             run.finish()
@@ -199,7 +238,8 @@ def fit_run(prof, d: Path, frames, val: pd.DataFrame, student, seed: int, params
     fit = 0.1*res["metrics/mAP50(B)"] + 0.9*res["metrics/mAP50-95(B)"]
     rec = {"run_id": rid, "status": "done", **params, "recipe": recipe, **(extra or {}),
            "best_epoch": int(res.epoch.loc[fit.idxmax()]), "val_mAP50": float(res["metrics/mAP50(B)"].max()),
-           "seconds": round(time.perf_counter() - t0, 2), "weights": rel(d/"weights"/"best.pt"), "generic": rel(student)}
+           "seconds": round(time.perf_counter() - t0, 2), "weights": rel(d/"weights"/"best.pt"), "generic": rel(student),
+           "head": head, "transferred": list(getattr(model.trainer, "transferred", ()))}   # tensors that started from the weights, of all
     write_json(d/"run.json", rec)                           # last: its presence marks the run finished
     return rec
 
@@ -244,16 +284,18 @@ def run_sweep(profile="smoke", cameras=None, strategies=None, budgets=None, seed
     known = [int(str(c).removeprefix("cam")) for c in prof.stream["cameras"]]
     bad = [c for c in cameras if int(str(c).removeprefix("cam")) not in known]
     if bad: raise DataError(f"camera(s) {bad} are not target cameras of profile {prof.name!r} (it has {known}); fix the grid")
-    for s in strategies: parse_strategy(s)                  # a ConfigError for an unknown name, before anything runs
+    generic = train_generic_student(prof, progress=progress)
+    for s in strategies: parse_strategy(split_head(s)[0]); run_head(prof, generic, s)   # a ConfigError for an unknown name, before anything runs
     for x in ceilings:
         if x not in CEILINGS: raise ConfigError(f"unknown ceiling {x!r}; choose from: {', '.join(CEILINGS)}")
+    from sbad_nb.evaluation import teacher_gate            # 08's scores (cached): a weak teacher stops the sweep before any training
+    teacher_gate(prof)
     grid = [(c, s, n, k) for c in cameras for s in strategies for n in budgets for k in seeds]
     cseeds = [k for k in seeds if k in prof.ceiling_seeds] if prof.ceiling_seeds else seeds
     grid += [(c, f"ceiling_{x}", None, k) for c in cameras for x in ceilings for k in cseeds]   # samples: the bank's size
     if engine == "ray": return _ray_sweep(prof, cameras, grid, budgets, address, progress, force)
     if engine != "local": raise ConfigError(f"unknown engine {engine!r}; choose local or ray")
     weeks, rows, todo = prof.stream.get("weeks") or [1], {}, []
-    generic = train_generic_student(prof, progress=progress)
     banks = {c: prepare_bank(prof, c, progress=False) for c in cameras}
     for c in cameras: check_budget(banks[c], max(budgets, default=1), c)   # every bank and budget before anything is trained
     for c, s, n, k in grid:

@@ -47,3 +47,22 @@ def test_ray_cluster_students_equal_local_ones():
     assert remote[["selected", "per_camera", "seed"]].equals(local[["selected", "per_camera", "seed"]])
     with pytest.raises(Exception, match="unknown engine 'spark'"):
         csbad.train_cluster_students(prof, clusters, engine="spark")
+
+
+def test_ray_students_keep_the_head_as_local_ones_do(tmp_path):
+    "A COCO-class generic student: on both engines the students start from its vehicle rows (every tensor), the +reset twins do not."
+    from sbad_nb.models import GENERIC_ASSET, coco_indexed
+    coco = coco_indexed(GENERIC_ASSET, tmp_path / "coco.pt")
+    prof = get_profile("smoke", student=str(coco), student_classes=(2, 5, 7), generic_epochs=0, generic_frames=0, imgsz=160)
+    grid = dict(cameras=[1], strategies=["n_first", "n_first+reset"], ceilings=[], progress=False)
+    local = run_sweep(prof, force=True, **grid)
+    heads = lambda df: [(json.loads((runs_dir(prof) / r / "run.json").read_text())["head"],
+                         json.loads((runs_dir(prof) / r / "run.json").read_text())["transferred"]) for r in df.run_id]
+    kept = heads(local)
+    assert [h for h, _ in kept] == ["keep", "reset"] and kept[0][1][0] == kept[0][1][1] and kept[1][1][1] - kept[1][1][0] == 6
+    ray_init(num_cpus=2)
+    try:
+        remote = run_sweep(prof, engine="ray", force=True, **grid)
+    finally:
+        ray.shutdown()
+    assert heads(remote) == kept

@@ -7,7 +7,7 @@ import pytest
 
 from sbad_nb.core import ConfigError, DataError
 from sbad_nb.strategies import STRATEGIES, ShortSelection, select
-from strategy_loops import LOOPS
+from strategy_loops import LOOPS, authors_selection, bank_scores, write_bank
 
 NEEDS_FEATURES = {"kcenter_greedy", "kmeans_diverse", "farthest_first_confident"}
 THRESHOLDED = {"top_confidence", "least_confidence", "farthest_first_confident"}
@@ -149,3 +149,25 @@ def test_gamma_beyond_the_stream_warns_and_still_selects():
     assert len(got) == 10
     with pytest.raises(ConfigError, match="unknown strategy 'uniform_g2'"):
         select("uniform_g2", sc, 3)
+
+
+@pytest.mark.parametrize("empty", [0.0, 0.2, 0.5])
+def test_authors_rules_select_the_authors_frames(empty, tmp_path):
+    "The paper profile's rules against the CSBAD code's, written from its description, on banks with empty frames."
+    folder = write_bank(tmp_path / "labels", 3000, empty, seed=int(empty * 10))
+    scores = bank_scores(folder)
+    assert abs((scores.n_boxes == 0).mean() - empty) < 0.03
+    compared = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ShortSelection)          # 250 confident frames are more than a half-empty bank holds
+        for n in (25, 100, 250):
+            assert select("n_first", scores, n).tolist() == authors_selection(folder, n, "n_first")
+            for seed in (0, 1, 2):
+                got = select("uniform", scores, n, seed=seed, p=0.1, rule="authors")
+                assert got.tolist() == authors_selection(folder, n, "uniform", rate=0.1, seed=seed)
+            for name in ("top_confidence", "least_confidence"):
+                for agg in ("max", "mean"):
+                    got = select(name, scores, n, warmup=720, agg=agg, rule="authors")
+                    assert got.tolist() == authors_selection(folder, n, name, agg=agg, warmup=720), (name, agg, n)
+                    compared += len(got)
+    assert compared > 0
