@@ -59,7 +59,9 @@ def report_readme(out, run: dict) -> Path:
         lines += [f"**Do not quote this report's claims as verdicts: its students score below the generic student they started from** (student "
                   f"minus generic {g['students']['measured']} test mAP50, mean [95% interval], `tables/scale_checks`).", ""]
     lines += [f"- status: {run['status']}" + (f" (failed: {', '.join(run['failed'])})" if run.get("failed") else ""),
-              f"- code: {run.get('git_hash') or 'unknown'}{' (uncommitted changes)' if run.get('git_dirty') else ''}, {run.get('created', '')}",
+              f"- code: {run.get('git_hash') or 'unknown'}{' (uncommitted changes)' if run.get('git_dirty') else ''}, {run.get('created', '')}"
+              + (f", notebooks {only}; the others ran at {', '.join(dict.fromkeys(str(e.get('git_hash'))[:7] for e in run.get('earlier', [])))} "
+                 "(`run.json`: earlier)" if (only := run.get("params", {}).get("only")) else ""),
               f"- profile: `{run.get('params', {}).get('profile', '')}`"]
     t = g.get("teacher")
     lines.append(f"- teacher gate: {t['verdict']} (teacher {t['teacher_mAP50']:.3f} against the generic student's {t['generic_mAP50']:.3f} "
