@@ -16,8 +16,8 @@ from .models import load_detector, predict, train_generic_student
 from .pseudolabel import make_teacher, pseudo_label, teacher_settings
 
 # %% auto #0
-__all__ = ['SCORE_COLS', 'weeks_of', 'split_bank', 'frame_scores', 'score_frames', 'check_labels', 'prepare_bank',
-           'prepare_banks']
+__all__ = ['SCORE_COLS', 'weeks_of', 'split_bank', 'frame_scores', 'score_frames', 'check_labels', 'teacher_labels',
+           'oracle_labels', 'labelled', 'prepare_bank', 'prepare_banks']
 
 # %% ../nbs/04_bank.ipynb #e76dfa04
 def weeks_of(root, cam) -> list[int]:
@@ -100,27 +100,50 @@ def score_frames(detector, frames: pd.DataFrame, out=None, batch: int = 16, imgs
     return scores, feats
 
 # %% ../nbs/04_bank.ipynb #8ac6ec72
-def check_labels(prof, cam, bank: pd.DataFrame, min_share: float = 0.1):
-    "A DataError when the teacher found no vehicle in any bank frame of `cam`, a warning when in fewer than `min_share` of them."
-    with_boxes = sum(Path(l).stat().st_size > 0 for l in bank.label)
+def check_labels(prof, cam, frames: pd.DataFrame, min_share: float = 0.1):
+    "A DataError when the teacher found no vehicle in any labelled frame of `cam`, a warning when in fewer than `min_share` of them."
+    with_boxes = sum(Path(l).stat().st_size > 0 for l in frames.label)
     t = teacher_settings(prof)
     what = f"the teacher ({prof.teacher}, classes {', '.join(map(str, t['classes']))}, conf {t['conf']}, imgsz {t['imgsz']})"
     if not with_boxes:
-        raise DataError(f"{what} found no vehicle in any of the {len(bank)} bank frames of {cam_name(cam)} ({Path(bank.label.iloc[0]).parent}); "
+        raise DataError(f"{what} found no vehicle in any of the {len(frames)} frames of {cam_name(cam)} it labelled ({Path(frames.label.iloc[0]).parent}); "
                         "students would learn nothing: check the teacher's weights and the profile's teacher_classes, teacher_conf, teacher_imgsz")
-    if with_boxes < min_share*len(bank):
-        warnings.warn(f"{what} found vehicles in only {with_boxes} of the {len(bank)} bank frames of {cam_name(cam)}", SbadWarning)
+    if with_boxes < min_share*len(frames):
+        warnings.warn(f"{what} found vehicles in only {with_boxes} of the {len(frames)} frames of {cam_name(cam)} it labelled", SbadWarning)
+
+def teacher_labels(prof, frames: pd.DataFrame,  # frames with `image` and `label` (where the label file goes)
+                   progress: bool = False) -> pd.DataFrame:
+    "Label `frames` with the profile's teacher where they have no label yet (each frame once, resumable); the labelling summary."
+    return pseudo_label(_teacher(prof), frames, batch_size=prof.batch, progress=progress)
+
+_TEACHERS: dict = {}
+
+def _teacher(prof):
+    "The profile's teacher, made once per process and settings (a YOLO teacher loads its weights)."
+    key = digest(prof.teacher, teacher_settings(prof), prof.iou, prof.device)
+    if key not in _TEACHERS: _TEACHERS[key] = make_teacher(prof)
+    return _TEACHERS[key]
+
+def oracle_labels(prof, frames: pd.DataFrame) -> pd.DataFrame:
+    "`frames` whose label files are the oracle teacher's, kept apart from the profile teacher's (`data/<profile>/oracle_labels/`)."
+    d = data_dir(prof.name)/"oracle_labels"
+    return frames.assign(label=[str(d/c/f"week{int(w)}"/"labels"/f"{Path(i).stem}.txt") for c, w, i in zip(frames.cam, frames.week, frames.image)])
+
+def labelled(frames: pd.DataFrame) -> pd.DataFrame:
+    "The frames of `frames` that the teacher labelled (a label file, not found corrupt)."
+    return _usable(frames[[Path(l).exists() for l in frames.label]])
 
 def prepare_bank(profile="smoke", cam=1, weeks=None, progress: bool = True) -> dict:
-    "Split, pseudo-label and score one target camera's bank: `bank, val, test, scores, features, labelling`."
+    "Split and score one target camera's bank, and label its validation frames: `bank, val, test, scores, features, labelling`."
     prof = get_profile(profile) if isinstance(profile, str) else profile
     root = data_root(prof, progress=progress)
     weeks = weeks if weeks is not None else prof.stream.get("weeks")
     labels = None if prof.manifest == "synthetic" else data_dir(prof.name)/"teacher_labels"   # a real tree is only read
     sp = split_bank(root, cam, weeks, prof.val_frames, labels)
-    labelling = pseudo_label(make_teacher(prof), pd.concat([sp["bank"], sp["val"]]), batch_size=prof.batch, progress=progress)
+    need = pd.concat([sp["bank"], sp["val"]]) if prof.teacher_all else sp["val"]   # bank frames: on demand, unless teacher_all
+    labelling = teacher_labels(prof, need, progress=progress)
     sp = split_bank(root, cam, weeks, prof.val_frames, labels)   # again: frames found corrupt are out now
-    check_labels(prof, cam, sp["bank"])                      # a teacher that found nothing stops here, before any training
+    check_labels(prof, cam, labelled(pd.concat([sp["bank"], sp["val"]])))   # a teacher that found nothing stops here, before any training
     student = train_generic_student(prof, progress=progress)
     scores, feats = score_frames(student, sp["bank"], out=data_dir(prof.name)/"scores"/cam_name(cam), batch=prof.batch,
                                  imgsz=prof.imgsz, conf=prof.score_conf, iou=prof.iou, device=prof.device, classes=prof.student_classes)

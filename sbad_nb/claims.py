@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 
 from .core import ConfigError, DataError, rel, resolve, save_fig, save_table
 from .stats import SUMMARY_COLS, mean_effect, paired, summarize, verdict
-from .strategies import RESET, parse_strategy
+from .strategies import parse_strategy, run_options
 
 # %% auto #0
 __all__ = ['CLAIM_COLS', 'STUDENT_GATE', 'CLAIMS', 'CLAIM_TABLES', 'VERDICT_COLORS', 'claim_row', 'detection_claims',
@@ -74,6 +74,10 @@ def detection_claims(res: pd.DataFrame,  # inference_results.csv
             rows.append(claim_row(f"SBAD-2{k}", "SBAD", statement, "test mAP50", f"top_confidence - {other}; units: camera x budget x seed",
                                   paired(st, "top_confidence", other, seed=seed)))
         else: rows.append(_not_measured(f"SBAD-2{k}", "SBAD", statement, f"top_confidence and {other} among the profile's strategies"))   # tiny: no n_first
+    if {"top_confidence+oracle", "uniform+oracle"} <= set(res.strategy.astype(str)):   # the same frames, labelled by the oracle
+        rows.append(claim_row("SBAD-2a oracle", "SBAD", "top_confidence beats uniform at equal budget (oracle teacher, ablation)", "test mAP50",
+                              "top_confidence+oracle - uniform+oracle; units: camera x budget x seed",
+                              paired(res[res.model_role == "student"], "top_confidence+oracle", "uniform+oracle", seed=seed)))
     if st.samples.nunique() > 1:
         lo_n, hi_n = st.samples.min(), st.samples.max()
         rows.append(claim_row("SBAD-4", "SBAD", f"more selected frames give a better student ({int(hi_n)} against {int(lo_n)}{_load_words(st, lo_n, hi_n)})",
@@ -97,14 +101,14 @@ def detection_claims(res: pd.DataFrame,  # inference_results.csv
 def _students(res: pd.DataFrame) -> pd.DataFrame:
     "The per-camera students of `inference_results`: no cluster student, no head-reset twin (`<strategy>+reset`, an ablation)."
     s = res.strategy.astype(str)
-    return res[(res.model_role == "student") & ~s.str.startswith("csbad_") & ~s.str.endswith(RESET)]
+    return res[(res.model_role == "student") & ~s.str.startswith("csbad_") & ~s.str.contains("+", regex=False)]
 
 def head_claims(res: pd.DataFrame, seed: int = 0) -> list[dict]:
     "HEAD-1 per budget: students that keep the generic student's vehicle head against their `+reset` twins (same frames)."
     st = res[res.model_role == "student"].assign(strategy=lambda d: d.strategy.astype(str))
-    twins = {s[:-len(RESET)] for s in st.strategy if s.endswith(RESET)} & set(st.strategy)
-    sub = st[st.strategy.isin(twins | {s + RESET for s in twins})]
-    sub = sub.assign(arm=np.where(sub.strategy.str.endswith(RESET), "reset", "keep"), base=sub.strategy.str.removesuffix(RESET))
+    twins = {s.removesuffix("+reset") for s in st.strategy if s.endswith("+reset")} & set(st.strategy)
+    sub = st[st.strategy.isin(twins | {s + "+reset" for s in twins})]
+    sub = sub.assign(arm=np.where(sub.strategy.str.endswith("+reset"), "reset", "keep"), base=sub.strategy.str.removesuffix("+reset"))
     return [claim_row(f"HEAD-1 n{int(n)}", "SBAD (protocol)", f"a student that keeps the generic student's vehicle head beats one whose head "
                       f"restarts from random (the original code's protocol), at {int(n)} frames", "test mAP50",
                       f"head kept - head reset, same frames; units: camera x strategy x seed",
@@ -139,12 +143,16 @@ def transfer_claims(M: pd.DataFrame, seed: int = 0) -> list[dict]:
                       "own student - best other student; units: test cameras", mean_effect(d, seed=seed))]
 
 def quality_claims(q: pd.DataFrame, seed: int = 0) -> list[dict]:
-    "SBAD-3a/b from pseudo_label_quality (the teacher boxes of each run's selected frames against the bank's ground truth)."
+    """SBAD-3a/b from pseudo_label_quality (the teacher boxes of each run's selected frames against the bank's ground truth), by the
+    profile's teacher, and the same with the oracle's boxes on the same frames (`SBAD-3a oracle`: an ablation)."""
     base = next((s for s in ("uniform", "random", "n_first") if s in set(q.strategy)), None)   # a sample of the stream
     if base is None or "top_confidence" not in set(q.strategy): return []
-    return [claim_row(f"SBAD-3{k}", "SBAD", f"frames the student is confident about carry pseudo-labels of higher {m}", f"pseudo-label {m}",
-                      f"top_confidence - {base}; units: camera x budget x seed", paired(q, "top_confidence", base, value=m, seed=seed))
-            for k, m in (("a", "precision"), ("b", "recall"))]
+    q = q if "teacher" in q else q.assign(teacher="profile")
+    return [claim_row(f"SBAD-3{k}" + ("" if who == "profile" else f" {who}"), "SBAD",
+                      f"frames the student is confident about carry pseudo-labels of higher {m}" + ("" if who == "profile" else f" ({who} teacher, ablation)"),
+                      f"pseudo-label {m}", f"top_confidence - {base}; units: camera x budget x seed",
+                      paired(g, "top_confidence", base, value=m, seed=seed))
+            for who, g in q.groupby("teacher", sort=False) for k, m in (("a", "precision"), ("b", "recall"))]
 
 def online_claims(seg: pd.DataFrame, seed: int = 0) -> list[dict]:
     "OD-1 and OD-2 from online_seg_results (mIoU against ground truth, one unit per test window)."
@@ -190,7 +198,7 @@ def _gain_checks(res: pd.DataFrame, min_gain: float) -> list[dict]:
     gen = _detectors(res)
     r = res.assign(mAP50=res.mAP50.astype(float), strategy=res.strategy.fillna(""))
     ceil = r[r.model_role.eq("ceiling")]
-    st = r[r.model_role.eq("student") & ~r.strategy.str.startswith("csbad_random") & ~r.strategy.str.endswith(RESET)]   # controls and ablations out
+    st = r[r.model_role.eq("student") & ~r.strategy.str.startswith("csbad_random") & ~r.strategy.str.contains("+", regex=False)]   # controls and ablations out
     if gen.empty or st.empty: return []
     seeds = st.seed.nunique(); n = st.samples.max(); top = st[st.samples.eq(n)]
     cell = top.groupby(["strategy", "data_name"]).mAP50.mean()

@@ -107,6 +107,7 @@ class Profile:
     student_classes: tuple = ()  # the generic student's classes that are vehicles in scoring and evaluation ((): all; COCO yolov8n: 2, 5, 7)
     student_head: str = "keep"  # a generic student with several classes: its one-class head starts from its student_classes rows ("keep") or from random ("reset", the original code)
     allow_weak_teacher: bool = False  # go on when the teacher scores below the generic student (or the floor) on the test frames
+    teacher_all: bool = False  # the teacher labels every bank frame up front (the original code's way), not only what runs need
     selection_rules: str = "sbad_nb"  # stream strategies' rules: "sbad_nb" (the warm-up counts stream frames) or "authors" (the CSBAD code's frames)
     cluster_distance: str = "relative"  # CSBAD's camera distance: "relative" (each test camera's best student = 1) or "authors" (1 - mAP50)
     generic_epochs: int = 1    # epochs of the generic student on the source cameras (no hub weights)
@@ -121,6 +122,7 @@ class Profile:
     budget_epochs: int = 0     # epochs of the budget: budget_epochs x budget image-iterations per fine-tuning, whatever the frames found (ceilings: the largest budget); over train_images
     ceilings: tuple = ()       # reference runs on a camera's whole bank: "teacher" (pseudo-labels), "gt" (ground truth)
     ceiling_seeds: tuple = ()  # the seeds the ceilings run at; (): every seed of the profile
+    ceiling_frames: int = 0    # bank frames a ceiling trains on, evenly spaced (0: the whole bank)
     strategies: tuple = ("n_first", "uniform", "top_confidence", "least_confidence", "random", "kcenter_greedy")  # sweep
     clusters: int = 2          # CSBAD: number of camera clusters
     online_seg: dict = field(default_factory=dict)  # online segmentation settings over 07's defaults (windows, arch, ...)
@@ -146,10 +148,10 @@ _CPU_TRAIN = dict(mosaic=0.0, scale=0.25, optimizer="AdamW", lr0=0.004, warmup_e
 # (0.226 at lr 0.0015), hence tiny's 8.
 # `val=False`: validate after the last epoch only (a validation costs about as much as a training epoch here).
 _CPU_FINETUNE = dict(lr0=0.001, warmup_epochs=0)
-# SBAD's strategies and baselines, and D-SBAD's diversity among the confident frames at gamma 2 and 4 (gamma 1 is
-# top_confidence itself): small measures them all. tiny leaves D-SBAD (and n_first) out: its 15 minutes are spent, and its
-# streams hold 25-98 confident frames after the warm-up, too few for gamma x 60 candidates on any camera.
-DETECTION_STRATEGIES = ("n_first", "uniform", "top_confidence", "farthest_first_confident_g2", "farthest_first_confident_g4")
+# SBAD's strategies and baselines, and D-SBAD's diversity among the confident frames at gamma 2 (gamma 1 is top_confidence
+# itself; small's least confident camera holds 128 confident frames after the warm-up, 2 x 60, so its gammas stop at 2):
+# small measures them all; tiny's 15 minutes hold uniform and top_confidence.
+DETECTION_STRATEGIES = ("n_first", "uniform", "top_confidence", "farthest_first_confident_g2")
 
 PROFILES = {
     "smoke": Profile("smoke", "synthetic", imgsz=96, epochs=1, batch=8, budgets=(10,), seeds=(0,), warmup=20, ceilings=("teacher", "gt"),
@@ -159,36 +161,26 @@ PROFILES = {
                      capacity=40, pretrain_frames=32, pretrain_epochs=1, width=8, scale=0.5),
                      active=dict(strategies=("random", "margin", "kcenter_greedy"), seeds=(0,), init=8, query=8, rounds=2, epochs=1,
                                  pool_per_class=12, test_per_class=6, min_steps=10, arch="xresnet18", widen=0.25)),           # a 1-epoch student is never confident: smoke only checks the plumbing
-    # tiny: `make reproduce` in at most 15 minutes on 2 CPU cores (two runs at a time): 4 target cameras in 2 families,
-    # 2 seeds, both ceilings (at seed 0), starting from the shipped generic student. Every run trains 8 epochs of its
-    # budget (`budget_epochs`: 240 image-iterations at 30 frames, 480 at 60; ceilings one epoch of the bank), as the paper trains a fixed
-    # number of epochs, and a strategy that finds fewer frames than its budget trains as long as the others.
-    # The levers behind these numbers are measured in 06_student (benchmarks/study_levers.py). A run costs about
-    # 3 to 4 s per 100 image-iterations (two at a time, by machine), so 8 and not 10 epochs: tiny's 15 minutes. It keeps
-    # 160 px input, not small's 224: 1.4x a 60-frame run and 2x the pixels of every inference. It pairs top_confidence
-    # with uniform, SBAD's strongest baseline, and leaves n_first (SBAD-2b) to small, as it leaves D-SBAD; its active
-    # learning leaves out `mix`, which no claim reads. Both were measured in tiny until a slower 2-core machine took 17.5
-    # to 18.5 minutes over the pipeline (14.2 on the one before): 16 of 56 trainings and 2 of 8 active-learning runs.
-    # Without them, and with speed-ups that change no number, a fresh clone ran it there in 11.9 minutes.
+    # tiny: `make reproduce` in at most 15 minutes on 2 CPU cores (two runs at a time): 4 target cameras in 2 families, 2 seeds,
+    # uniform and top_confidence (and their oracle-labelled twins, the teacher ablation), both ceilings at seed 0, the learned
+    # teacher at 320 px, students at 160 px starting from the shipped generic student. Every run trains 8 epochs of its budget
+    # (`budget_epochs`), a ceiling the same load on 480 evenly spaced bank frames. Why these numbers: benchmarks/README.md.
     "tiny": Profile("tiny", "synthetic", imgsz=160, epochs=8, batch=8, budgets=(30, 60), seeds=(0, 1), jobs=2,
                     warmup=100, val_frames=50, width=0.125, student="sbad_nb:assets/generic_student.pt", generic_epochs=0,
-                    generic_frames=0, budget_epochs=8, ceilings=("teacher", "gt"), ceiling_seeds=(0,), train_args=_CPU_TRAIN,
-                    finetune_args=_CPU_FINETUNE, strategies=DETECTION_STRATEGIES[1:3],
-                    online_seg=dict(frames=300, pretrain_frames=150, pretrain_epochs=3, width=8, scale=0.5),
+                    generic_frames=0, budget_epochs=8, ceilings=("teacher", "gt"), ceiling_seeds=(0,), ceiling_frames=480,
+                    teacher="sbad_nb:assets/teacher.pt", teacher_classes=(0,), teacher_imgsz=320, train_args=_CPU_TRAIN,
+                    finetune_args=_CPU_FINETUNE, strategies=("uniform", "top_confidence", "uniform+oracle", "top_confidence+oracle"),
+                    online_seg=dict(frames=300, pretrain_frames=150, pretrain_epochs=3, width=8, scale=0.25),
                     active=dict(strategies=("random", "margin", "kcenter_greedy"), arch="xresnet18", widen=0.25, rounds=3,
                                 min_steps=30, pool_per_class=120, seeds=(0, 1))),
-    # small: the whole design at 3 seeds, what tiny cannot fit in 15 minutes: 6 target cameras in 3 families,
-    # budgets 30/45/60, ceilings at every seed, 3 clusters; tiny's recipe (`make reproduce PROFILE=small`, under 90
-    # minutes) but at 224 px input: the 160 px frames upsampled, so a vehicle is about 14 px tall, not 10 (a tenth are
-    # under 5 px at 160, below one cell of the detector's finest stride, 8). Measured in 06 (study_levers.py): students
-    # +0.12 mAP50 at 30 and 60 frames, the distillation ceiling +0.13, for 1.4x the seconds of a 60-frame run, which
-    # small's 90 minutes pay for and tiny's 15 do not. The load study (benchmarks/study_load.py, in 06) measured 16 and
-    # 32 epochs of the budget: 16 would run past the 90 minutes (its ceilings train two epochs of the bank, at every seed).
-    "small": Profile("small", "synthetic", imgsz=224, epochs=8, batch=8, budgets=(30, 45, 60), seeds=(0, 1, 2), jobs=2,
+    # small: the whole design on 10 target cameras in 3 families (`make reproduce PROFILE=small`, under 90 minutes): tiny's
+    # recipe at 224 px student input, n_first and D-SBAD's gamma 2 and 4 too, 3 clusters.
+    "small": Profile("small", "synthetic", imgsz=224, epochs=8, batch=8, budgets=(30, 60), seeds=(0, 1), jobs=2,
                      warmup=100, val_frames=50, width=0.125, student="sbad_nb:assets/generic_student.pt", generic_epochs=0,
-                     generic_frames=0, budget_epochs=8, ceilings=("teacher", "gt"), train_args=_CPU_TRAIN,
-                     finetune_args=_CPU_FINETUNE, strategies=DETECTION_STRATEGIES, clusters=3,
-                     online_seg=dict(frames=400, pretrain_frames=200, pretrain_epochs=3, width=8, scale=0.5),
+                     generic_frames=0, budget_epochs=8, ceilings=("teacher", "gt"), ceiling_seeds=(0,), ceiling_frames=480,
+                     teacher="sbad_nb:assets/teacher.pt", teacher_classes=(0,), teacher_imgsz=320, train_args=_CPU_TRAIN,
+                     finetune_args=_CPU_FINETUNE, strategies=DETECTION_STRATEGIES + ("uniform+oracle", "top_confidence+oracle"), clusters=3,
+                     online_seg=dict(frames=400, pretrain_frames=200, pretrain_epochs=3, width=8, scale=0.25),
                      active=dict(arch="xresnet18", widen=0.25, rounds=3, min_steps=30, pool_per_class=200, seeds=(0, 1, 2))),
     "paper": Profile("paper", "walt", imgsz=640, epochs=100, batch=16, budgets=(25, 50, 100, 150, 200, 250),
                      seeds=(0, 1, 2), warmup=720, val_frames=300, student="models/yolov8n.pt", width=0.25, device="0",

@@ -5,7 +5,7 @@ multi-camera traffic stream."""
 
 # %% ../nbs/01_data.ipynb #12c4ba7c
 from __future__ import annotations
-import json, os, re, shutil, warnings
+import json, os, re, shutil, warnings, zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,11 +19,11 @@ from .core import (ROOT, ConfigError, DataError, SbadWarning, atomic_write, data
                           rel, resolve, write_json)
 
 # %% auto #0
-__all__ = ['CLASSES', 'SEG_CLASSES', 'IMG_EXTS', 'MANIFEST_KEYS', 'FRAME_NAMES', 'SCENE', 'FAMILIES', 'BOX_COLS',
+__all__ = ['CLASSES', 'SEG_CLASSES', 'IMG_EXTS', 'MANIFEST_KEYS', 'FRAME_NAMES', 'SCENE', 'FAMILIES', 'POSE', 'BOX_COLS',
            'RENDER_VERSION', 'BOX_COLOURS', 'cam_name', 'frame_index', 'split_dir', 'list_frames', 'with_truth',
-           'read_labels', 'load_manifest', 'validate_layout', 'scene_spec', 'Camera', 'Traffic', 'render',
-           'make_synthetic_stream', 'stream_stats', 'profile_stream', 'camera_families', 'data_root', 'walt_tree',
-           'draw_boxes']
+           'read_labels', 'load_manifest', 'validate_layout', 'scene_spec', 'pose', 'Camera', 'Traffic', 'render',
+           'make_synthetic_stream', 'stream_stats', 'camera_params', 'profile_stream', 'camera_families', 'data_root',
+           'walt_tree', 'draw_boxes']
 
 # %% ../nbs/01_data.ipynb #582384d7
 CLASSES = ("car", "bus", "truck")
@@ -228,19 +228,21 @@ SCENE = dict(horizon=(0.28, 0.42), vpx=(0.3, 0.7), d_near=(6, 10), height=(4, 7)
              buildings=0.75, setback=(1, 6), storeys=(6, 25), mix=(16, 1.5, 2.5), speed=(7, 13), rate=(0.12, 0.3),
              overcast=(0, 1), tint=(1.0, 1.0, 1.0))
 
-# Families of similar cameras: each narrows SCENE, so its cameras share a viewpoint, palette, traffic and light
-# while every camera keeps its own draw within them (and its own traffic). Cameras without a family draw from SCENE.
+# Families of similar cameras, as cameras along one road: each narrows SCENE's scene type (lanes, buildings), palette,
+# traffic and light, so its cameras share them, but leaves their pose wide (`POSE`: height, tilt, zoom, pan, lateral
+# position), and each camera takes its own point in it (`pose`): no two cameras share a viewpoint. Each camera also
+# lays out its own buildings and traffic. Cameras without a family draw from SCENE.
 FAMILIES = {
-    "avenue": dict(horizon=(0.40, 0.46), vpx=(0.42, 0.58), d_near=(5, 6.5), height=(3.2, 4.2), lanes=(2,), offset=(-1, 1),
+    "avenue": dict(horizon=(0.34, 0.50), vpx=(0.30, 0.70), d_near=(4, 9), height=(3, 7.5), lanes=(2,), offset=(-2, 2),
                    pavement=(2.5, 3.5), ground=((95, 85, 75), (120, 105, 90)), facade=((140, 70, 50), (215, 140, 100)),
                    buildings=1.0, setback=(0.5, 2), storeys=(12, 25), mix=(8, 6, 1), speed=(6, 8), rate=(0.22, 0.3),
                    overcast=(0, 0.6), tint=(1.06, 1.0, 0.92)),        # a low camera on a city street, brick facades, buses
-    "highway": dict(horizon=(0.20, 0.26), vpx=(0.22, 0.34), d_near=(12, 15), height=(8, 10), lanes=(4,), offset=(-2, 0),
+    "highway": dict(horizon=(0.16, 0.30), vpx=(0.18, 0.50), d_near=(10, 20), height=(7, 13), lanes=(4,), offset=(-3, 1),
                     pavement=(1, 1.5), road=(95, 115), ground=((70, 110, 45), (95, 135, 60)), buildings=0.0, mix=(10, 0.5, 6),
                     speed=(11, 14), rate=(0.2, 0.3), overcast=(0, 0.5)),   # a mast over a 4-lane road in open country, trucks
-    "industrial": dict(horizon=(0.30, 0.36), vpx=(0.62, 0.75), d_near=(7, 9), height=(5, 6.5), lanes=(3,), road=(60, 75),
-                       ground=((90, 90, 85), (115, 115, 110)), facade=((105, 105, 108), (150, 150, 156)), buildings=0.9,
-                       setback=(2, 6), storeys=(6, 12), mix=(6, 0.5, 8), speed=(7, 9), rate=(0.12, 0.18),
+    "industrial": dict(horizon=(0.26, 0.40), vpx=(0.52, 0.82), d_near=(6, 11), height=(4.5, 8.5), lanes=(3,), offset=(-2, 2),
+                       road=(60, 75), ground=((90, 90, 85), (115, 115, 110)), facade=((105, 105, 108), (150, 150, 156)),
+                       buildings=0.9, setback=(2, 6), storeys=(6, 12), mix=(6, 0.5, 8), speed=(7, 9), rate=(0.12, 0.18),
                        overcast=(0.5, 1.0), tint=(0.94, 0.98, 1.06)),    # grey sheds, overcast, cool light, trucks
     # Not a target family: a pre-training domain far from every fixed camera above, as COCO's photographs are from
     # WALT's (the paper's generic student): eye-level views down a street, large near cars, small far ones.
@@ -255,6 +257,15 @@ def scene_spec(family: str | None = None) -> dict:
     if family not in FAMILIES: raise ConfigError(f"unknown camera family {family!r}; choose one of {', '.join(FAMILIES)}")
     return {**SCENE, **FAMILIES[family]}
 
+POSE = ("height", "horizon", "d_near", "vpx", "offset")   # camera height, tilt (horizon row), zoom (nearest ground seen), pan, lateral position
+_R5 = 1/np.array([1.1673039782614187**(k + 1) for k in range(len(POSE))])   # the R_5 low-discrepancy sequence's steps
+
+def pose(cam: int, family: str | None = None) -> np.ndarray:
+    """A camera's point in its family's pose ranges, in [0, 1) per `POSE` quantity: the `cam`-th point of a
+    low-discrepancy sequence (shifted per family), so the cameras of a family spread over the ranges, whichever are rendered."""
+    shift = np.random.default_rng(zlib.crc32(str(family).encode())).random(len(POSE))
+    return np.mod(shift + int(cam)*_R5, 1.0)
+
 @dataclass
 class Camera:
     "A fixed camera: geometry, lanes, traffic, light and the rendered static scene."
@@ -263,6 +274,7 @@ class Camera:
     lanes: np.ndarray; dirs: np.ndarray; speed: float; rate: float; mix: np.ndarray
     palette: np.ndarray; bg: np.ndarray; seg: np.ndarray
     family: str | None = None; overcast: tuple = (0.0, 1.0); tint: np.ndarray = field(default_factory=lambda: np.ones(3))
+    params: dict = field(default_factory=dict)               # what the camera was drawn as: pose, layout, traffic (`camera.json`)
 
     def ground_y(self, d): return self.horizon + self.f*self.height/d
     def x(self, X, d): return self.vpx + self.f*X/d
@@ -271,10 +283,11 @@ class Camera:
 def _scene(cam: int, W: int, H: int, rng: np.random.Generator, family: str | None = None) -> Camera:
     s = scene_spec(family)
     u = lambda k, size=None: rng.uniform(*np.asarray(s[k], np.float64), size=size)
-    horizon, vpx = H*u("horizon"), W*u("vpx")
-    d_near, height = u("d_near"), u("height")
+    at = dict(zip(POSE, pose(cam, family) if family else rng.random(len(POSE))))   # a family camera: its own point in the ranges
+    p = {k: s[k][0] + (s[k][1] - s[k][0])*at[k] for k in POSE}
+    horizon, vpx, d_near, height, x0 = H*p["horizon"], W*p["vpx"], p["d_near"], p["height"], p["offset"]
     f = (H - horizon)*d_near/height                    # the bottom row sees the ground at d_near
-    n = int(rng.choice(s["lanes"])); x0 = u("offset")
+    n = int(rng.choice(s["lanes"]))
     lanes = x0 + (np.arange(n) - (n - 1)/2)*3.5
     dirs = np.where(lanes < x0, 1, -1)                 # +1 drives towards the camera, -1 away
     if n % 2: dirs[n//2] = rng.choice([1, -1])
@@ -303,8 +316,10 @@ def _scene(cam: int, W: int, H: int, rng: np.random.Generator, family: str | Non
     far = sky & (horizon - ys < cols[None, :].repeat(H, 0))
     img[far] = pal["far"]; seg[far] = _SEG["building"]
     # facades parallel to the road on each side, in 15 m blocks (some blocks empty)
+    built = []
     for side, fc in zip((-1, 1), facades):
         if rng.random() >= s["buildings"]: continue
+        built.append("left" if side < 0 else "right")
         Xb = x0 + side*(walk + u("setback"))
         heights = np.where(rng.random(12) < 0.8, u("storeys", size=12), 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -317,9 +332,13 @@ def _scene(cam: int, W: int, H: int, rng: np.random.Generator, family: str | Non
         seg[hit] = _SEG["building"]
     tex = rng.normal(0, 5, size=(H, W, 1))             # fixed surface texture
     bg = np.clip(img + tex, 0, 255).astype(np.uint8)
-    return Camera(cam, W, H, horizon, vpx, f, height, d_near, lanes, dirs, speed=u("speed"), rate=u("rate"),
-                  mix=rng.dirichlet(s["mix"]), palette=np.array(list(pal.values())), bg=bg, seg=seg, family=family,
-                  overcast=tuple(s["overcast"]), tint=np.asarray(s["tint"], np.float32))
+    speed, rate, mix = u("speed"), u("rate"), rng.dirichlet(s["mix"])
+    params = dict(family=family or "", height=height, horizon=p["horizon"], d_near=d_near, vpx=p["vpx"], offset=x0,
+                  focal=f/W, lanes=n, buildings="+".join(built) or "none", speed=speed, rate=rate,
+                  **{f"share_{k}": v for k, v in zip(CLASSES, mix)})
+    return Camera(cam, W, H, horizon, vpx, f, height, d_near, lanes, dirs, speed=speed, rate=rate, mix=mix,
+                  palette=np.array(list(pal.values())), bg=bg, seg=seg, family=family, overcast=tuple(s["overcast"]),
+                  tint=np.asarray(s["tint"], np.float32), params={k: round(v, 4) if isinstance(v, float) else v for k, v in params.items()})
 
 # %% ../nbs/01_data.ipynb #2919da79
 _FAR = 160.0
@@ -457,6 +476,7 @@ def _render_camera(tmp: Path, cam: int, weeks, bank_frames: int, test_frames: in
     H = int(round(width*0.75/8))*8
     rng = np.random.default_rng([seed, cam])
     c = _scene(cam, width, H, rng, family)
+    write_json(tmp/"camera.json", c.params)
     sim = Traffic(c, np.random.default_rng([seed, cam, 1]))
     for _ in range(int(_FAR/c.speed/sim.dt) + 20): sim.step(8.0)     # fill the road before the first frame
     lo, hi = c.overcast
@@ -485,7 +505,7 @@ def _render_camera(tmp: Path, cam: int, weeks, bank_frames: int, test_frames: in
     _write_split(tmp/"test", range(test_frames), rgbs, segs, boxes, test=True)
 
 # %% ../nbs/01_data.ipynb #6dd0b3b6
-RENDER_VERSION = 3   # bump when the renderer changes: cameras rendered by an older version are stale (3: camera families)
+RENDER_VERSION = 4   # bump when the renderer changes: cameras rendered by an older version are stale (4: a pose of its own per camera)
 
 def make_synthetic_stream(root, cameras=(1, 2), weeks=(1,), bank_frames: int = 100, test_frames: int = 20,
                           width: int = 96, seed: int = 0, overwrite: bool | str = False, progress: bool = True,
@@ -557,6 +577,16 @@ def stream_stats(root, cameras) -> pd.DataFrame:
                          **{k: int((gt.cls == i).sum()) for i, k in enumerate(CLASSES)},
                          "per_frame": len(gt)/max(n, 1), "box_h_median": h.median(), "box_w_median": (gt.x2 - gt.x1).median(),
                          "small_pct": 100*(h < 8).mean() if len(gt) else np.nan, "visible_mean": gt.visible.mean()})
+    return pd.DataFrame(rows)
+
+# %% ../nbs/01_data.ipynb #d79d9cb7
+def camera_params(root, cameras) -> pd.DataFrame:
+    "One row per rendered camera: its `camera.json` (family, pose, layout, traffic), as `_scene` drew it."
+    rows = []
+    for cam in cameras:
+        p = Path(root)/cam_name(cam)/"camera.json"
+        if not p.exists(): raise DataError(f"{p} is missing: {cam_name(cam)} was not rendered by this version of sbad-nb; render the stream again")
+        rows.append({"camera": cam_name(cam), **json.loads(p.read_text())})
     return pd.DataFrame(rows)
 
 # %% ../nbs/01_data.ipynb #4969483e

@@ -16,14 +16,14 @@ from tqdm.auto import tqdm
 from .core import ConfigError, DataError, SbadWarning, data_dir, digest, get_profile, pmap, rel, resolve, save_table, write_json
 from .data import cam_name, data_root, list_frames, read_labels, with_truth
 from .models import load_detector, predict, train_generic_student
-from .bank import prepare_bank
-from .pseudolabel import make_teacher
+from .bank import labelled, prepare_bank
+from .pseudolabel import OracleTeacher, make_teacher
 from .student import finished, load_tag, profile_recipe, run_id, runs_dir
 
 # %% auto #0
-__all__ = ['RESULT_COLS', 'TEACHER_FLOOR', 'QUALITY_COLS', 'coco_map', 'ground_truth', 'predictions', 'precision_recall',
-           'evaluate', 'profile_runs', 'reference_metrics', 'evaluate_runs', 'teacher_gate', 'cross_matrix',
-           'label_quality', 'pseudo_label_quality']
+__all__ = ['RESULT_COLS', 'TEACHER_FLOOR', 'QUALITY_COLS', 'ERROR_COLS', 'coco_map', 'ground_truth', 'predictions', 'match_boxes',
+           'precision_recall', 'evaluate', 'profile_runs', 'reference_metrics', 'evaluate_runs', 'teacher_gate',
+           'cross_matrix', 'label_quality', 'pseudo_label_quality', 'teacher_errors', 'teacher_queries']
 
 # %% ../nbs/08_evaluation.ipynb #f030f504
 def _coco_inputs(preds: pd.DataFrame, gts: pd.DataFrame, images=None):
@@ -107,19 +107,26 @@ def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     area = lambda z: (z[:, 2] - z[:, 0])*(z[:, 3] - z[:, 1])
     return inter/np.maximum(area(a)[:, None] + area(b)[None, :] - inter, 1e-9)
 
-def precision_recall(preds: pd.DataFrame, gts: pd.DataFrame, iou: float = 0.5) -> tuple[float, float]:
-    "Precision and recall of `preds` against `gts` with greedy one-to-one matching at `iou`."
-    tp, xyxy = 0, ["x1", "y1", "x2", "y2"]
-    p = preds.sort_values("conf", ascending=False)           # each image's boxes, most confident first
+def match_boxes(preds: pd.DataFrame, gts: pd.DataFrame, iou: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    "Greedy one-to-one matching at `iou`, each image's predictions most confident first: (prediction is right, true box is found), in row order."
+    xyxy = ["x1", "y1", "x2", "y2"]
+    order = np.argsort(-preds.conf.to_numpy(float), kind="stable")
+    p = preds.iloc[order]
     p_box, p_at = p[xyxy].to_numpy(float), p.groupby("image_id", sort=False).indices   # row positions per image, in that order
-    g_box = gts[xyxy].to_numpy(float)
+    g_box, p_ok, g_ok = gts[xyxy].to_numpy(float), np.zeros(len(p), bool), np.zeros(len(gts), bool)
     for k, gi in gts.groupby("image_id", sort=False).indices.items():   # positions, not a DataFrame per image: 15x faster
         if (pi := p_at.get(k)) is None: continue
-        g = g_box[gi]; m = _iou(p_box[pi], g); used = np.zeros(len(g), bool)
-        for row in m:
-            row = np.where(used, -1, row); j = int(row.argmax())
-            if row[j] >= iou: used[j] = True; tp += 1
-    return (tp/len(preds) if len(preds) else 0.0), (tp/len(gts) if len(gts) else np.nan)
+        m = _iou(p_box[pi], g_box[gi])
+        for r, row in zip(pi, m):
+            row = np.where(g_ok[gi], -1, row); j = int(row.argmax())
+            if row[j] >= iou: g_ok[gi[j]] = p_ok[r] = True
+    right = np.zeros(len(preds), bool); right[order] = p_ok
+    return right, g_ok
+
+def precision_recall(preds: pd.DataFrame, gts: pd.DataFrame, iou: float = 0.5) -> tuple[float, float]:
+    "Precision and recall of `preds` against `gts` with greedy one-to-one matching at `iou`."
+    right, found = match_boxes(preds, gts, iou)
+    return (float(right.mean()) if len(preds) else 0.0), (float(found.mean()) if len(gts) else np.nan)
 
 def evaluate(preds: pd.DataFrame, gts: pd.DataFrame, images=None, conf: float = 0.0) -> dict:
     "mAP50, mAP50_95 and fitness of all `preds`; precision and recall of those with confidence >= `conf`."
@@ -313,25 +320,95 @@ def _quality(pseudo: pd.DataFrame, truth: pd.DataFrame, iou: float = 0.5) -> dic
     return {"precision": p if len(pseudo) else np.nan, "recall": r, "pseudo_boxes": len(pseudo), "true_boxes": len(truth)}
 
 # %% ../nbs/08_evaluation.ipynb #62406eee
-QUALITY_COLS = ["data_name", "strategy", "samples", "seed", "selected", "precision", "recall", "pseudo_boxes", "true_boxes"]
+QUALITY_COLS = ["data_name", "teacher", "strategy", "samples", "seed", "selected", "precision", "recall", "pseudo_boxes", "true_boxes"]
+
+def _oracle_boxes(prof, frames: pd.DataFrame) -> pd.DataFrame:
+    "The oracle teacher's boxes on `frames` (computed, not written), as `_label_boxes` gives a labels folder's."
+    rows = []
+    for f, d in zip(frames.frame, OracleTeacher(conf=prof.conf).predict(list(frames.image))):
+        h, w = d.shape
+        rows += [(f, x1/w, y1/h, x2/w, y2/h, c) for (x1, y1, x2, y2), c in zip(d.xyxy, d.conf)]
+    return pd.DataFrame(rows, columns=["image_id", "x1", "y1", "x2", "y2", "conf"])
 
 def pseudo_label_quality(profile="smoke", out=None, iou: float = 0.5) -> pd.DataFrame:
-    "Pseudo-label precision and recall of the frames each single-camera run of the profile selected, and of each camera's whole bank."
+    """Pseudo-label precision and recall of the frames each single-camera run of the profile selected, and of every bank frame
+    the teacher labelled; by the profile's teacher (`teacher = profile`) and, on the same frames, by the oracle (an ablation)."""
     prof = get_profile(profile) if isinstance(profile, str) else profile
     recs = list(profile_runs(prof, train_generic_student(prof, progress=False), warn=False).values())
+    teachers = ["profile"] + ([] if prof.teacher == "oracle" else ["oracle"])
     rows = []
     for cam in prof.stream["cameras"]:
-        bank = with_truth(prepare_bank(prof, cam, progress=False)["bank"])
+        bank = with_truth(labelled(prepare_bank(prof, cam, progress=False)["bank"]))   # the frames the teacher was asked for
         _check_truth(bank)                                    # then each label file is read once, not once per run
-        pseudo, truth = _label_boxes(bank, "label"), _label_boxes(bank, "truth")
-        rows.append({"data_name": cam_name(cam), "strategy": "bank", "samples": len(bank), "seed": None, "selected": len(bank),
-                     **_quality(pseudo, truth, iou)})
-        for r in recs:
-            if r["cam"] != cam_name(cam) or "cams" in r or r["strategy"].startswith("ceiling_"): continue
-            sel = set(bank.frame[bank.frame.isin(r["frames"])])
-            rows.append({"data_name": cam_name(cam), "strategy": r["strategy"], "samples": r["samples"], "seed": r["seed"],
-                         "selected": len(sel), **_quality(pseudo[pseudo.image_id.isin(sel)], truth[truth.image_id.isin(sel)], iou)})
+        truth = _label_boxes(bank, "truth")
+        for who in teachers:
+            pseudo = _label_boxes(bank, "label") if who == "profile" else _oracle_boxes(prof, bank)
+            rows.append({"data_name": cam_name(cam), "teacher": who, "strategy": "labelled", "samples": len(bank), "seed": None,
+                         "selected": len(bank), **_quality(pseudo, truth, iou)})
+            for r in recs:
+                if r["cam"] != cam_name(cam) or "cams" in r or r["strategy"].startswith("ceiling_") or "+" in r["strategy"]: continue
+                sel = set(bank.frame[bank.frame.isin(r["frames"])])
+                rows.append({"data_name": cam_name(cam), "teacher": who, "strategy": r["strategy"], "samples": r["samples"], "seed": r["seed"],
+                             "selected": len(sel), **_quality(pseudo[pseudo.image_id.isin(sel)], truth[truth.image_id.isin(sel)], iou)})
     q = pd.DataFrame(rows, columns=QUALITY_COLS)
     if out is not None:
         save_table(q.round(5), Path(out)/"tables"/"pseudo_label_quality", dict(profile=prof.name, iou=iou), sources=[rel(runs_dir(prof))])
     return q
+
+# %% ../nbs/08_evaluation.ipynb #59d056ae
+ERROR_COLS = ["teacher", "camera", "condition", "level", "precision", "recall", "pred_boxes", "true_boxes"]
+
+def _split_by(tab: pd.DataFrame, col: str, cuts) -> pd.Series:
+    "Tercile labels (low / middle / high) of `tab[col]` at `cuts`."
+    return pd.Series(np.array(["low", "middle", "high"])[np.searchsorted(cuts, tab[col].to_numpy(float), side="right")], index=tab.index)
+
+def _errors_by(preds: pd.DataFrame, gts: pd.DataFrame) -> list[dict]:
+    "Precision and recall per condition level of matched `preds` (`right`) and `gts` (`found`) that carry the condition columns."
+    rows = []
+    for cond in ("height", "visibility", "week", "light"):
+        for level in sorted(set(gts[cond].dropna()) | set(preds[cond].dropna()), key=str):
+            p, g = preds[preds[cond] == level], gts[gts[cond] == level]
+            rows.append(dict(condition=cond, level=level, precision=p.right.mean() if len(p) else np.nan,
+                             recall=g.found.mean() if len(g) else np.nan, pred_boxes=len(p), true_boxes=len(g)))
+    return rows
+
+def teacher_errors(profile="smoke", frames: int = 100,  # bank frames per camera, evenly spaced
+                   out=None, iou: float = 0.5, progress: bool = False) -> pd.DataFrame:
+    "Precision and recall of the profile's teacher and of the oracle on a bank sample, by box height, visibility, week and light."
+    prof = get_profile(profile) if isinstance(profile, str) else profile
+    root, rows = data_root(prof), []
+    teachers = {"profile": make_teacher(prof)} | ({} if prof.teacher == "oracle" else {"oracle": OracleTeacher(conf=prof.conf)})
+    for cam in tqdm(prof.stream["cameras"], desc="teacher errors", unit="camera", disable=not progress):
+        bank = prepare_bank(prof, cam, progress=False)["bank"]
+        sample = bank.iloc[np.linspace(0, len(bank) - 1, min(frames, len(bank))).round().astype(int)]
+        with Image.open(sample.image.iloc[0]) as im: W, H = im.size
+        gt = pd.concat([pd.read_csv(root/cam_name(cam)/f"week{w}"/"bank"/"gt.csv") for w in sorted(set(sample.week))])
+        gt = gt[gt.frame.isin(sample.frame)].rename(columns={"frame": "image_id"}).reset_index(drop=True)
+        light = {f: np.asarray(Image.open(i).convert("L")).mean() for f, i in zip(sample.frame, sample.image)}
+        week = dict(zip(sample.frame, sample.week))
+        hcuts, lcuts = np.quantile(gt.y2 - gt.y1, [1/3, 2/3]), np.quantile(list(light.values()), [1/3, 2/3])
+        frame_cond = lambda t: t.assign(week=t.image_id.map(week), light=_split_by(t.assign(l=t.image_id.map(light)), "l", lcuts),
+                                        height=_split_by(t.assign(h=t.y2 - t.y1), "h", hcuts))
+        gts = frame_cond(gt).assign(visibility=pd.cut(gt.visible, [0, 0.6, 0.95, 1.01], labels=["occluded", "partly", "visible"]).astype(str))
+        for who, t in teachers.items():
+            preds = pd.concat([d.to_frame(image_id=f) for f, d in zip(sample.frame, t.predict(list(sample.image)))], ignore_index=True)
+            right, found = match_boxes(preds, gt, iou)
+            rows += [dict(teacher=who if who == "oracle" else prof.teacher if prof.teacher == "oracle" else Path(prof.teacher).stem,
+                          camera=cam_name(cam), **r)
+                     for r in _errors_by(frame_cond(preds).assign(right=right, visibility=np.nan), gts.assign(found=found))]
+    tab = pd.DataFrame(rows, columns=ERROR_COLS)
+    if out is not None:
+        save_table(tab.round(4), Path(out)/"tables"/"teacher_errors", dict(profile=prof.name, frames=frames, iou=iou), sources=[rel(root)])
+    return tab
+
+def teacher_queries(profile="smoke", out=None) -> pd.DataFrame:
+    "Per camera: bank and validation frames, and how many of them the teacher labelled (queries), against the bank."
+    prof = get_profile(profile) if isinstance(profile, str) else profile
+    rows = []
+    for cam in prof.stream["cameras"]:
+        b = prepare_bank(prof, cam, progress=False)
+        rows.append(dict(camera=cam_name(cam), bank_frames=len(b["bank"]), val_frames=len(b["val"]), labelled_bank=len(labelled(b["bank"])),
+                         labelled_val=len(labelled(b["val"]))))
+    tab = pd.DataFrame(rows).assign(share_of_bank=lambda t: (t.labelled_bank/t.bank_frames).round(4))
+    if out is not None: save_table(tab, Path(out)/"tables"/"teacher_queries", dict(profile=prof.name, teacher_all=prof.teacher_all))
+    return tab

@@ -18,10 +18,10 @@ from .core import (ROOT, ConfigError, DataError, atomic_write, data_dir, file_lo
 from .data import RENDER_VERSION, list_frames, make_synthetic_stream, profile_stream, read_labels, with_truth
 
 # %% auto #0
-__all__ = ['SEGMENTERS', 'GENERIC', 'GENERIC_ASSET', 'offline_setup', 'Detections', 'build_detector', 'load_detector', 'n_params',
-           'dataset_yaml', 'link_dataset', 'train', 'predict', 'SmallUNet', 'build_segmenter', 'load_segmenter',
-           'generic_recipe', 'train_generic_student', 'fit_generic', 'generic_dataset', 'make_generic', 'check_generic',
-           'coco_indexed', 'vehicle_head']
+__all__ = ['SEGMENTERS', 'GENERIC', 'GENERIC_ASSET', 'TEACHER', 'TEACHER_ASSET', 'ASSETS', 'offline_setup', 'Detections',
+           'build_detector', 'load_detector', 'n_params', 'dataset_yaml', 'link_dataset', 'train', 'predict',
+           'SmallUNet', 'build_segmenter', 'load_segmenter', 'generic_recipe', 'train_generic_student', 'fit_generic',
+           'generic_dataset', 'make_asset', 'make_generic', 'check_generic', 'coco_indexed', 'vehicle_head']
 
 # %% ../nbs/02_models.ipynb #c922c1e9
 def offline_setup(cache=None) -> dict:
@@ -180,21 +180,33 @@ def _transfer_counter(model):
     return count
 
 def train(model, data, epochs: int = 1, imgsz: int = 96, batch: int = 8, device="cpu", seed: int = 0, project=None,
-          name: str = "train", workers: int = 0, **kw) -> Path:
+          name: str = "train", workers: int = 0,
+          resume: bool = False,  # continue from `project/name/weights/last.pt` when a stopped training left one (needs save=True)
+          progress: bool = False,  # a bar over the epochs (long trainings: the teacher, the generic student)
+          **kw) -> Path:
     """Train `model` on dataset yaml `data` with ultralytics; return the path of the best weights. A model loaded from
     weights leaves on `model.trainer.transferred` how many of the trained network's tensors started from them."""
     _ultralytics()
+    from tqdm.auto import tqdm
     from ultralytics.models.yolo.detect import DetectionTrainer
     project = Path(project or ROOT/"runs"/"train")
+    last = project/name/"weights"/"last.pt"
     amp = str(device) not in ("cpu", "mps")
     args = dict(data=str(data), epochs=int(epochs), imgsz=int(imgsz), batch=int(batch), device=device, seed=int(seed),
                 deterministic=True, amp=amp, workers=int(workers), project=str(project.resolve()), name=name,
                 exist_ok=True, plots=False, verbose=False, val=True)
-    count = _transfer_counter(model) if getattr(model, "ckpt", None) else None
-    if count: model.add_callback("on_pretrain_routine_end", count)
+    if resume and last.exists(): model, args, kw = load_detector(last), {"resume": str(last)}, {}   # its own arguments, from the checkpoint
+    count = _transfer_counter(model) if getattr(model, "ckpt", None) and not args.get("resume") else None
+    bar = tqdm(total=int(epochs), desc=f"training {name}", unit="epoch", disable=not progress)
+    step = lambda trainer: bar.update(trainer.epoch + 1 - bar.n)
+    callbacks = [("on_pretrain_routine_end", count), ("on_fit_epoch_end", step)]
+    for event, cb in callbacks:
+        if cb: model.add_callback(event, cb)
     try: model.train(**{**args, **kw}, trainer=_last_eval_trainer(DetectionTrainer))
     finally:
-        if count: model.callbacks["on_pretrain_routine_end"].remove(count)
+        bar.close()
+        for event, cb in callbacks:
+            if cb: model.callbacks[event].remove(cb)
     best = Path(model.trainer.best)
     return best if best.exists() else Path(model.trainer.last)
 
@@ -287,9 +299,18 @@ def load_segmenter(weights, arch: str = "unet", n_classes: int = 7, width: int =
 # %% ../nbs/02_models.ipynb #c41067af
 GENERIC = dict(student="yolov8n.yaml", width=0.125, imgsz=160, epochs=20, frames=2400, batch=16, seed=0,
                source_cameras=list(range(101, 113)), source_family="street",   # eye-level street views, far from every target
-               stream=dict(weeks=[1, 2], bank_frames=300, test_frames=50, width=160, seed=0),
+               stream=dict(weeks=[1, 2], bank_frames=300, test_frames=50, width=320, seed=0),   # rendered as the targets are
                train_args=dict(mosaic=0.0, scale=0.25, optimizer="AdamW", lr0=0.004, warmup_epochs=1, val=False, save=False))
 GENERIC_ASSET = "sbad_nb:assets/generic_student.pt"   # what `make generic` writes, and the tiny profile starts from
+
+# The learned teacher of tiny and small: a detector 3x the student's parameters at twice its input size (as yolov8x6 at
+# 1280 px is to yolov8n at 640), trained on cameras that are never targets: cameras of the target families and others.
+TEACHER = dict(student="yolov8n.yaml", width=0.25, imgsz=320, epochs=8, frames=3600, batch=16, seed=0,
+               source_cameras=list(range(201, 231)),
+               families={"avenue": list(range(201, 207)), "highway": list(range(207, 213)), "industrial": list(range(213, 219))},
+               stream=dict(weeks=[1, 2], bank_frames=150, test_frames=20, width=320, seed=0),
+               train_args=dict(mosaic=0.0, scale=0.25, optimizer="AdamW", lr0=0.002, warmup_epochs=1, val=False, save=True))
+TEACHER_ASSET = "sbad_nb:assets/teacher.pt"   # what `make teacher` writes: the default teacher of tiny and small
 
 def generic_recipe(prof) -> dict:
     "The recipe of a profile's own generic student (profiles that train one: `generic_epochs > 0`)."
@@ -309,26 +330,36 @@ def train_generic_student(profile="smoke", force: bool = False, progress: bool =
         return fit_generic(generic_recipe(prof), d, root=profile_stream(prof, progress=progress), force=force, progress=progress)[0]
 
 # %% ../nbs/02_models.ipynb #bcb0f5f6
-def fit_generic(recipe: dict, work, root=None, force: bool = False, progress: bool = True) -> tuple[Path, dict]:
-    """Train a generic student from `recipe` on its source cameras (rendered under `root`, default `work/stream`, from the
-    family `recipe["source_family"]` if it names one, else from the whole scene) into
-    `work/generic.pt`; reuse it when `work/generic.json` has the same recipe. Returns the weights and that record."""
+def _source_families(recipe: dict) -> dict | None:
+    "{camera: family} of a recipe's source cameras: its `families` ({family: [cameras]}), or one `source_family` for all."
+    if recipe.get("families"): return {c: f for f, cams in recipe["families"].items() for c in cams}
+    return {c: recipe["source_family"] for c in recipe["source_cameras"]} if recipe.get("source_family") else None
+
+def fit_generic(recipe: dict, work, root=None, force: bool = False, progress: bool = True,
+                name: str = "generic",  # the model's name: work/<name>.pt, work/<name>.json
+               ) -> tuple[Path, dict]:
+    """Train a detector from `recipe` on its source cameras (rendered under `root`, default `work/stream`, from their
+    families: `recipe["families"]` or `recipe["source_family"]`, else the whole scene) into `work/<name>.pt`; reuse it when
+    `work/<name>.json` has the same recipe, and resume a training that was stopped (when its `train_args` save every epoch).
+    Returns the weights and that record."""
     import json
-    work = Path(work); weights, meta = work/"generic.pt", work/"generic.json"
+    work = Path(work); weights, meta = work/f"{name}.pt", work/f"{name}.json"
     if weights.exists() and meta.exists() and not force:
         m = json.loads(meta.read_text())
         if m.get("recipe") == json.loads(json.dumps(recipe)): return weights, m
-    if not recipe["source_cameras"]: raise ConfigError("the generic student's recipe names no source_cameras")
+    if not recipe["source_cameras"]: raise ConfigError(f"the {name} recipe names no source_cameras")
     s = recipe["stream"]; root = Path(root) if root else work/"stream"
-    fam = {c: recipe["source_family"] for c in recipe["source_cameras"]} if recipe.get("source_family") else None
     make_synthetic_stream(root, recipe["source_cameras"], s["weeks"], s["bank_frames"], s["test_frames"], s["width"], s["seed"],
-                          overwrite="rendered", progress=progress, families=fam)
-    data = generic_dataset(root, recipe["source_cameras"], recipe["frames"], work/"generic_data")
+                          overwrite="rendered", progress=progress, families=_source_families(recipe))
+    data = generic_dataset(root, recipe["source_cameras"], recipe["frames"], work/f"{name}_data")
     seed_everything(recipe["seed"])
     t0 = time.perf_counter()
     model = build_detector(recipe["student"], nc=1, width=recipe["width"])
+    started = work/"train"/name/"recipe.json"                 # what a stopped training was training: resumed only if the same
+    resume = bool(recipe["train_args"].get("save")) and not force and started.exists() and json.loads(started.read_text()) == json.loads(json.dumps(recipe))
+    if not resume: shutil.rmtree(started.parent, ignore_errors=True); write_json(started, recipe)
     best = train(model, data, epochs=recipe["epochs"], imgsz=recipe["imgsz"], batch=recipe["batch"], seed=recipe["seed"],
-                 project=work/"train", name="generic", **recipe["train_args"])
+                 project=work/"train", name=name, resume=resume, progress=progress, **recipe["train_args"])
     with atomic_write(weights, "wb") as f: f.write(best.read_bytes())
     res = pd.read_csv(best.parent.parent/"results.csv").iloc[-1]
     rec = {"recipe": recipe, "trained_from": rel(best), "train_seconds": round(time.perf_counter() - t0, 1),
@@ -354,13 +385,22 @@ def _val(model, frames: pd.DataFrame, work, imgsz: int) -> dict:
                   project=str(Path(work).resolve()), name="val", exist_ok=True)
     return {"mAP50": round(float(m.box.map50), 4), "mAP50_95": round(float(m.box.map), 4)}
 
-def make_generic(out=GENERIC_ASSET, recipe: dict | None = None, targets=("tiny", "small"), force: bool = False,
-                 progress: bool = True) -> dict:
-    "Train the shipped generic student (`recipe`, default `GENERIC`), measure it on source and target test sets, write it and its sidecar."
+ASSETS = {"generic": (GENERIC, GENERIC_ASSET), "teacher": (TEACHER, TEACHER_ASSET)}   # what `make generic` / `make teacher` write
+
+def make_asset(kind: str = "generic",  # "generic" (the generic student) or "teacher" (the learned teacher)
+               out=None, recipe: dict | None = None, targets=("tiny", "small"), force: bool = False, progress: bool = True,
+               allow_dirty: bool = False,  # train from uncommitted code (the sidecar then says so); by default a clean commit
+              ) -> dict:
+    "Train a shipped model from its recipe (`GENERIC`, `TEACHER`), measure it on source and target test sets, write it and its sidecar."
     from sbad_nb.core import run_metadata
-    recipe, out = recipe or GENERIC, resolve(out)
-    work = data_dir("generic")
-    weights, rec = fit_generic(recipe, work, force=force, progress=progress)
+    if kind not in ASSETS: raise ConfigError(f"unknown asset {kind!r}; choose one of {', '.join(ASSETS)}")
+    meta = run_metadata()
+    if meta.get("git_dirty") and not allow_dirty:
+        raise ConfigError(f"the checkout has uncommitted changes: a shipped model names the clean commit it was trained from; commit them "
+                          f"first, or pass allow_dirty=True for a trial")
+    recipe, out = recipe or ASSETS[kind][0], resolve(out or ASSETS[kind][1])
+    work = data_dir(kind)
+    weights, rec = fit_generic(recipe, work, force=force, progress=progress, name=kind)
     model = load_detector(weights)
     src = pd.concat([list_frames(work/"stream", c, split="test") for c in recipe["source_cameras"]], ignore_index=True)
     measured = {"source": _val(model, src, work/"val_source", recipe["imgsz"]), "targets": {}}
@@ -370,12 +410,17 @@ def make_generic(out=GENERIC_ASSET, recipe: dict | None = None, targets=("tiny",
         measured["targets"][name] = {f"cam{c}": _val(model, list_frames(root, c, split="test"), work/f"val_{name}_cam{c}", recipe["imgsz"])
                                      for c in prof.stream["cameras"]}
     with atomic_write(out, "wb") as f: f.write(weights.read_bytes())
-    side = {"file": out.name, "sha256": hashlib.sha256(out.read_bytes()).hexdigest(), "bytes": out.stat().st_size,
+    side = {"file": out.name, "sha256": hashlib.sha256(out.read_bytes()).hexdigest(), "bytes": out.stat().st_size, "make": f"make {kind}",
             "render_version": RENDER_VERSION, "recipe": recipe, "train_seconds": rec["train_seconds"],
             "measured": {"how": "ultralytics val, conf 0.001, IoU 0.7, imgsz " + str(recipe["imgsz"]), **measured},
-            **{k: v for k, v in run_metadata().items() if k in ("git_hash", "git_dirty", "created", "versions", "machine")}}
+            **{k: v for k, v in meta.items() if k in ("git_hash", "git_dirty", "created", "versions", "machine")}}
     write_json(out.with_suffix(".json"), side)
     return side
+
+def make_generic(out=GENERIC_ASSET, recipe: dict | None = None, targets=("tiny", "small"), force: bool = False, progress: bool = True,
+                 allow_dirty: bool = False) -> dict:
+    "`make_asset('generic', ...)`: train the shipped generic student (`GENERIC`), measure it, write it and its sidecar."
+    return make_asset("generic", out, recipe, targets, force, progress, allow_dirty)
 
 def check_generic(weights) -> Path:
     "`weights` as it is, after checking it against its sidecar when it has one (the shipped generic student)."
@@ -383,12 +428,12 @@ def check_generic(weights) -> Path:
     p = resolve(weights); side = p.with_suffix(".json")
     if not side.exists(): return p
     s = json.loads(side.read_text())
+    make = s.get("make", "make generic")
+    how = f"`{make}` in a checkout, `sbad_nb.models.make_asset('{make.split()[-1]}', force=True)` elsewhere"
     if s.get("sha256") and s["sha256"] != hashlib.sha256(p.read_bytes()).hexdigest():
-        raise ConfigError(f"{p} does not match its sidecar {side.name} (sha256); reinstall sbad-nb, restore both from git, or retrain them: `make generic` in a checkout, "
-                          f"`sbad_nb.models.make_generic(force=True)` elsewhere")
+        raise ConfigError(f"{p} does not match its sidecar {side.name} (sha256); reinstall sbad-nb, restore both from git, or retrain them: {how}")
     if s.get("render_version") not in (None, RENDER_VERSION):
-        raise ConfigError(f"{p} was trained on renderer version {s['render_version']}, this is version {RENDER_VERSION}; retrain it: "
-                          "`make generic` in a checkout, `sbad_nb.models.make_generic(force=True)` elsewhere")
+        raise ConfigError(f"{p} was trained on renderer version {s['render_version']}, this is version {RENDER_VERSION}; retrain it: {how}")
     return p
 
 # %% ../nbs/02_models.ipynb #bee44b63

@@ -5,7 +5,7 @@ batched pseudo-labelling into YOLO label files."""
 
 # %% ../nbs/03_pseudolabel.ipynb #ef1e1f1b
 from __future__ import annotations
-import os, time, warnings, zlib
+import json, os, time, warnings, zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -15,12 +15,12 @@ import pandas as pd
 from PIL import Image
 from tqdm.auto import tqdm
 
-from .core import ConfigError, DataError, SbadError, SbadWarning, atomic_write, file_lock, get_profile, write_text
+from .core import ConfigError, DataError, SbadError, SbadWarning, atomic_write, digest, file_lock, get_profile, resolve, write_json, write_text
 from .data import frame_index, list_frames, profile_stream
-from .models import Detections, load_detector, predict
+from .models import Detections, check_generic, load_detector, predict
 
 # %% auto #0
-__all__ = ['Teacher', 'YoloTeacher', 'OracleTeacher', 'pseudo_label', 'teacher_settings', 'make_teacher']
+__all__ = ['Teacher', 'YoloTeacher', 'OracleTeacher', 'pseudo_label', 'teacher_settings', 'teacher_id', 'make_teacher']
 
 # %% ../nbs/03_pseudolabel.ipynb #63d2e119
 @runtime_checkable
@@ -42,6 +42,7 @@ class YoloTeacher:
             have = ", ".join(f"{k} {v}" for k, v in list(names.items())[:12]) + (" ..." if len(names) > 12 else "")
             raise ConfigError(f"class_map maps classes {bad} that {Path(weights).name} does not have (its classes: {have}); fix class_map")
         self.name = f"yolo:{Path(weights).stem}"
+        self.key = f"{self.name}:{Path(weights).stat().st_size}:{Path(weights).stat().st_mtime_ns}:{sorted(self.class_map.items())}:{conf}:{imgsz}:{iou}"
         self.conf, self.iou, self.imgsz, self.device, self.batch = conf, iou, imgsz, device, batch
         self._lut = np.full(max(names) + 1, -1, np.int64)
         for k, v in self.class_map.items(): self._lut[k] = v
@@ -65,6 +66,7 @@ class OracleTeacher:
         self.noise, self.seed, self.conf = float(noise), int(seed), float(conf)
         self.class_map = class_map                            # ground-truth class -> label class (default: all -> 0)
         self.name = f"oracle:{noise:g}"
+        self.key = f"{self.name}:{self.seed}:{self.conf}:{class_map}"
         self._gt, self._shape = {}, {}
 
     def _truth(self, image: Path) -> tuple:
@@ -167,6 +169,12 @@ def pseudo_label(teacher: Teacher, frames: pd.DataFrame, labels_dir=None, batch_
 
 def _label_folder(teacher, L: Path, group: pd.DataFrame, batch_size: int, resume: bool, progress: bool) -> dict:
     for tmp in L.glob(".*.tmp"): tmp.unlink()           # leftovers of a killed atomic write
+    key, who = getattr(teacher, "key", teacher.name), L/"teacher.json"   # which teacher wrote this folder's labels
+    if who.exists() and json.loads(who.read_text()).get("teacher") != key:
+        if resume: warnings.warn(f"{L} holds another teacher's labels ({json.loads(who.read_text()).get('teacher')}); labelling again with {key}", SbadWarning)
+        for p in L.glob("*.txt"): p.unlink()
+        resume = False
+    write_json(who, {"teacher": key})
     if not resume:
         for p in [*(L/".parts").glob("*.csv"), L/"teacher.csv", L/"teacher_frames.csv"]: p.unlink(missing_ok=True)
     state = _read_state(L)
@@ -206,10 +214,18 @@ def teacher_settings(prof) -> dict:
     return dict(classes=tuple(prof.teacher_classes), conf=prof.conf if prof.teacher_conf is None else prof.teacher_conf,
                 imgsz=prof.teacher_imgsz or prof.imgsz)
 
+def teacher_id(prof) -> str:
+    "What a profile's teacher is, as a key: `oracle`, or its weights (the sidecar's sha256, else size and time) and settings."
+    if prof.teacher == "oracle": return "oracle"
+    import json
+    p = resolve(prof.teacher); side = p.with_suffix(".json")
+    w = json.loads(side.read_text()).get("sha256", "")[:16] if side.exists() else (f"{p.stat().st_size}-{p.stat().st_mtime_ns}" if p.exists() else str(p))
+    return f"{p.stem}:{w}:" + digest(teacher_settings(prof))
+
 def make_teacher(profile="smoke", seed: int = 0) -> Teacher:
     "The teacher a profile uses: the oracle on the synthetic stream, a YOLO teacher from local weights otherwise."
     prof = get_profile(profile) if isinstance(profile, str) else profile
     if prof.teacher == "oracle": return OracleTeacher(noise=1.0, seed=seed, conf=prof.conf)
     t = teacher_settings(prof)
-    return YoloTeacher(prof.teacher, class_map={c: 0 for c in t["classes"]} or None, iou=prof.iou, device=prof.device,
-                       conf=t["conf"], imgsz=t["imgsz"])
+    return YoloTeacher(check_generic(prof.teacher), class_map={c: 0 for c in t["classes"]} or None, iou=prof.iou, device=prof.device,
+                       conf=t["conf"], imgsz=t["imgsz"])   # a shipped teacher is checked against its sidecar

@@ -13,11 +13,11 @@ import pandas as pd
 from .core import ConfigError, DataError, SbadWarning, get_profile
 
 # %% auto #0
-__all__ = ['SCORERS', 'AGGS', 'REQUIRED', 'STRATEGIES', 'RULES', 'NAMED_PARAMS', 'RESET', 'least_confidence_score',
+__all__ = ['SCORERS', 'AGGS', 'REQUIRED', 'STRATEGIES', 'RULES', 'NAMED_PARAMS', 'RUN_OPTIONS', 'least_confidence_score',
            'margin_score', 'entropy_score', 'reduce_boxes', 'ShortSelection', 'strategy', 'n_first', 'uniform',
            'top_confidence', 'least_confidence', 'random', 'least_confidence_pool', 'margin', 'entropy',
            'object_frequency', 'kcenter_greedy', 'kmeans_diverse', 'mix', 'farthest_first_confident', 'parse_strategy',
-           'split_head', 'select']
+           'run_options', 'select']
 
 # %% ../nbs/05_strategies.ipynb #eea37684
 def _as_probs(p: np.ndarray) -> np.ndarray:
@@ -305,11 +305,15 @@ def parse_strategy(name: str) -> tuple[str, dict]:
     named = ", ".join(f"{k}_{s}<number> ({p})" for k, (s, p) in NAMED_PARAMS.items())
     raise ConfigError(f"unknown strategy {name!r}; choose one of: {', '.join(STRATEGIES)}; or {named}")
 
-RESET = "+reset"   # a run name's suffix (06): the strategy's frames, fine-tuned with the student's one-class head restarted
+RUN_OPTIONS = {"reset": "the student's one-class head restarts from random (the original code's protocol)",
+               "oracle": "the teacher is the oracle (noisy ground truth), not the profile's"}   # a run name's `+` options (06)
 
-def split_head(strategy: str) -> tuple[str, bool]:
-    "`top_confidence+reset` -> (`top_confidence`, True): the selection strategy, and whether the run restarts the student's head."
-    return (strategy[:-len(RESET)], True) if str(strategy).endswith(RESET) else (strategy, False)
+def run_options(name: str) -> tuple[str, tuple]:
+    "`top_confidence+reset+oracle` -> (`top_confidence`, ('oracle', 'reset')): the selection strategy and the run's options."
+    base, *opts = str(name).split("+")
+    if bad := [o for o in opts if o not in RUN_OPTIONS]:
+        raise ConfigError(f"unknown run option(s) {bad} in {name!r}; a strategy name may end in " + ", ".join(f"+{k} ({v})" for k, v in RUN_OPTIONS.items()))
+    return base, tuple(sorted(opts))
 
 def select(name: str, scores: pd.DataFrame, n: int, seed: int = 0, **params) -> np.ndarray:
     "Select n frames of `scores` with strategy `name`; ascending frame numbers."

@@ -6,6 +6,7 @@ resumable runs, wandb (offline by default)."""
 # %% ../nbs/06_student.ipynb #49eb46d8
 from __future__ import annotations
 import functools, json, os, shutil, time, warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,14 +17,15 @@ from .core import (ConfigError, DataError, SbadWarning, atomic_write, data_dir, 
                           seed_everything, write_json)
 from .data import cam_name, with_truth
 from .models import dataset_yaml, _label_of, link_dataset, load_detector, train, train_generic_student, vehicle_head
-from .bank import prepare_bank
-from .strategies import STRATEGIES, ShortSelection, parse_strategy, select, split_head
+from .bank import labelled, oracle_labels, prepare_bank, teacher_labels
+from .pseudolabel import teacher_id
+from .strategies import STRATEGIES, ShortSelection, parse_strategy, run_options, select
 
 # %% auto #0
 __all__ = ['HEADS', 'CEILINGS', 'SWEEP_COLS', 'load_tag', 'run_epochs', 'run_id', 'runs_dir', 'finished', 'profile_recipe',
            'finetune_args', 'strategy_params', 'run_head', 'student_start', 'train_student', 'check_budget',
-           'select_frames', 'selection_key', 'same_selection', 'link_weights', 'fit_run', 'train_ceiling', 'run_sweep',
-           'ray_init', 'ray_map', 'ray_gpus']
+           'select_frames', 'selection_key', 'same_selection', 'link_weights', 'fit_run', 'ceiling_sample',
+           'train_ceiling', 'run_sweep', 'selection_counts', 'ray_init', 'ray_map', 'ray_gpus']
 
 # %% ../nbs/06_student.ipynb #b4b50524
 def load_tag(prof) -> str:
@@ -64,14 +66,15 @@ def profile_recipe(prof, generic: Path) -> dict:
     "The part of a run's recipe that the profile sets (the same for every run of a sweep)."
     import hashlib
     return json.loads(json.dumps(dict(profile=prof.name, load=load_tag(prof), imgsz=prof.imgsz, batch=prof.batch, train_args=finetune_args(prof),
-                warmup=prof.warmup, val_frames=prof.val_frames, score_conf=prof.score_conf,
-                generic=hashlib.sha256(Path(generic).read_bytes()).hexdigest()[:16])))
+                warmup=prof.warmup, val_frames=prof.val_frames, score_conf=prof.score_conf, rules=prof.selection_rules,
+                teacher=teacher_id(prof), generic=hashlib.sha256(Path(generic).read_bytes()).hexdigest()[:16])))
 
 def _recipe(prof, cam, weeks, strategy, samples, seed, generic: Path) -> dict:
     "Everything that shapes a run: a finished run is reused only when its recipe is the same."
     head = run_head(prof, generic, strategy)                  # None: a one-class generic student, nothing to choose
+    oracle = "oracle" in run_options(strategy)[1]             # an ablation: the oracle labels this run's frames
     return dict(cam=cam_name(cam), weeks=list(weeks), strategy=strategy, samples=int(samples), seed=int(seed), **profile_recipe(prof, generic),
-                **({"head": head} if head else {}))
+                **({"head": head} if head else {}), **({"labels": "oracle"} if oracle else {}))
 
 def finetune_args(prof) -> dict:
     "ultralytics arguments of a student fine-tuning: the profile's `train_args`, overridden by its `finetune_args`."
@@ -80,7 +83,7 @@ def finetune_args(prof) -> dict:
 # %% ../nbs/06_student.ipynb #93c1a1a1
 def strategy_params(prof, strategy: str, bank: dict) -> dict:
     "The keyword arguments `select` needs for `strategy` on a prepared bank."
-    base = parse_strategy(split_head(strategy)[0])[0]        # a ConfigError for an unknown name
+    base = parse_strategy(run_options(strategy)[0])[0]       # a ConfigError for an unknown name
     f, kw = STRATEGIES[base], {}
     if base in ("top_confidence", "least_confidence", "farthest_first_confident"):
         kw["warmup"] = min(prof.warmup, len(bank["scores"]) - 1)
@@ -102,7 +105,7 @@ def _n_classes(weights) -> int:
 def run_head(prof, generic, strategy: str) -> str | None:
     "How a run's one-class head starts, `keep` or `reset`; None when the generic student has a single class."
     if prof.student_head not in HEADS: raise ConfigError(f"student_head must be one of {', '.join(HEADS)}, got {prof.student_head!r}")
-    base, reset = split_head(strategy)
+    base, reset = run_options(strategy)[0], "reset" in run_options(strategy)[1]
     if reset and prof.student_head == "reset":
         raise ConfigError(f"{strategy}: the profile's student_head is already 'reset'; name the strategy {base}")
     if _n_classes(generic) == 1: return None
@@ -168,7 +171,7 @@ def select_frames(prof, bank: dict, strategy: str, samples: int, seed: int, cam)
     "The frames of `cam`'s bank that `strategy` picks (`samples`, `seed`; the budget is checked by the caller) and whether the stream ran short."
     with warnings.catch_warnings(record=True) as short:
         warnings.simplefilter("always", ShortSelection)
-        sel = select(split_head(strategy)[0], bank["scores"], samples, seed=seed, **strategy_params(prof, strategy, bank))
+        sel = select(run_options(strategy)[0], bank["scores"], samples, seed=seed, **strategy_params(prof, strategy, bank))
     for w in short: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)   # still shown to the user
     if not len(sel): raise DataError(f"{cam_name(cam)}: {strategy} selected no frame from the bank (see its warning); nothing to train on")
     return sel, bool(short)
@@ -212,6 +215,10 @@ def fit_run(prof, d: Path, frames, val: pd.DataFrame, student, seed: int, params
     validating on `val`, for the profile's training load, into run folder `d`; write and return its run.json record."""
     d = Path(d); rid = d.name
     shutil.rmtree(d, ignore_errors=True); d.mkdir(parents=True)
+    if recipe.get("labels") == "oracle":                      # the ablation: the same frames, labelled by the oracle teacher
+        prof, frames, val = replace(prof, teacher="oracle", teacher_conf=None), oracle_labels(prof, frames), oracle_labels(prof, val)
+    teacher_labels(prof, pd.concat([frames, val]) if labels == "label" else val)   # on demand (04): what this run needs, each frame once
+    frames, val = labelled(frames) if labels == "label" else frames, labelled(val)     # frames the teacher found corrupt are out
     beside = lambda f: all(Path(l) == _label_of(i) for i, l in zip(f.image, f.label))   # where ultralytics looks for them
     if labels != "label" or not beside(frames):              # other labels, or teacher labels kept outside a read-only tree:
         frames = link_dataset(d/"labelled", frames, labels, class_map={})   # a linked copy, all 'vehicle'
@@ -246,14 +253,21 @@ def fit_run(prof, d: Path, frames, val: pd.DataFrame, student, seed: int, params
 # %% ../nbs/06_student.ipynb #c32d3759
 CEILINGS = ("teacher", "gt")
 
+def ceiling_sample(prof, bank: pd.DataFrame) -> pd.DataFrame:
+    "The bank frames a ceiling trains on: all of them, or `ceiling_frames` of them evenly spaced along the stream."
+    n = int(prof.ceiling_frames)
+    if not n or n >= len(bank): return bank
+    return bank.iloc[np.linspace(0, len(bank) - 1, n).round().astype(int)]
+
 def train_ceiling(profile="smoke", cam=1, labels: str = "teacher", seed: int = 0, bank: dict | None = None,
                   force: bool = False, wandb: bool | None = None) -> dict:
-    "Fine-tune the generic student on `cam`'s whole bank labelled by the teacher or by ground truth (`labels`); return its record."
+    """Fine-tune the generic student on `cam`'s whole bank (or the profile's `ceiling_frames` of it, evenly spaced) labelled by
+    the teacher or by ground truth (`labels`); return its record."""
     prof = get_profile(profile) if isinstance(profile, str) else profile
     if labels not in CEILINGS: raise ConfigError(f"unknown ceiling {labels!r}; choose one of {', '.join(CEILINGS)}")
     weeks, strategy = prof.stream.get("weeks") or [1], f"ceiling_{labels}"
     bank = bank or prepare_bank(prof, cam, progress=False)
-    frames = bank["bank"]
+    frames = ceiling_sample(prof, bank["bank"])
     if labels == "gt":
         frames = with_truth(frames)
         if not Path(frames.truth.iloc[0]).exists():
@@ -285,7 +299,7 @@ def run_sweep(profile="smoke", cameras=None, strategies=None, budgets=None, seed
     bad = [c for c in cameras if int(str(c).removeprefix("cam")) not in known]
     if bad: raise DataError(f"camera(s) {bad} are not target cameras of profile {prof.name!r} (it has {known}); fix the grid")
     generic = train_generic_student(prof, progress=progress)
-    for s in strategies: parse_strategy(split_head(s)[0]); run_head(prof, generic, s)   # a ConfigError for an unknown name, before anything runs
+    for s in strategies: parse_strategy(run_options(s)[0]); run_head(prof, generic, s)   # a ConfigError for an unknown name, before anything runs
     for x in ceilings:
         if x not in CEILINGS: raise ConfigError(f"unknown ceiling {x!r}; choose from: {', '.join(CEILINGS)}")
     from sbad_nb.evaluation import teacher_gate            # 08's scores (cached): a weak teacher stops the sweep before any training
@@ -317,6 +331,24 @@ def _sweep_job(prof, c, s, n, k, force, bank=None) -> dict:
 #| export
 SWEEP_COLS = ("run_id", "cam", "strategy", "samples", "selected", "seed", "epochs", "best_epoch", "val_mAP50", "seconds")
 def _row(rec: dict) -> dict: return {k: rec[k] for k in SWEEP_COLS}
+
+# %% ../nbs/06_student.ipynb #eb6df0b4
+def selection_counts(profile="smoke", out=None) -> pd.DataFrame:
+    "Frames each finished single-camera run selected, per bank week and in all (`week` = 0), and whether it fell `short` of its budget."
+    prof = get_profile(profile) if isinstance(profile, str) else profile
+    weeks, rows = prof.stream.get("weeks") or [1], []
+    for cam in prof.stream["cameras"]:
+        week_of = prepare_bank(prof, cam, progress=False)["bank"].set_index("frame").week
+        for meta in sorted(runs_dir(prof).glob(f"{cam_name(cam)}_*_{load_tag(prof)}/run.json")):   # this profile's load
+            r = json.loads(meta.read_text())
+            if r.get("status") != "done" or r["strategy"].startswith("ceiling_"): continue
+            n = week_of.reindex(r["frames"]).value_counts()
+            base = dict(camera=cam_name(cam), strategy=r["strategy"], budget=r["samples"], seed=r["seed"])
+            rows += [dict(base, week=int(w), selected=int(n.get(w, 0)), short=False) for w in weeks]
+            rows.append(dict(base, week=0, selected=len(r["frames"]), short=len(r["frames"]) < r["samples"]))
+    tab = pd.DataFrame(rows, columns=["camera", "week", "strategy", "budget", "seed", "selected", "short"])
+    if out is not None: save_table(tab, Path(out)/"tables"/"selection_counts", dict(profile=prof.name), sources=[rel(runs_dir(prof))])
+    return tab
 
 # %% ../nbs/06_student.ipynb #c2f288eb
 def ray_init(address: str | None = None, num_cpus: int | None = None):

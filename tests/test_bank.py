@@ -52,3 +52,30 @@ def test_split_bank_drops_corrupt_frames(stream_copy):
         labels / "teacher_frames.csv", index=False)
     sp = split_bank(stream_copy, 1, val_frames=4)
     assert 2 not in set(sp["bank"].frame) and 3 in set(sp["bank"].frame)
+
+
+def test_on_demand_labels_each_needed_frame_once(stream_copy, monkeypatch):
+    "Two runs asking at once for overlapping frames: the teacher labels their union, each frame once, and nothing else."
+    import threading
+    from dataclasses import replace
+    import sbad_nb.bank as bank
+    from sbad_nb.core import get_profile
+    from sbad_nb.data import list_frames
+    from sbad_nb.pseudolabel import OracleTeacher
+    asked, lock = [], threading.Lock()
+
+    class Counting(OracleTeacher):
+        def predict(self, images):
+            with lock: asked.extend(images)
+            return super().predict(images)
+    monkeypatch.setattr(bank, "_teacher", lambda prof: Counting())
+    prof = replace(get_profile("smoke"), batch=2)
+    frames = list_frames(stream_copy, 1, 1)
+    a, b = frames.iloc[:10], frames.iloc[6:14]                           # frames 6-9 are asked for twice
+    runs = [threading.Thread(target=bank.teacher_labels, args=(prof, f)) for f in (a, b)]
+    for t in runs: t.start()
+    for t in runs: t.join()
+    assert sorted(asked) == sorted(frames.image.iloc[:14]) and len(asked) == 14     # the union, each frame once
+    assert bank.labelled(frames).frame.tolist() == frames.frame.iloc[:14].tolist()  # and only what was asked for
+    bank.teacher_labels(prof, frames.iloc[:14])                          # everything there: the teacher is not asked again
+    assert len(asked) == 14

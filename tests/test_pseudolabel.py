@@ -162,3 +162,36 @@ def test_oracle_quality_follows_noise(long_stream):
         preds = pd.concat([d.to_frame(image_id=f) for f, d in zip(frames.frame, OracleTeacher(noise=k).predict(frames.image))])
         maps.append(coco_map(preds, gt, images=frames.frame)["mAP50"])
     assert maps[0] == pytest.approx(1.0) and maps[0] > maps[1] > maps[2] > 0.3, maps
+
+
+def test_the_learned_teacher_ships_checked_and_errs_where_the_image_is_hard(tmp_path):
+    "The shipped teacher matches its sidecar, and misses more of the occluded and of the dark frames' vehicles than of the others."
+    import hashlib
+    import json
+    from PIL import Image
+    from sbad_nb.core import resolve
+    from sbad_nb.evaluation import match_boxes
+    from sbad_nb.models import TEACHER, TEACHER_ASSET, check_generic
+    w = resolve(TEACHER_ASSET)
+    side = json.loads(w.with_suffix(".json").read_text())
+    assert check_generic(TEACHER_ASSET) == w and side["sha256"] == hashlib.sha256(w.read_bytes()).hexdigest()
+    assert side["make"] == "make teacher" and not side["git_dirty"] and w.stat().st_size <= 25e6
+    assert not set(side["recipe"]["source_cameras"]) & set(range(1, 100))   # never a target camera of any profile
+    root = tmp_path / "s"                                                      # two cameras it never saw, at its size
+    make_synthetic_stream(root, cameras=[301, 302], weeks=[1], bank_frames=200, test_frames=1, width=TEACHER["imgsz"], seed=5,
+                          families={301: "avenue", 302: "industrial"}, progress=False)
+    teacher = YoloTeacher(w, class_map={0: 0}, imgsz=TEACHER["imgsz"], conf=0.25)
+    found = []
+    for cam in (301, 302):
+        frames = list_frames(root, cam).iloc[::2]
+        gt = pd.read_csv(root / f"cam{cam}" / "week1" / "bank" / "gt.csv").rename(columns={"frame": "image_id"})
+        gt = gt[gt.image_id.isin(frames.frame)].reset_index(drop=True)
+        preds = pd.concat([d.to_frame(image_id=f) for f, d in zip(frames.frame, teacher.predict(list(frames.image)))])
+        light = {f: np.asarray(Image.open(i).convert("L")).mean() for f, i in zip(frames.frame, frames.image)}
+        found.append(gt.assign(found=match_boxes(preds, gt)[1], light=gt.image_id.map(light)))
+    found = pd.concat(found)
+    assert found.found.mean() > 0.5                                            # a teacher, not noise
+    occluded, clear = found[found.visible < 0.6].found.mean(), found[found.visible >= 0.95].found.mean()
+    dark = found[found.light <= found.light.quantile(1 / 3)].found.mean()
+    bright = found[found.light >= found.light.quantile(2 / 3)].found.mean()
+    assert occluded < clear and dark < bright, (occluded, clear, dark, bright)
