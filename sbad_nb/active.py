@@ -22,7 +22,8 @@ from .strategies import REQUIRED, STRATEGIES, select
 
 # %% auto #0
 __all__ = ['AL_CLASSES', 'IMG_EXTS', 'AL_STRATEGIES', 'vehicle_crops', 'image_folder', 'LabelStore', 'pool_scores',
-           'fastai_vision', 'ActiveLearner', 'run_active', 'LabelSession', 'label_widget', 'compare_strategies']
+           'fastai_vision', 'ActiveLearner', 'run_active', 'LabelSession', 'label_widget', 'seed_pool',
+           'compare_strategies']
 
 # %% ../nbs/11_active_learning.ipynb #d2255c7e
 AL_CLASSES = tuple(CLASSES) + ("background",)
@@ -39,11 +40,11 @@ def vehicle_crops(profile="smoke", size: int = 32, min_size: float = 8, min_visi
     if prof.manifest != "synthetic":
         raise ConfigError(f"vehicle crops are cut by the synthetic stream's ground truth (car, bus, truck); profile {prof.name!r} reads the "
                           f"{prof.manifest} manifest, whose labels have one class: use a synthetic profile, or image_folder on your own class folders")
-    root, out = data_root(prof), data_dir(prof.name)/"crops"
+    root, out = data_root(prof), data_dir(prof)/"crops"
     recipe = dict(size=size, min_size=min_size, min_visible=min_visible, pool=pool_per_class, test=test_per_class, seed=seed,
                   cameras=list(prof.stream["cameras"]), weeks=list(prof.stream.get("weeks") or [1]), stream=prof.stream)
     marker = out/"crops.json"
-    with file_lock(data_dir(prof.name)/".crops.lock"):
+    with file_lock(data_dir(prof)/".crops.lock"):
         if marker.exists() and json.loads(marker.read_text()).get("recipe") == json.loads(json.dumps(recipe)): return out
         import shutil; shutil.rmtree(out, ignore_errors=True)
         rng = np.random.default_rng(seed)
@@ -315,12 +316,16 @@ def label_widget(paths, store: LabelStore, size: int = 160):
 # %% ../nbs/11_active_learning.ipynb #8cde4e34
 def _al_settings(prof) -> dict:
     s = dict(strategies=("random", "margin", "kcenter_greedy", "mix"), seeds=(0, 1, 2), init=20, query=20, rounds=5, size=32,
-             epochs=4, batch=32, lr=3e-3, arch="resnet18", widen=1.0, pool_per_class=250, test_per_class=100, min_steps=40)
+             epochs=4, batch=32, lr=3e-3, arch="resnet18", widen=1.0, pool_per_class=250, test_per_class=100, min_steps=40, pool_share=0.8)
     bad = set(prof.active) - set(s)
     if bad: raise ConfigError(f"unknown active-learning setting(s) {sorted(bad)} in profile {prof.name!r}; known: {sorted(s)}")
     return {**s, **prof.active}
 
 def _al_job(pool, test, strategy, seed, kw) -> pd.DataFrame: return run_active(pool, test, strategy, seed, **kw)
+
+def seed_pool(pool: pd.DataFrame, seed: int, share: float = 0.8) -> pd.DataFrame:
+    "A seed's own pool: `share` of each class's crops, drawn with the seed, so that seeds are independent draws, not one pool's repeats."
+    return pool.groupby("label", group_keys=False).sample(frac=share, random_state=int(seed)).sort_index().reset_index(drop=True)
 
 def compare_strategies(profile="smoke", out=None, progress: bool = True, jobs: int | None = None) -> pd.DataFrame:
     "Active-learning curves of the profile's strategies x seeds on the vehicle crops (`jobs` runs at once)."
@@ -332,7 +337,7 @@ def compare_strategies(profile="smoke", out=None, progress: bool = True, jobs: i
               arch=s["arch"], widen=s["widen"], classes=AL_CLASSES, device=prof.device, min_steps=s["min_steps"])
     grid = [(st, sd) for sd in s["seeds"] for st in s["strategies"]]
     jobs = prof.jobs if jobs is None else int(jobs)
-    parts = pmap(_al_job, [(pool, test, st, sd, kw) for st, sd in grid], jobs=jobs, desc="active learning", unit="run",
+    parts = pmap(_al_job, [(seed_pool(pool, sd, s["pool_share"]), test, st, sd, kw) for st, sd in grid], jobs=jobs, desc="active learning", unit="run",
                  progress=progress, label=lambda a: f"{a[2]} seed {a[3]}")
     res = pd.concat(parts, ignore_index=True)
     if out is not None:

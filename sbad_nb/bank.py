@@ -126,7 +126,7 @@ def _teacher(prof):
 
 def oracle_labels(prof, frames: pd.DataFrame) -> pd.DataFrame:
     "`frames` whose label files are the oracle teacher's, kept apart from the profile teacher's (`data/<profile>/oracle_labels/`)."
-    d = data_dir(prof.name)/"oracle_labels"
+    d = data_dir(prof)/"oracle_labels"
     return frames.assign(label=[str(d/c/f"week{int(w)}"/"labels"/f"{Path(i).stem}.txt") for c, w, i in zip(frames.cam, frames.week, frames.image)])
 
 def labelled(frames: pd.DataFrame) -> pd.DataFrame:
@@ -138,14 +138,14 @@ def prepare_bank(profile="smoke", cam=1, weeks=None, progress: bool = True) -> d
     prof = get_profile(profile) if isinstance(profile, str) else profile
     root = data_root(prof, progress=progress)
     weeks = weeks if weeks is not None else prof.stream.get("weeks")
-    labels = None if prof.manifest == "synthetic" else data_dir(prof.name)/"teacher_labels"   # a real tree is only read
+    labels = None if prof.manifest == "synthetic" else data_dir(prof)/"teacher_labels"   # a real tree is only read
     sp = split_bank(root, cam, weeks, prof.val_frames, labels)
     need = pd.concat([sp["bank"], sp["val"]]) if prof.teacher_all else sp["val"]   # bank frames: on demand, unless teacher_all
     labelling = teacher_labels(prof, need, progress=progress)
     sp = split_bank(root, cam, weeks, prof.val_frames, labels)   # again: frames found corrupt are out now
     check_labels(prof, cam, labelled(pd.concat([sp["bank"], sp["val"]])))   # a teacher that found nothing stops here, before any training
     student = train_generic_student(prof, progress=progress)
-    scores, feats = score_frames(student, sp["bank"], out=data_dir(prof.name)/"scores"/cam_name(cam), batch=prof.batch,
+    scores, feats = score_frames(student, sp["bank"], out=data_dir(prof)/"scores"/cam_name(cam), batch=prof.batch,
                                  imgsz=prof.imgsz, conf=prof.score_conf, iou=prof.iou, device=prof.device, classes=prof.student_classes)
     return {**sp, "scores": scores, "features": feats, "labelling": labelling, "root": root, "student": student}
 

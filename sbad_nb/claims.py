@@ -12,7 +12,7 @@ import pandas as pd
 import matplotlib.pyplot as plt
 
 from .core import ConfigError, DataError, rel, resolve, save_fig, save_table
-from .stats import SUMMARY_COLS, mean_effect, paired, summarize, verdict
+from .stats import SUMMARY_COLS, mean_effect, mixed_effect, paired, summarize, unit_effect, verdict
 from .strategies import parse_strategy, run_options
 
 # %% auto #0
@@ -21,22 +21,26 @@ __all__ = ['CLAIM_COLS', 'STUDENT_GATE', 'CLAIMS', 'CLAIM_TABLES', 'VERDICT_COLO
            'active_claims', 'scale_checks', 'claims_table', 'plot_claims', 'plot_gamma', 'make_claims']
 
 # %% ../nbs/11a_claims.ipynb #e7a02111
-CLAIM_COLS = ["claim_id", "source", "statement", "metric", "comparison", "effect", "ci_low", "ci_high", "n_pairs", "verdict"]
+CLAIM_COLS = ["claim_id", "source", "statement", "metric", "comparison", "effect", "ci_low", "ci_high", "n_pairs", "n_cameras", "n_runs",
+              "identical_pairs", "mde", "verdict", "mixed_effect", "mixed_low", "mixed_high", "mixed_verdict", "agree"]
 
 def claim_row(claim_id: str,  # e.g. SBAD-2a
               source: str,  # the paper or project the claim comes from
               statement: str,  # the claim, in a sentence
               metric: str,  # what is compared (test mAP50, mIoU, accuracy)
               comparison: str,  # `a - b` over which paired units
-              m: dict,  # effect, ci_low, ci_high, n_pairs
+              m: dict,  # `sbad_nb.stats.paired` or `mean_effect`: effect, interval, pairs, cameras, runs, identical pairs, MDE, mixed model
              ) -> dict:
-    "A claims-table row, its verdict computed from the interval; `not measured` when the tables hold no paired unit."
+    """A claims-table row, its verdict computed from the interval (`not informative` when most pairs are identical by
+    construction), the mixed model's beside it and whether the two agree; `not measured` when the tables hold no paired unit."""
     if int(m["n_pairs"]) == 0:                             # nothing to pair: no interval, and no evidence either way
         return {**_not_measured(claim_id, source, statement, f"a unit where both sides of `{comparison}` were measured"),
                 "metric": metric, "n_pairs": 0}
+    v, mixed = verdict(m["ci_low"], m["ci_high"], m.get("identical_pairs", 0.0)), m.get("mixed_verdict", "")
     return {"claim_id": claim_id, "source": source, "statement": statement, "metric": metric, "comparison": comparison,
-            "effect": m["effect"], "ci_low": m["ci_low"], "ci_high": m["ci_high"], "n_pairs": int(m["n_pairs"]),
-            "verdict": verdict(m["ci_low"], m["ci_high"])}
+            **{k: m.get(k, np.nan) for k in ("effect", "ci_low", "ci_high", "identical_pairs", "mde", "mixed_effect", "mixed_low", "mixed_high")},
+            "n_pairs": int(m["n_pairs"]), "n_cameras": m.get("n_cameras", np.nan), "n_runs": m.get("n_runs", np.nan), "verdict": v,
+            "mixed_verdict": mixed, "agree": "" if mixed in ("", "not fitted") or v == "not informative" else str(mixed == v).lower()}
 
 def _not_measured(claim_id: str, source: str, statement: str, need: str) -> dict:
     "A claims-table row for a claim these tables cannot measure, saying what measuring it `need`s."
@@ -84,12 +88,12 @@ def detection_claims(res: pd.DataFrame,  # inference_results.csv
                               "test mAP50", f"n{int(hi_n)} - n{int(lo_n)}; units: camera x strategy x seed",
                               paired(st, hi_n, lo_n, on=("data_name", "strategy", "seed"), col="samples", seed=seed)))
     if (res.strategy == "csbad_top_confidence").any():
-        rows.append(claim_row("CSBAD-1", "CSBAD", "one student per cluster matches or beats one student per camera (same total budget)",
+        rows.append(claim_row("CSBAD-1", "CSBAD", "one student per cluster matches or beats one student per camera (the same teacher labels in all)",
                               "test mAP50", "csbad_top_confidence - top_confidence; units: camera x budget x seed",
                               paired(res[res.model_role == "student"], "csbad_top_confidence", "top_confidence", seed=seed)))
     if (res.strategy == "csbad_random_top_confidence").any():
         rows.append(claim_row("CSBAD-2", "CSBAD", "clusters from cross-performance beat a random grouping of the same sizes", "test mAP50",
-                              "csbad_top_confidence - csbad_random_top_confidence; units: camera x budget x seed",
+                              "csbad_top_confidence - csbad_random_top_confidence (no random group a cluster); units: camera x budget x seed",
                               paired(res, "csbad_top_confidence", "csbad_random_top_confidence", seed=seed)))
     for g, s in gamma_strategies(st.strategy).items():
         if g == 1: continue
@@ -155,28 +159,39 @@ def quality_claims(q: pd.DataFrame, seed: int = 0) -> list[dict]:
             for who, g in q.groupby("teacher", sort=False) for k, m in (("a", "precision"), ("b", "recall"))]
 
 def online_claims(seg: pd.DataFrame, seed: int = 0) -> list[dict]:
-    "OD-1 and OD-2 from online_seg_results (mIoU against ground truth, one unit per test window)."
-    g = seg[seg.target == "gt"].groupby(["student", "replay", "window_start"]).mIoU.mean()
-    if ("online", "none") not in g.index.droplevel(2) or ("frozen", "-") not in g.index.droplevel(2): return []
-    online, frozen = g.loc[("online", "none")], g.loc[("frozen", "-")]
+    """OD-1 and OD-2 from online_seg_results (mIoU against ground truth): pairs of one camera, seed and test window, the camera
+    the unit. OD-2 reads only the windows trained once the replay buffer was full (before, fifo and uniform hold the same frames)."""
+    seg = seg.assign(**{k: v for k, v in dict(camera="cam", seed=0, buffer_full=True).items() if k not in seg})   # tables of one camera
+    g = seg[seg.target == "gt"].groupby(["student", "replay", "camera", "seed", "window_start"]).mIoU.mean()
+    arms = set(g.index.droplevel([2, 3, 4]))
+    if ("online", "none") not in arms or ("frozen", "-") not in arms: return []
+    frozen = g.loc[("frozen", "-")].droplevel("seed")                # the frozen student has no seed: each seed's pair uses it
+    online = g.loc[("online", "none")]
+    d = (online - frozen.reindex(online.index.droplevel("seed")).to_numpy()).rename("d").reset_index()
     rows = [claim_row("OD-1", "online distillation", "the online student beats the frozen student", "test mIoU",
-                      "online (no replay) - frozen; units: test windows", mean_effect((online - frozen).dropna(), seed=seed))]
-    dips = online[online < online.median()].index
-    for k, rep in (("a", "fifo"), ("b", "uniform")):
-        if ("online", rep) in g.index.droplevel(2):
-            rows.append(claim_row(f"OD-2{k}", "online distillation", f"{rep} replay helps where the student without replay dips",
-                                  "test mIoU", f"{rep} - none on the windows below the no-replay median",
-                                  mean_effect((g.loc[("online", rep)] - online).reindex(dips).dropna(), seed=seed)))
+                      "online (no replay) - frozen; units: cameras (seeds, windows within)", {**unit_effect(d, "d", "camera", "seed", seed=seed),
+                      **mixed_effect(d, "d", "camera"), "n_runs": len(d), "identical_pairs": float((d.d == 0).mean())})]
+    full = seg[(seg.target == "gt") & seg.buffer_full.astype(bool)].groupby(["replay", "camera", "seed", "window_start"]).mIoU.mean()
+    for k, a, b in (("a", "fifo", "none"), ("b", "uniform", "none"), ("c", "fifo", "uniform")):
+        if a not in full.index.get_level_values(0) or b not in g.index.get_level_values(1): continue
+        side_b = full.loc[b] if b in full.index.get_level_values(0) else online
+        pair = pd.concat([full.loc[a].rename("a"), side_b.rename("b")], axis=1).dropna()
+        d = (pair.a - pair.b).rename("d").reset_index()
+        what = {"a": "fifo replay beats no replay", "b": "uniform (reservoir) replay beats no replay", "c": "fifo replay beats uniform (reservoir) replay"}[k]
+        rows.append(claim_row(f"OD-2{k}", "online distillation", f"{what}, once the buffer is full, at equal training", "test mIoU",
+                              f"{a} - {b} on every window after the buffer filled; units: cameras (seeds, windows within)",
+                              {**unit_effect(d, "d", "camera", "seed", seed=seed), **mixed_effect(d, "d", "camera"), "n_runs": len(d),
+                               "identical_pairs": float((d.d == 0).mean())}))
     return rows
 
 def active_claims(al: pd.DataFrame, seed: int = 0) -> list[dict]:
-    "AL-1a/b from active_learning_results (accuracy at the same labels, paired on seed and round)."
+    "AL-1a/b from active_learning_results (accuracy at the same labels): pairs of a seed (its own pool draw) and round, the seed the unit."
     rows = []
     for k, s in (("a", "margin"), ("b", "kcenter_greedy")):
         if {s, "random"} <= set(al.strategy):
             rows.append(claim_row(f"AL-1{k}", "active learning", f"{s} beats random at the same number of labels", "test accuracy",
-                                  f"{s} - random; units: seed x round (round 0, the shared initial set, left out)",
-                                  paired(al[al["round"] > 0], s, "random", on=("seed", "round"), value="accuracy", seed=seed)))
+                                  f"{s} - random; units: seeds (rounds within; round 0, the shared initial set, left out)",
+                                  paired(al[al["round"] > 0], s, "random", on=("seed", "round"), value="accuracy", unit="seed", inner=None, seed=seed)))
     return rows
 
 # %% ../nbs/11a_claims.ipynb #34db1c64
@@ -235,9 +250,15 @@ def scale_checks(res: pd.DataFrame | None = None,  # inference_results.csv
                  min_gain: float = 0.10,  # the gain over the generic student that shows the students learn
                  S: pd.DataFrame | None = None,  # cross_performance_seeds.csv: student camera, test camera, seed, mAP50
                  seed: int = 0,  # bootstrap seed of the intervals
+                 counts: pd.DataFrame | None = None,  # selection_counts.csv: frames each run selected (week 0: all of them)
                 ) -> pd.DataFrame:
     "Whether a report can show the papers' effects: each check's target, measured value and `met`, computed."
     rows = _gain_checks(res, min_gain) if res is not None else []
+    if counts is not None and len(runs := counts[counts.week.eq(0)]):
+        short = runs[runs.short.astype(bool)]
+        rows.append(_check("runs whose strategy filled its budget (banks long enough for every strategy" +
+                           (f"; short: {', '.join(sorted(set(short.camera + ' ' + short.strategy)))})" if len(short) else ")"),
+                           f"{len(runs)} of {len(runs)}", f"{len(runs) - len(short)} of {len(runs)}", 1 - len(short)/len(runs), short.empty))
     if M is not None and len(M) > 1:
         M = M.astype(float); best = M.idxmax()                    # test camera -> its best student
         own = [c for c in M.columns if M.loc[c, c] >= M[c].max()]
@@ -272,13 +293,13 @@ CLAIMS = {   # claim: (source, statement, what measuring it needs)
     "HEAD-1": ("SBAD (protocol)", "a student that keeps the generic student's vehicle head beats one whose head restarts from random",
                "a <strategy>+reset twin among the profile's strategies, and a generic student with several classes (the paper's COCO yolov8n)"),
     "OD-1": ("online distillation", "the online student beats the frozen student", "online_seg_results"),
-    "OD-2": ("online distillation", "replay reduces the worst dip along the stream", "online_seg_results with replay"),
+    "OD-2": ("online distillation", "replay helps once its buffer is full, at equal training", "online_seg_results with replay and a buffer that fills"),
     "AL-1": ("active learning", "margin and coreset beat random at equal labels", "active_learning_results"),
 }
 CLAIM_TABLES = (("inference_results", detection_claims, {}), ("pseudo_label_quality", quality_claims, {}),
                 ("cross_performance", transfer_claims, {"index_col": 0}), ("online_seg_results", online_claims, {}),
                 ("active_learning_results", active_claims, {}))
-VERDICT_COLORS = {"supported": "tab:green", "contradicted": "tab:red", "inconclusive": "tab:gray"}
+VERDICT_COLORS = {"supported": "tab:green", "contradicted": "tab:red", "inconclusive": "tab:gray", "not informative": "tab:purple"}
 
 def claims_table(tables, seed: int = 0) -> tuple[pd.DataFrame, dict]:
     "Every claim measurable from the CSVs in `tables`, then the unmeasured ones; and {table: why it was skipped}."
@@ -326,10 +347,11 @@ def make_claims(out, profile: str = "", seed: int = 0) -> dict:
         made["claims_figure"] = save_fig(fig, out/"figures"/"claims", params, sources=[rel(made["claims"])]); plt.close(fig)
     read = lambda n, **kw: pd.read_csv(p, **kw) if (p := out/"tables"/f"{n}.csv").exists() else None
     res = read("inference_results")
-    sc = scale_checks(res, read("cross_performance", index_col=0), read("csbad_clusters"), S=read("cross_performance_seeds"), seed=seed)
+    sc = scale_checks(res, read("cross_performance", index_col=0), read("csbad_clusters"), S=read("cross_performance_seeds"), seed=seed,
+                      counts=read("selection_counts"))
     if len(sc): made["scale_checks"] = save_table(sc, out/"tables"/"scale_checks", dict(params, min_gain=0.10),
                                                   sources=[rel(out/"tables"/f"{n}.csv") for n in ("inference_results", "cross_performance",
-                                                                                                  "cross_performance_seeds", "csbad_clusters")])
+                                                                                                  "cross_performance_seeds", "csbad_clusters", "selection_counts")])
     if res is not None and len(curve := dsbad_gamma(res, seed)):
         made["dsbad_gamma"] = save_table(curve.round(5), out/"tables"/"dsbad_gamma", params, sources=[rel(out/"tables"/"inference_results.csv")])
         fig = plot_gamma(curve, f"D-SBAD, {profile or out.name} profile: diversity among the first gamma x n confident frames")

@@ -57,13 +57,18 @@ ROOT = work_dir()
 os.environ.setdefault("MPLCONFIGDIR", str(ROOT/".cache"/"matplotlib"))   # matplotlib's font cache: not in the home directory
 
 
+def _world_name(profile) -> str:
+    "A profile's name, with `_world<N>` when it runs on another world than its manifest's (`world_seed`)."
+    prof = profile if isinstance(profile, Profile) else get_profile(profile) if ";" in str(profile) else None
+    return profile_name(profile) + (f"_world{prof.world_seed}" if prof is not None and prof.world_seed is not None else "")
+
 def data_dir(profile) -> Path:
-    "Where a profile's generated data, models and runs live: `data/<profile>/` (its name, without settings)."
-    return ROOT/"data"/profile_name(profile)
+    "Where a profile's generated data, models and runs live: `data/<profile>/` (its name, without other settings than `world_seed`)."
+    return ROOT/"data"/_world_name(profile)
 
 def reports_dir(profile) -> Path:
-    "Where a profile's tables, figures and executed notebooks go: `reports/<profile>/` (its name, without settings)."
-    return ROOT/"reports"/profile_name(profile)
+    "Where a profile's tables, figures and executed notebooks go: `reports/<profile>/` (its name, without other settings than `world_seed`)."
+    return ROOT/"reports"/_world_name(profile)
 
 PACKAGE_PREFIX = "sbad_nb:"   # `sbad_nb:assets/x.pt` is a file shipped inside the package
 
@@ -131,6 +136,7 @@ class Profile:
     root: str = ""             # data root (a WALT copy; the synthetic stream's folder); "": the manifest's root or data/<profile>/stream
     cameras: tuple = ()        # target cameras: a subset of the manifest profile's; (): all of them
     weeks: tuple = ()          # bank weeks: a subset of the manifest profile's; (): all of them
+    world_seed: int | None = None  # the synthetic world's render seed (None: the manifest's): a profile rerun on a fresh world
     stream: dict = field(default_factory=dict, compare=False)  # data scale, from the manifest
 
     def to_dict(self) -> dict: return asdict(self)
@@ -158,7 +164,7 @@ PROFILES = {
                      val_frames=20, width=0.125, train_args=_CPU_TRAIN, strategies=("n_first", "top_confidence", "random",
                      "farthest_first_confident_g2"),
                      score_conf=0.005, clusters=1, online_seg=dict(frames=60, train_window=20, test_window=10, step=10,
-                     capacity=40, pretrain_frames=32, pretrain_epochs=1, width=8, scale=0.5),
+                     capacity=20, pretrain_frames=32, pretrain_epochs=1, width=8, scale=0.5),
                      active=dict(strategies=("random", "margin", "kcenter_greedy"), seeds=(0,), init=8, query=8, rounds=2, epochs=1,
                                  pool_per_class=12, test_per_class=6, min_steps=10, arch="xresnet18", widen=0.25)),           # a 1-epoch student is never confident: smoke only checks the plumbing
     # tiny: `make reproduce` in at most 15 minutes on 2 CPU cores (two runs at a time): 4 target cameras in 2 families, 2 seeds,
@@ -170,9 +176,9 @@ PROFILES = {
                     generic_frames=0, budget_epochs=8, ceilings=("teacher", "gt"), ceiling_seeds=(0,), ceiling_frames=480,
                     teacher="sbad_nb:assets/teacher.pt", teacher_classes=(0,), teacher_imgsz=320, train_args=_CPU_TRAIN,
                     finetune_args=_CPU_FINETUNE, strategies=("uniform", "top_confidence", "uniform+oracle", "top_confidence+oracle"),
-                    online_seg=dict(frames=300, pretrain_frames=150, pretrain_epochs=3, width=8, scale=0.25),
+                    online_seg=dict(frames=300, capacity=60, pretrain_frames=150, pretrain_epochs=3, width=8, scale=0.25),
                     active=dict(strategies=("random", "margin", "kcenter_greedy"), arch="xresnet18", widen=0.25, rounds=3,
-                                min_steps=30, pool_per_class=120, seeds=(0, 1))),
+                                min_steps=30, pool_per_class=120, seeds=(0, 1, 2))),
     # small: the whole design on 10 target cameras in 3 families (`make reproduce PROFILE=small`, under 90 minutes): tiny's
     # recipe at 224 px student input, n_first and D-SBAD's gamma 2 and 4 too, 3 clusters.
     "small": Profile("small", "synthetic", imgsz=224, epochs=8, batch=8, budgets=(30, 60), seeds=(0, 1), jobs=2,
@@ -180,7 +186,7 @@ PROFILES = {
                      generic_frames=0, budget_epochs=8, ceilings=("teacher", "gt"), ceiling_seeds=(0,), ceiling_frames=480,
                      teacher="sbad_nb:assets/teacher.pt", teacher_classes=(0,), teacher_imgsz=320, train_args=_CPU_TRAIN,
                      finetune_args=_CPU_FINETUNE, strategies=DETECTION_STRATEGIES + ("uniform+oracle", "top_confidence+oracle"), clusters=3,
-                     online_seg=dict(frames=400, pretrain_frames=200, pretrain_epochs=3, width=8, scale=0.25),
+                     online_seg=dict(frames=300, capacity=60, pretrain_frames=200, pretrain_epochs=3, width=8, scale=0.25),
                      active=dict(arch="xresnet18", widen=0.25, rounds=3, min_steps=30, pool_per_class=200, seeds=(0, 1, 2))),
     "paper": Profile("paper", "walt", imgsz=640, epochs=100, batch=16, budgets=(25, 50, 100, 150, 200, 250),
                      seeds=(0, 1, 2), warmup=720, val_frames=300, student="models/yolov8n.pt", width=0.25, device="0",
@@ -259,8 +265,9 @@ def get_profile(name: str = "smoke", **overrides) -> Profile:
     return _scoped(replace(prof, **overrides))
 
 def _scoped(prof: Profile) -> Profile:
-    "The profile's stream limited to its `cameras` and `weeks` (each a subset of its manifest's)."
+    "The profile's stream limited to its `cameras` and `weeks` (each a subset of its manifest's), rendered from its `world_seed`."
     s = dict(prof.stream)
+    if prof.world_seed is not None: s["seed"] = int(prof.world_seed)
     for k in ("cameras", "weeks"):
         if not getattr(prof, k): continue
         want, have = [int(str(x).removeprefix("cam").removeprefix("week")) for x in getattr(prof, k)], list(s.get(k) or [])
@@ -452,14 +459,14 @@ def code_dir() -> Path:
     return Path(here).resolve().parents[1] if here and _is_checkout(Path(here).resolve().parents[1]) else ROOT
 
 def git_info(root: Path = None) -> dict:
-    "Commit hash of the code (its checkout) and whether tracked code outside `reports/` has uncommitted changes (None without git)."
+    "Commit hash of the code (its checkout) and whether tracked code outside `reports/` and the shipped models has uncommitted changes."
     root = Path(root or code_dir())
     def git(*args):
         try: return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10).stdout.strip()
         except (OSError, subprocess.SubprocessError): return ""
     h = git("rev-parse", "HEAD")
-    # dirty = the code differs from the commit; regenerated reports (the run's own outputs) do not count
-    dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)reports") if h else ""
+    # dirty = the code differs from the commit; regenerated reports and shipped models (`make generic`, `make teacher`) do not count
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)reports", ":(exclude)sbad_nb/assets") if h else ""
     return {"git_hash": h or None, "git_dirty": bool(dirty) if h else None}
 
 def versions(packages=PACKAGES) -> dict:

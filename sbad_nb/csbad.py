@@ -106,7 +106,7 @@ def cluster_run_id(cams, weeks, strategy: str, samples: int, seed: int, load, gr
 
 def _cluster_recipe(prof, cams, strategy, samples, seed, generic, grouping: str = "clusters") -> dict:
     weeks = prof.stream.get("weeks") or [1]
-    return {**_recipe(prof, cams[0], weeks, strategy, samples, seed, generic), "cam": cluster_name(cams), "per_camera": int(samples)//len(cams),
+    return {**_recipe(prof, cams[0], weeks, strategy, samples, seed, generic), "cam": cluster_name(cams), "per_camera": int(samples),
             **({} if grouping == "clusters" else {"grouping": grouping})}
 
 def _check_per_camera(banks: dict, cams, per: int):
@@ -117,12 +117,12 @@ def train_cluster_student(profile="smoke", cams=(1, 2), strategy: str = "top_con
                           banks: dict | None = None, force: bool = False, wandb: bool | None = None,
                           grouping: str = "clusters",  # "random": a group of CSBAD's random-grouping baseline
                          ) -> dict:
-    "Fine-tune one student on `samples // len(cams)` frames of each camera's bank; return its run record."
+    "Fine-tune one student on `samples` frames of each camera's bank (the teacher labels of its cameras' own students); return its record."
     prof = get_profile(profile) if isinstance(profile, str) else profile
     cams = sorted({int(str(c).removeprefix("cam")) for c in cams})
     if not cams: raise ConfigError("a cluster needs at least one camera")
-    per = int(samples) // len(cams)
-    if per < 1: raise ConfigError(f"budget {samples} is smaller than the {len(cams)} cameras of {cluster_name(cams)}; raise it")
+    per = int(samples)
+    if per < 1: raise ConfigError(f"budget {samples} must be at least 1 frame per camera")
     weeks = prof.stream.get("weeks") or [1]
     rid = cluster_run_id(cams, weeks, strategy, samples, seed, load_tag(prof), grouping)
     d = runs_dir(prof)/rid
@@ -144,7 +144,7 @@ def train_cluster_student(profile="smoke", cams=(1, 2), strategy: str = "top_con
             chosen[cam_name(c)] = [int(x) for x in sel]; short |= s
         params["selected"] = sum(map(len, chosen.values()))
         return fit_run(prof, d, pd.concat(frames, ignore_index=True), pd.concat(val, ignore_index=True), generic, seed, params,
-                       recipe, wandb=wandb, group=cluster_name(cams), extra={"short": short, "frames": chosen}, budget=int(samples))
+                       recipe, wandb=wandb, group=cluster_name(cams), extra={"short": short, "frames": chosen}, budget=per*len(cams))
 
 # %% ../nbs/09_csbad.ipynb #f81cafd9
 def _singleton(prof, d: Path, cam: int, params: dict, recipe: dict, bank: dict, force: bool, wandb) -> dict:
@@ -179,7 +179,7 @@ def train_cluster_students(profile="smoke", clusters: dict | None = None, strate
     if bad: raise DataError(f"camera(s) {bad} are not target cameras of profile {prof.name!r}; fix the clusters")
     banks = {c: prepare_bank(prof, c, progress=False) for c in sorted(known & set(sum(groups.values(), [])))}
     grid = [(k, n, s) for k in sorted(groups) for n in budgets for s in seeds]
-    for k, n, s in grid: _check_per_camera(banks, groups[k], n//len(groups[k]))   # every budget, before anything is trained
+    for k, n, s in grid: _check_per_camera(banks, groups[k], n)   # every budget, before anything is trained
     jobs = prof.jobs if jobs is None else int(jobs)
     generic, weeks = train_generic_student(prof, progress=False), prof.stream.get("weeks") or [1]
     rows, todo = {}, []
@@ -206,13 +206,14 @@ def _partition(clusters: dict) -> frozenset:
     return frozenset(frozenset(g) for g in groups.values())
 
 def random_grouping(clusters: dict,  # camera -> cluster, e.g. from `cluster_cameras`
-                    seed: int = 0,  # the draw; each training seed of a sweep gets its own grouping
-                    tries: int = 1000,  # draws before concluding that no other grouping of these sizes exists
+                    seed: int = 0,  # the draw
+                    tries: int = 1000,  # draws before concluding that no such grouping exists
                    ) -> dict | None:
-    "Camera -> group: the clusters' sizes with cameras drawn at random (seeded), never the clustering itself; None if it is the only one."
+    """Camera -> group: the clusters' sizes with cameras drawn at random (seeded), none of its groups a cluster of the
+    clustering (a control that shared a cluster would measure it, not a random grouping); None if there is no such grouping."""
     cams, labels = list(clusters), list(clusters.values())
     rng, own = np.random.default_rng(seed), _partition(clusters)
     for _ in range(tries):
         g = dict(zip(rng.permutation(cams).tolist(), labels))
-        if _partition(g) != own: return {c: g[c] for c in cams}
+        if not _partition(g) & own: return {c: g[c] for c in cams}
     return None

@@ -595,7 +595,7 @@ def profile_stream(profile="smoke", root=None, progress: bool = True) -> Path:
     prof = get_profile(profile) if isinstance(profile, str) else profile
     s = prof.stream
     if prof.manifest != "synthetic": raise ConfigError(f"profile {prof.name!r} uses the {prof.manifest!r} manifest, not the synthetic stream")
-    root = resolve(root) if root else data_dir(prof.name)/"stream"
+    root = resolve(root) if root else data_dir(prof)/"stream"
     make_synthetic_stream(root, list(s["cameras"]) + list(s.get("source_cameras", [])), s["weeks"], s["bank_frames"],
                           s["test_frames"], s["width"], s["seed"], overwrite="rendered", progress=progress,
                           families={int(c[3:]): f for c, f in camera_families(prof).items()}, jobs=prof.jobs)

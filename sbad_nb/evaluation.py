@@ -191,7 +191,7 @@ def profile_runs(prof, generic: Path, all_runs: bool = False, warn: bool = True)
 
 def reference_metrics(prof, cameras, progress: bool = False) -> dict:
     "{camera: {'teacher': metrics, 'generic': metrics}} on each camera's test frames, cached by what the two models are."
-    root, ref = data_root(prof), data_dir(prof.name)/"evals"
+    root, ref = data_root(prof), data_dir(prof)/"evals"
     teacher, generic = make_teacher(replace(prof, conf=prof.eval_conf, teacher_conf=None)), train_generic_student(prof, progress=False)
     kw, op = _eval_settings(prof)
     teacher_id = (teacher.name, _file_hash(prof.teacher)) + (() if prof.teacher == "oracle" else (list(prof.teacher_classes), prof.teacher_imgsz))
@@ -257,7 +257,7 @@ def teacher_gate(profile="smoke",
                      pd.DataFrame([{"camera": "mean", "teacher_mAP50": t, "generic_mAP50": g, "verdict": verdict}])], ignore_index=True)
     if out is not None:
         save_table(tab.round(5), Path(out)/"tables"/"teacher_gate", dict(profile=prof.name, floor=TEACHER_FLOOR, teacher=rel(prof.teacher) if prof.teacher != "oracle" else "oracle",
-                   teacher_imgsz=prof.teacher_imgsz or prof.imgsz, teacher_classes=list(prof.teacher_classes)), sources=[rel(data_dir(prof.name)/"evals")])
+                   teacher_imgsz=prof.teacher_imgsz or prof.imgsz, teacher_classes=list(prof.teacher_classes)), sources=[rel(data_dir(prof)/"evals")])
     if weak:
         per = ", ".join(f"{r.camera} {r.teacher_mAP50:.3f} against {r.generic_mAP50:.3f}" for r in tab.iloc[:-1].itertuples())
         why = f"below the generic student's {g:.3f}" if t < g else f"under the floor of {TEACHER_FLOOR}"

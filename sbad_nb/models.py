@@ -325,7 +325,7 @@ def train_generic_student(profile="smoke", force: bool = False, progress: bool =
     if prof.generic_epochs == 0:                             # local weights: the shipped generic, or the paper's COCO yolov8n
         load_detector(prof.student)                       # a clear error if the file is missing or not YOLO
         return check_generic(prof.student)
-    d = data_dir(prof.name)/"models"
+    d = data_dir(prof)/"models"
     with file_lock(d/".generic.lock"):                     # one trainer at a time; the others reuse its result
         return fit_generic(generic_recipe(prof), d, root=profile_stream(prof, progress=progress), force=force, progress=progress)[0]
 

@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from .core import (ConfigError, DataError, SbadWarning, atomic_write, data_dir, digest, file_lock, get_profile, rel, seed_everything,
                           write_json)
-from .data import SEG_CLASSES, data_root, list_frames
+from .data import SEG_CLASSES, cam_name, data_root, list_frames
 from .models import build_segmenter, load_segmenter
 
 # %% auto #0
@@ -293,9 +293,11 @@ class OnlineDistiller:
         rows, role = [], "online" if self.train else "frozen"
         for w in tqdm(starts, desc=f"online {self.buffer.kind}" if self.train else "frozen", unit="window", disable=not progress):
             win = list(range(w, w + self.train_window)); test = list(range(w + self.train_window, w + self.train_window + self.test_window))
+            full = self.buffer.kind != "none" and self.buffer.capacity > 0 and len(self.buffer) >= self.buffer.capacity
             if self.train:
                 t0 = time.perf_counter()
-                idx = win + self.buffer.sample(len(win))
+                k = min(len(self.buffer), len(win)//2)       # replayed frames take the place of window frames: the same frame-iterations
+                idx = (list(rng.choice(win, len(win) - k, replace=False)) if k else win) + self.buffer.sample(k)
                 self._fit(xs, ys, np.array(idx), rng)
                 self.train_seconds += time.perf_counter() - t0; self.train_frames += len(idx)*self.passes
                 self.buffer.add(range(w, min(w + self.step, w + self.train_window)))   # the frames that leave the window
@@ -306,7 +308,7 @@ class OnlineDistiller:
                     if M is None: continue
                     cm = confusion(p, M[i], self.C)
                     rows.append({"window_start": frames[w], "frame": frames[i], "teacher": self.teacher_name, "replay": self.buffer.kind if self.train else "-",
-                                 "accuracy": pixel_accuracy(cm), "mIoU": miou(cm), "student": role, "target": target})
+                                 "accuracy": pixel_accuracy(cm), "mIoU": miou(cm), "student": role, "target": target, "buffer_full": full})
         return pd.DataFrame(rows)
 
     @property
@@ -317,8 +319,8 @@ class OnlineDistiller:
 
 # %% ../nbs/07_online_seg.ipynb #11a6c687
 def _seg_settings(prof) -> dict:
-    s = dict(camera=1, frames=0, train_window=67, test_window=20, step=20, subsample=1, arch="unet", width=16, scale=1.0, lr=1e-4,
-             batch=8, passes=1, capacity=250, replays=REPLAYS, pretrain_frames=200, pretrain_epochs=3, teacher="oracle", noise=1.0)
+    s = dict(cameras=(), seeds=(0,), frames=0, train_window=67, test_window=20, step=20, subsample=1, arch="unet", width=16, scale=1.0,
+             lr=1e-4, batch=8, passes=1, capacity=250, replays=REPLAYS, pretrain_frames=200, pretrain_epochs=3, teacher="oracle", noise=1.0)
     bad = set(prof.online_seg) - set(s)
     if bad: raise ConfigError(f"unknown online_seg setting(s) {sorted(bad)} in profile {prof.name!r}; known: {sorted(s)}")
     return {**s, **prof.online_seg}
@@ -327,7 +329,7 @@ def pretrain_segmenter(profile="smoke", force: bool = False, progress: bool = Tr
     "Train (or reuse) the starting segmentation student on the source cameras' ground truth; return its weights."
     prof = get_profile(profile) if isinstance(profile, str) else profile
     s = _seg_settings(prof)
-    d = data_dir(prof.name)/"models"; w, meta = d/"seg_generic.pt", d/"seg_generic.json"
+    d = data_dir(prof)/"models"; w, meta = d/"seg_generic.pt", d/"seg_generic.json"
     recipe = dict(arch=s["arch"], width=s["width"], scale=s["scale"], frames=s["pretrain_frames"], epochs=s["pretrain_epochs"], lr=s["lr"], batch=s["batch"],
                   stream=prof.stream, seed=0)
     d.mkdir(parents=True, exist_ok=True)
@@ -351,49 +353,52 @@ def pretrain_segmenter(profile="smoke", force: bool = False, progress: bool = Tr
     return w
 
 # %% ../nbs/07_online_seg.ipynb #7ef0256e
+def _online_camera(prof, s: dict, cam, teacher, start: Path, progress: bool = False) -> tuple[list, list, dict]:
+    "One camera's stream: its teacher masks (cached), each seed's online students (every replay), the frozen student, the teacher."
+    fr = list_frames(data_root(prof), cam, split="bank")
+    if s["frames"]: fr = fr.iloc[:s["frames"]]
+    cache = data_dir(prof)/"seg_teacher"/f"cam{int(str(cam).removeprefix('cam'))}"/f"{teacher.name}_n{s['noise']:g}"
+    with file_lock(cache.parent/f".{cache.name}.lock"):
+        fr = teacher_masks(teacher, fr, cache, subsample=s["subsample"], batch=s["batch"], progress=progress)
+    X = [_rgb(i) for i in fr.image]
+    Y = [read_mask(p, shape=x.shape) for p, x in zip(fr.teacher_mask, X)]
+    G = [read_mask(mask_path(i), shape=x.shape) for i, x in zip(fr.image, X)]
+    kw = dict(train_window=s["train_window"], test_window=s["test_window"], step=s["step"], capacity=s["capacity"], lr=s["lr"],
+              batch=s["batch"], passes=s["passes"], device=prof.device, teacher_name=teacher.name, scale=s["scale"])
+    parts, speeds, students = [], [], {}
+    arms = [(replay, k) for k in s["seeds"] for replay in s["replays"]] + [("frozen", s["seeds"][0])]   # the frozen student has no seed
+    for replay, k in arms:
+        dist = OnlineDistiller(load_segmenter(start, s["arch"], width=s["width"]), replay="none" if replay == "frozen" else replay,
+                               train=replay != "frozen", seed=int(k), **kw)
+        parts.append(dist.run(X, Y, G, frames=fr.frame.tolist(), progress=progress).assign(camera=cam_name(cam), seed=int(k)))
+        speeds.append({"camera": cam_name(cam), "seed": int(k), "student": "frozen" if replay == "frozen" else "online", "replay": replay, **dist.fps})
+        students[replay, int(k)] = dist
+    tested, pos = parts[0][["window_start", "frame"]].drop_duplicates(), {f: i for i, f in enumerate(fr.frame)}
+    trows = [{"window_start": w, "frame": f, "teacher": teacher.name, "replay": "-", "student": "teacher", "target": "gt", "buffer_full": False,
+              **(lambda cm: {"accuracy": pixel_accuracy(cm), "mIoU": miou(cm)})(confusion(Y[pos[f]], G[pos[f]], len(SEG_CLASSES)))}
+             for w, f in zip(tested.window_start, tested.frame)]                # the teacher itself against ground truth
+    parts.append(pd.DataFrame(trows).assign(camera=cam_name(cam), seed=-1))
+    return parts, speeds, {"students": students, "frames": fr, "images": X, "teacher": Y, "gt": G}
+
 def online_seg_run(profile="smoke", out=None, progress: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    "Online students (each replay variant), frozen student and teacher on one camera: (results, speeds, final students)."
+    "Online students (each replay variant and seed), frozen student and teacher on each camera: (results, speeds, the first camera's run)."
     from sbad_nb.core import save_table
     prof = get_profile(profile) if isinstance(profile, str) else profile
     s = _seg_settings(prof)
     if prof.manifest != "synthetic":
         raise ConfigError(f"online segmentation scores its students against ground-truth masks and pretrains on source cameras; "
                           f"profile {prof.name!r} reads the {prof.manifest} manifest, which has neither: use a synthetic profile")
-    root = data_root(prof)
-    fr = list_frames(root, s["camera"], split="bank")
-    if s["frames"]: fr = fr.iloc[:s["frames"]]
     if s["teacher"] == "oracle": teacher = make_seg_teacher("oracle", noise=s["noise"])
     elif isinstance(s["teacher"], dict): teacher = make_seg_teacher(**s["teacher"])      # e.g. {"kind": "mmseg", "config": ..., "checkpoint": ...}
     else: raise ConfigError(f"online_seg teacher must be 'oracle' or the keyword arguments of make_seg_teacher, got {s['teacher']!r}")
-    cache = data_dir(prof.name)/"seg_teacher"/f"cam{s['camera']}"/f"{teacher.name}_n{s['noise']:g}"
-    with file_lock(cache.parent/f".{cache.name}.lock"):
-        fr = teacher_masks(teacher, fr, cache, subsample=s["subsample"], batch=s["batch"], progress=progress)
-    gts = [mask_path(i) for i in fr.image]
     start = pretrain_segmenter(prof, progress=progress)
-    X = [_rgb(i) for i in fr.image]
-    Y = [read_mask(p, shape=x.shape) for p, x in zip(fr.teacher_mask, X)]
-    G = [read_mask(p, shape=x.shape) for p, x in zip(gts, X)]
-    kw = dict(train_window=s["train_window"], test_window=s["test_window"], step=s["step"], capacity=s["capacity"], lr=s["lr"],
-              batch=s["batch"], passes=s["passes"], device=prof.device, teacher_name=teacher.name, scale=s["scale"])
-    parts, speeds, students = [], [], {}
-    for replay in list(s["replays"]) + ["frozen"]:
-        dist = OnlineDistiller(load_segmenter(start, s["arch"], width=s["width"]), replay="none" if replay == "frozen" else replay,
-                               train=replay != "frozen", **kw)
-        parts.append(dist.run(X, Y, G, frames=fr.frame.tolist(), progress=progress))
-        speeds.append({"student": "frozen" if replay == "frozen" else "online", "replay": replay, **dist.fps})
-        students[replay] = dist
-    # the teacher itself against ground truth, on the same test frames
-    tested = parts[0][["window_start", "frame"]].drop_duplicates()
-    pos = {f: i for i, f in enumerate(fr.frame)}
-    trows = []
-    for w, f in zip(tested.window_start, tested.frame):
-        cm = confusion(Y[pos[f]], G[pos[f]], len(SEG_CLASSES))
-        trows.append({"window_start": w, "frame": f, "teacher": teacher.name, "replay": "-", "accuracy": pixel_accuracy(cm),
-                      "mIoU": miou(cm), "student": "teacher", "target": "gt"})
-    res = pd.concat(parts + [pd.DataFrame(trows)], ignore_index=True)
-    sp = pd.DataFrame(speeds)
+    parts, speeds, first = [], [], None
+    for cam in tqdm(list(s["cameras"]) or list(prof.stream["cameras"]), desc="online segmentation", unit="camera", disable=not progress):
+        p, sp, run = _online_camera(prof, s, cam, teacher, start)
+        parts += p; speeds += sp; first = first or run
+    res, sp = pd.concat(parts, ignore_index=True), pd.DataFrame(speeds)
     if out is not None:
         params = dict(profile=prof.name, **{k: (list(v) if isinstance(v, tuple) else v) for k, v in s.items()})
-        save_table(res.round(5), Path(out)/"tables"/"online_seg_results", params, sources=[rel(cache)])
+        save_table(res.round(5), Path(out)/"tables"/"online_seg_results", params, sources=[rel(data_dir(prof)/"seg_teacher")])
         save_table(sp.round(2), Path(out)/"tables"/"online_seg_speed", params)
-    return res, sp, {"students": students, "frames": fr, "images": X, "teacher": Y, "gt": G}
+    return res, sp, first

@@ -10,7 +10,8 @@ import pandas as pd
 from .core import ConfigError, DataError
 
 # %% auto #0
-__all__ = ['SUMMARY_COLS', 'bootstrap_ci', 'summarize', 'paired', 'mean_effect', 'verdict', 'adjusted_rand']
+__all__ = ['SUMMARY_COLS', 'NOT_INFORMATIVE', 'bootstrap_ci', 'summarize', 'unit_effect', 'mde', 'paired', 'mean_effect',
+           'verdict', 'mixed_effect', 'adjusted_rand']
 
 # %% ../nbs/00a_stats.ipynb #1b5af869
 def bootstrap_ci(values, level: float = 0.95, n_boot: int = 4000, seed: int = 0) -> tuple[float, float]:
@@ -43,27 +44,95 @@ def summarize(df: pd.DataFrame, by, value: str, units=("data_name", "seed"), lev
     return pd.DataFrame(rows, columns=by + SUMMARY_COLS)
 
 # %% ../nbs/00a_stats.ipynb #cacd1ed0
+def _tail(n: int, level: float) -> float:
+    "Where the expanded percentile interval reads the bootstrap means, for `n` units."
+    from scipy.stats import norm, t
+    return norm.cdf(-np.sqrt(n/(n - 1))*t.ppf((1 + level)/2, n - 1))
+
+def unit_effect(d: pd.DataFrame,  # one row per pair: its difference and what it belongs to
+                value: str = "d",  # the column of paired differences
+                unit: str = "data_name",  # what varies independently (a camera): the resampled unit
+                inner: str | None = "seed",  # draws within a unit (seeds); other repeated measures (budgets, windows) are averaged
+                level: float = 0.95, n_boot: int = 4000, seed: int = 0,
+                two_stage: bool = False,  # also resample the inner draws of each drawn unit (benchmarks/coverage.py compares)
+               ) -> dict:
+    """Mean of `value` over units (each unit's mean over its inner draws, repeated measures averaged first), with an
+    expanded percentile bootstrap interval over the units, and the design's MDE."""
+    if not 0 < level < 1: raise ConfigError(f"level must be between 0 and 1, got {level}")
+    d = d[np.isfinite(d[value].astype(float))]
+    keys = [unit] + ([inner] if inner and inner in d else [])
+    cell = d.groupby(keys, sort=True)[value].mean()            # repeated measures (budgets, windows) inside a cell: one value
+    per = [g.to_numpy(np.float64) for _, g in cell.groupby(level=0, sort=True)]
+    means = np.array([v.mean() for v in per]); n = len(per)
+    out = {"effect": float(means.mean()) if n else np.nan, "ci_low": np.nan, "ci_high": np.nan, "n_pairs": len(d), "n_cameras": n,
+           "mde": mde(means.std(ddof=1), n, level) if n > 1 else np.nan}
+    if n < 2: return out
+    if np.ptp(np.concatenate(per)) == 0: return {**out, "ci_low": out["effect"], "ci_high": out["effect"]}
+    rng = np.random.default_rng(seed)
+    inside = (np.stack([v[rng.integers(0, len(v), (n_boot, len(v)))].mean(1) for v in per]) if two_stage   # unit x draw
+              else np.repeat(means[:, None], n_boot, 1))
+    boot = inside[rng.integers(0, n, (n_boot, n)), np.arange(n_boot)[:, None]].mean(1)
+    lo, hi = np.quantile(boot, [_tail(n, level), 1 - _tail(n, level)])
+    return {**out, "ci_low": float(lo), "ci_high": float(hi)}
+
+def mde(sd: float,  # the spread of the unit means
+        n: int,  # units
+        level: float = 0.95, power: float = 0.8) -> float:
+    "The smallest effect a paired design of `n` units with spread `sd` detects with `power` (two-sided t, at `level`)."
+    from scipy.stats import t
+    if n < 2 or not np.isfinite(sd): return np.nan
+    return float((t.ppf((1 + level)/2, n - 1) + t.ppf(power, n - 1))*sd/np.sqrt(n))
+
+# %% ../nbs/00a_stats.ipynb #68d8be93
 def paired(df: pd.DataFrame, a, b, on=("data_name", "samples", "seed"), col: str = "strategy", value: str = "mAP50",
-           level: float = 0.95, seed: int = 0) -> dict:
-    "Mean difference `a - b` of `value` over the units `on` where both rows of `col` exist, with its bootstrap interval."
+           level: float = 0.95, seed: int = 0,
+           unit: str = "data_name",  # the independent unit of the comparison (a camera)
+           inner: str | None = "seed",  # repeated draws within a unit; any other key of `on` is a repeated measure
+          ) -> dict:
+    "Mean difference `a - b` of `value` over the pairs `on` where both rows of `col` exist, with its interval over `unit`s."
     on = list(on)
     missing = sorted(set(on + [col, value]) - set(df.columns))
     if missing: raise DataError(f"the table lacks column(s) {missing} needed to pair {a!r} with {b!r}")
     side = lambda k: df[df[col] == k].groupby(on)[value].mean().rename(str(k))
-    pairs = pd.concat([side(a).rename("a"), side(b).rename("b")], axis=1).dropna()
-    return mean_effect((pairs["a"] - pairs["b"]).to_numpy(np.float64), level, seed)
+    pairs = pd.concat([side(a).rename("a"), side(b).rename("b")], axis=1).dropna().reset_index()
+    pairs["d"] = pairs["a"] - pairs["b"]
+    u = unit if unit in on else on[0]
+    return {**unit_effect(pairs, "d", u, inner if inner in on else None, level, seed=seed),
+            "identical_pairs": float((pairs["d"] == 0).mean()) if len(pairs) else np.nan, "n_runs": 2*len(pairs),
+            **mixed_effect(pairs, "d", u, level)}
 
 def mean_effect(d, level: float = 0.95, seed: int = 0) -> dict:
-    "Mean of paired differences `d` (non-finite ones dropped) with its bootstrap interval and the number of pairs."
+    "Mean of differences `d` over independent units (non-finite ones dropped), with its bootstrap interval, the units and the MDE."
     d = np.asarray(d, np.float64); d = d[np.isfinite(d)]
     lo, hi = bootstrap_ci(d, level, seed=seed)
-    return {"effect": float(d.mean()) if len(d) else np.nan, "ci_low": lo, "ci_high": hi, "n_pairs": len(d)}
+    return {"effect": float(d.mean()) if len(d) else np.nan, "ci_low": lo, "ci_high": hi, "n_pairs": len(d), "n_cameras": len(d),
+            "mde": mde(d.std(ddof=1), len(d), level) if len(d) > 1 else np.nan}
 
-def verdict(ci_low: float, ci_high: float) -> str:
-    "`supported` when the whole interval is above 0, `contradicted` when below, else `inconclusive`."
+NOT_INFORMATIVE = 0.5   # a comparison more than half of whose pairs are identical by construction cannot tell its arms apart
+
+def verdict(ci_low: float, ci_high: float, identical: float = 0.0) -> str:
+    "`supported` when the whole interval is above 0, `contradicted` when below, else `inconclusive`; `not informative` when most pairs are identical."
+    if np.isfinite(identical) and identical > NOT_INFORMATIVE: return "not informative"
     if np.isfinite(ci_low) and ci_low > 0: return "supported"
     if np.isfinite(ci_high) and ci_high < 0: return "contradicted"
     return "inconclusive"
+
+# %% ../nbs/00a_stats.ipynb #f9a71f9f
+def mixed_effect(d: pd.DataFrame, value: str = "d", unit: str = "data_name", level: float = 0.95) -> dict:
+    """A second opinion on a paired comparison: the intercept of a linear mixed model of `value` with a random intercept per
+    `unit` (statsmodels `MixedLM`); its estimate, Wald interval and verdict. NaN where the model cannot be fitted."""
+    import warnings
+    from statsmodels.regression.mixed_linear_model import MixedLM
+    d = d[np.isfinite(d[value].astype(float))]
+    nan = {"mixed_effect": np.nan, "mixed_low": np.nan, "mixed_high": np.nan, "mixed_verdict": "not fitted"}
+    if d[unit].nunique() < 2 or np.ptp(d[value]) == 0: return nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")                      # convergence notes on tiny designs: the interval says how sure it is
+        try: fit = MixedLM(d[value].to_numpy(float), np.ones((len(d), 1)), groups=d[unit].to_numpy()).fit(reml=True)
+        except (ValueError, np.linalg.LinAlgError): return nan
+    lo, hi = np.asarray(fit.conf_int(alpha=1 - level))[0]
+    if not (np.isfinite(lo) and np.isfinite(hi)): return nan
+    return {"mixed_effect": float(fit.fe_params[0]), "mixed_low": float(lo), "mixed_high": float(hi), "mixed_verdict": verdict(lo, hi)}
 
 # %% ../nbs/00a_stats.ipynb #899d011d
 def adjusted_rand(a, b) -> float:

@@ -14,7 +14,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from .core import (ConfigError, DataError, SbadWarning, atomic_write, data_dir, digest, file_lock, get_profile, pmap, rel,
-                          seed_everything, write_json)
+                          save_table, seed_everything, write_json)
 from .data import cam_name, with_truth
 from .models import dataset_yaml, _label_of, link_dataset, load_detector, train, train_generic_student, vehicle_head
 from .bank import labelled, oracle_labels, prepare_bank, teacher_labels
@@ -119,7 +119,7 @@ def student_start(prof, generic, head: str | None) -> Path:
         raise ConfigError(f"the generic student {generic.name} has {_n_classes(generic)} classes: set student_classes to its vehicle "
                           "classes (COCO: 2,5,7), or student_head=reset")
     st = generic.stat()
-    dest = data_dir(prof.name)/"models"/f"{generic.stem}_vehicle_{digest(str(generic.resolve()), st.st_size, st.st_mtime_ns, list(prof.student_classes))}.pt"
+    dest = data_dir(prof)/"models"/f"{generic.stem}_vehicle_{digest(str(generic.resolve()), st.st_size, st.st_mtime_ns, list(prof.student_classes))}.pt"
     with file_lock(dest.with_suffix(".lock")):               # made once, by the first run that needs it
         if not dest.exists(): vehicle_head(generic, prof.student_classes, dest)
     return dest

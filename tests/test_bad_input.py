@@ -164,10 +164,10 @@ def test_a_teacher_that_finds_nothing_stops_before_training(tmp_path):
     for l in labels: l.write_text("")
     bank = pd.DataFrame({"frame": range(20), "label": [str(l) for l in labels]})
     prof = get_profile("paper")
-    with pytest.raises(DataError, match=r"found no vehicle in any of the 20 bank frames of cam3 .*teacher_classes, teacher_conf, teacher_imgsz"):
+    with pytest.raises(DataError, match=r"found no vehicle in any of the 20 frames of cam3 it labelled .*teacher_classes, teacher_conf, teacher_imgsz"):
         check_labels(prof, 3, bank)
     labels[0].write_text("0 0.5 0.5 0.1 0.1\n")
-    with pytest.warns(SbadWarning, match="found vehicles in only 1 of the 20 bank frames"):
+    with pytest.warns(SbadWarning, match="found vehicles in only 1 of the 20 frames of cam3 it labelled"):
         check_labels(prof, 3, bank)
 
 
@@ -206,7 +206,7 @@ def test_a_read_only_walt_tree_is_only_read(stream, tmp_path, monkeypatch):
     walt = tmp_path / "walt"
     shutil.copytree(stream, walt, ignore=shutil.ignore_patterns("gt", "masks", "labels", "stream.json"))
     shutil.copytree(stream / "cam1/test/labels", walt / "cam1/test/labels", dirs_exist_ok=True)   # human test labels only
-    monkeypatch.setattr(bank, "data_dir", lambda name: tmp_path / "work" / name)
+    monkeypatch.setattr(bank, "data_dir", lambda p: tmp_path / "work" / (p if isinstance(p, str) else p.name))
     for p in sorted(walt.rglob("*"), reverse=True): p.chmod(p.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
     try:
         asset = resolve("sbad_nb:assets/generic_student.pt")

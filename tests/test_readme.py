@@ -10,21 +10,28 @@ PROFILES = ("tiny", "small")
 
 
 def claim_cell(r) -> str:
-    "How the README writes one claim of one profile: effect [95% interval] (pairs): verdict."
+    "How the README writes one claim of one profile: effect [95% interval] (cameras, or the claim's units): verdict."
     if r.verdict == "not measured": return "not measured"
-    return f"{r.effect:+.3f} [{r.ci_low:+.3f}, {r.ci_high:+.3f}] ({int(r.n_pairs)}): {r.verdict}"
+    return f"{r.effect:+.3f} [{r.ci_low:+.3f}, {r.ci_high:+.3f}] ({int(r.n_cameras)}): {r.verdict}"
+
+
+def replicates(rows) -> str:
+    "Whether the independent profiles agree on a claim: `yes` (same verdict, measured on each), `no`, or '' (not on both)."
+    v = [r.verdict for r in rows if r is not None and r.verdict != "not measured"]
+    return "" if len(v) < 2 else "yes" if len(set(v)) == 1 else "no"
 
 
 def claims_table(root=ROOT) -> str:
-    "The README's claims table: one row per claim, one column per committed profile report."
+    "The README's claims table: one row per claim, one column per committed profile report, and whether they replicate."
     tabs = {p: pd.read_csv(f).set_index("claim_id") for p in PROFILES if (f := root / "reports" / p / "tables" / "claims.csv").exists()}
     ids = list(dict.fromkeys(i for t in tabs.values() for i in t.index))
-    lines = ["| claim | statement | " + " | ".join(f"{p}: effect [95% CI] (pairs): verdict" for p in tabs) + " |",
-             "|---|---|" + "---|" * len(tabs)]
+    lines = ["| claim | statement | " + " | ".join(f"{p}: effect [95% CI] (cameras): verdict" for p in tabs) + " | replicates |",
+             "|---|---|" + "---|" * len(tabs) + "---|"]
     for i in ids:
         stmt = next(t.loc[i, "statement"] for t in tabs.values() if i in t.index)
-        cells = [claim_cell(t.loc[i].rename(i)) if i in t.index else "" for t in tabs.values()]
-        lines.append(f"| {i} | {stmt} | " + " | ".join(cells) + " |")
+        rows = [t.loc[i].rename(i) if i in t.index else None for t in tabs.values()]
+        cells = [claim_cell(r) if r is not None else "" for r in rows]
+        lines.append(f"| {i} | {stmt} | " + " | ".join(cells) + f" | {replicates(rows)} |")
     return "\n".join(lines)
 
 

@@ -81,22 +81,23 @@ def test_evaluation_is_like_for_like(runs):
     assert row.mAP50 == pytest.approx(again["mAP50"]) and row.precision == pytest.approx(again["precision"])
 
 
-def test_cluster_student_takes_budget_split_over_its_cameras(runs):
+def test_cluster_student_takes_its_cameras_budgets(runs):
+    "A cluster student: the budget's frames from each of its cameras, the teacher labels of its cameras' own students together."
     prof = get_profile("smoke")
     rec = csbad.train_cluster_student(prof, ["cam2", 1], "top_confidence", 10, 0)
-    assert rec["run_id"] == "csbad_cam1+cam2_w1_top_confidence_n10_s0_e1" and rec["per_camera"] == 5
-    for c in (1, 2):                                        # each camera's part is that camera's own selection of 5
+    assert rec["run_id"] == "csbad_cam1+cam2_w1_top_confidence_n10_s0_e1" and rec["per_camera"] == 10
+    for c in (1, 2):                                        # each camera's part is that camera's own selection of 10
         b = prepare_bank(prof, c, progress=False)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            want = select("top_confidence", b["scores"], 5, seed=0, **student.strategy_params(prof, "top_confidence", b))
-        assert rec["frames"][f"cam{c}"] == [int(x) for x in want]
+            want = select("top_confidence", b["scores"], 10, seed=0, **student.strategy_params(prof, "top_confidence", b))
+        assert rec["frames"][f"cam{c}"] == [int(x) for x in want] == student.train_student(prof, c, "top_confidence", 10, 0)["frames"]
     assert csbad.train_cluster_student(prof, [1, 2], "top_confidence", 10, 0)["seconds"] == rec["seconds"]   # reused
     res = evaluation.evaluate_runs(prof, progress=False)
     cl = res[res.run_id == rec["run_id"]]
     assert sorted(cl.data_name) == ["cam1", "cam2"] and set(cl.strategy) == {"csbad_top_confidence"}
-    with pytest.raises(ConfigError, match="budget 1 is smaller than the 2 cameras"):
-        csbad.train_cluster_student(prof, [1, 2], "top_confidence", 1, 0)
+    with pytest.raises(ConfigError, match="budget 0 must be at least 1 frame per camera"):
+        csbad.train_cluster_student(prof, [1, 2], "top_confidence", 0, 0)
     with pytest.raises(DataError, match=r"camera\(s\) \[9\] are not target cameras"):
         csbad.train_cluster_students(prof, {"cam1": 1, "cam9": 1})
 

@@ -77,7 +77,7 @@ def test_wheel_from_an_empty_folder(tmp_path):
     out = json.loads(next(l for l in p.stdout.splitlines() if l.startswith("RESULT "))[7:])
     print(json.dumps(out, indent=1))
     assert Path(out["package"]).is_relative_to(site)           # the wheel, not the checkout's editable install
-    assert out["own_stream"] == ["mine/cam3/stream.json", "mine/cam3/test", "mine/cam3/week1"]   # make_synthetic_stream, by hand
+    assert out["own_stream"] == ["mine/cam3/camera.json", "mine/cam3/stream.json", "mine/cam3/test", "mine/cam3/week1"]   # make_synthetic_stream, by hand
     assert Path(out["root"]) == work.resolve()                  # an empty folder is its own work directory
     assert out["profiles"] == {"smoke": "synthetic", "tiny": "synthetic", "small": "synthetic", "paper": "walt"}
     assert Path(out["stream"]).is_relative_to(work.resolve()) and out["run"]["selected"] == 8
