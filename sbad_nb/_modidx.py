@@ -244,6 +244,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'sbad_nb.models._last_eval_trainer': ('models.html#_last_eval_trainer', 'sbad_nb/models.py'),
                                 'sbad_nb.models._save_label_cache': ('models.html#_save_label_cache', 'sbad_nb/models.py'),
                                 'sbad_nb.models._source_families': ('models.html#_source_families', 'sbad_nb/models.py'),
+                                'sbad_nb.models._train_seconds': ('models.html#_train_seconds', 'sbad_nb/models.py'),
                                 'sbad_nb.models._transfer_counter': ('models.html#_transfer_counter', 'sbad_nb/models.py'),
                                 'sbad_nb.models._ultralytics': ('models.html#_ultralytics', 'sbad_nb/models.py'),
                                 'sbad_nb.models._val': ('models.html#_val', 'sbad_nb/models.py'),

@@ -335,6 +335,11 @@ def _source_families(recipe: dict) -> dict | None:
     if recipe.get("families"): return {c: f for f, cams in recipe["families"].items() for c in cams}
     return {c: recipe["source_family"] for c in recipe["source_cameras"]} if recipe.get("source_family") else None
 
+def _train_seconds(results) -> float:
+    "Seconds a training took over all its sessions: ultralytics' `time` column restarts when a stopped training resumes."
+    t = pd.read_csv(results)["time"].to_numpy()
+    return round(float(t[:-1][np.diff(t) < 0].sum() + t[-1]), 1)
+
 def fit_generic(recipe: dict, work, root=None, force: bool = False, progress: bool = True,
                 name: str = "generic",  # the model's name: work/<name>.pt, work/<name>.json
                ) -> tuple[Path, dict]:
@@ -353,7 +358,6 @@ def fit_generic(recipe: dict, work, root=None, force: bool = False, progress: bo
                           overwrite="rendered", progress=progress, families=_source_families(recipe))
     data = generic_dataset(root, recipe["source_cameras"], recipe["frames"], work/f"{name}_data")
     seed_everything(recipe["seed"])
-    t0 = time.perf_counter()
     model = build_detector(recipe["student"], nc=1, width=recipe["width"])
     started = work/"train"/name/"recipe.json"                 # what a stopped training was training: resumed only if the same
     resume = bool(recipe["train_args"].get("save")) and not force and started.exists() and json.loads(started.read_text()) == json.loads(json.dumps(recipe))
@@ -362,7 +366,7 @@ def fit_generic(recipe: dict, work, root=None, force: bool = False, progress: bo
                  project=work/"train", name=name, resume=resume, progress=progress, **recipe["train_args"])
     with atomic_write(weights, "wb") as f: f.write(best.read_bytes())
     res = pd.read_csv(best.parent.parent/"results.csv").iloc[-1]
-    rec = {"recipe": recipe, "trained_from": rel(best), "train_seconds": round(time.perf_counter() - t0, 1),
+    rec = {"recipe": recipe, "trained_from": rel(best), "train_seconds": _train_seconds(best.parent.parent/"results.csv"),
            "val_mAP50": float(res.get("metrics/mAP50(B)", np.nan)), "val_mAP50_95": float(res.get("metrics/mAP50-95(B)", np.nan))}
     write_json(meta, rec)
     return weights, rec
