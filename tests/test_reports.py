@@ -22,3 +22,28 @@ def test_committed_claims_and_scale_checks_are_recomputed(profile, tmp_path):
         pd.testing.assert_frame_equal(pd.read_csv(made[name]), pd.read_csv(tables / f"{name}.csv"), check_dtype=False)
     checks = pd.read_csv(made["scale_checks"])
     assert checks.met.dtype == bool and len(checks) >= 5          # the targets are computed, one row each
+
+
+@pytest.mark.parametrize("profile", ["tiny", "small"])
+def test_committed_selections_fill_their_budgets(profile):
+    "Every strategy's selection on every camera holds its whole budget: a short run would train the same load on fewer frames."
+    f = ROOT / "reports" / profile / "tables" / "selection_counts.csv"
+    if not f.exists(): pytest.skip(f"no committed {profile} report")
+    tab = pd.read_csv(f)
+    total = tab[tab.week == 0]
+    assert len(total) > 0
+    short = total[total.selected < total.budget]
+    assert short.empty, f"short selections in {f}:\n{short.to_string()}"
+    assert (total.short == (total.selected < total.budget)).all()
+
+
+@pytest.mark.parametrize("profile", ["tiny", "small"])
+def test_committed_claims_have_the_camera_as_unit(profile):
+    "Each measured detection claim counts its cameras and runs, and its MDE; the mixed model's verdict sits beside it."
+    f = ROOT / "reports" / profile / "tables" / "claims.csv"
+    if not f.exists(): pytest.skip(f"no committed {profile} report")
+    c = pd.read_csv(f)
+    for col in ("n_cameras", "n_runs", "identical_pairs", "mde", "mixed_verdict", "agree"): assert col in c.columns, col
+    measured = c[~c.verdict.isin(["not measured"])]
+    assert (measured.n_cameras >= 2).all() and (measured.n_runs >= measured.n_cameras).all()
+    assert (measured.ci_low <= measured.effect).all() and (measured.effect <= measured.ci_high).all()
