@@ -185,7 +185,7 @@ PROFILES = {
                      warmup=100, val_frames=50, width=0.125, student="sbad_nb:assets/generic_student.pt", generic_epochs=0,
                      generic_frames=0, budget_epochs=8, ceilings=("teacher", "gt"), ceiling_seeds=(0,), ceiling_frames=480,
                      teacher="sbad_nb:assets/teacher.pt", teacher_classes=(0,), teacher_imgsz=320, train_args=_CPU_TRAIN,
-                     finetune_args=_CPU_FINETUNE, strategies=DETECTION_STRATEGIES + ("uniform+oracle", "top_confidence+oracle"), clusters=3,
+                     finetune_args=_CPU_FINETUNE, strategies=DETECTION_STRATEGIES, clusters=3,   # oracle twins: tiny's (90 min)
                      online_seg=dict(frames=300, capacity=60, pretrain_frames=200, pretrain_epochs=3, width=8, scale=0.25),
                      active=dict(arch="xresnet18", widen=0.25, rounds=3, min_steps=30, pool_per_class=200, seeds=(0, 1, 2))),
     "paper": Profile("paper", "walt", imgsz=640, epochs=100, batch=16, budgets=(25, 50, 100, 150, 200, 250),
