@@ -209,7 +209,7 @@ def _seed_interval(S: pd.DataFrame | None, cam: str, rival: str, seed: int = 0) 
     return f" [{e['ci_low']:+.3f}, {e['ci_high']:+.3f}]" if np.isfinite(e["ci_low"]) else ""
 
 STUDENT_GATE = ("students keep what the generic student knew (mean student minus generic, every strategy and budget; 95% interval over "
-                "camera x seed: not entirely below 0)")
+                "cameras, seeds within: not entirely below 0)")
 
 def _gain_checks(res: pd.DataFrame, min_gain: float) -> list[dict]:
     gen = _detectors(res)
@@ -222,7 +222,7 @@ def _gain_checks(res: pd.DataFrame, min_gain: float) -> list[dict]:
     gain = cell - gen.reindex(cell.index.get_level_values("data_name")).to_numpy()
     worst, by = gain.idxmin(), gain.groupby(level="strategy").mean()
     unit = st.groupby(["data_name", "seed"]).mAP50.mean().reset_index()   # entirely below 0: the students lost what the generic student knew
-    kept = mean_effect(unit.mAP50 - unit.data_name.map(gen))
+    kept = unit_effect(unit.assign(d=unit.mAP50 - unit.data_name.map(gen)), "d", "data_name", "seed")   # the camera the unit
     out = [_check(STUDENT_GATE, "interval not below 0", f"{kept['effect']:+.3f} [{kept['ci_low']:+.3f}, {kept['ci_high']:+.3f}]",
                   kept["effect"], not kept["ci_high"] < 0),
            _check(f"gain over the generic student at {n} frames, camera mean, worst strategy ({by.idxmin()}; {seeds} seeds)",
