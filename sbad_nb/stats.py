@@ -106,7 +106,7 @@ def mean_effect(d, level: float = 0.95, seed: int = 0) -> dict:
     d = np.asarray(d, np.float64); d = d[np.isfinite(d)]
     lo, hi = bootstrap_ci(d, level, seed=seed)
     return {"effect": float(d.mean()) if len(d) else np.nan, "ci_low": lo, "ci_high": hi, "n_pairs": len(d), "n_cameras": len(d),
-            "mde": mde(d.std(ddof=1), len(d), level) if len(d) > 1 else np.nan}
+            "n_runs": len(d), "mde": mde(d.std(ddof=1), len(d), level) if len(d) > 1 else np.nan}
 
 NOT_INFORMATIVE = 0.5   # a comparison more than half of whose pairs are identical by construction cannot tell its arms apart
 

@@ -16,9 +16,12 @@ def claim_cell(r) -> str:
 
 
 def replicates(rows) -> str:
-    "Whether the independent profiles agree on a claim: `yes` (same verdict, measured on each), `no`, or '' (not on both)."
-    v = [r.verdict for r in rows if r is not None and r.verdict != "not measured"]
-    return "" if len(v) < 2 else "yes" if len(set(v)) == 1 else "no"
+    """Whether the independent profiles agree on a claim: `yes` (the same verdict), `no` (one supports what the other
+    contradicts), `one only` (decided on one, not on the other), or '' (not measured on both)."""
+    v = {r.verdict for r in rows if r is not None and r.verdict != "not measured"}
+    n = sum(r is not None and r.verdict != "not measured" for r in rows)
+    if n < 2: return ""
+    return "yes" if len(v) == 1 else "no" if {"supported", "contradicted"} <= v else "one only"
 
 
 def claims_table(root=ROOT) -> str:
