@@ -16,8 +16,8 @@ import yaml
 # %% auto #0
 __all__ = ['ROOT', 'PACKAGE_PREFIX', 'DETECTION_STRATEGIES', 'PROFILES', 'NOTEBOOK_FIELDS', 'PACKAGES', 'NOT_APPLICABLE',
            'SbadError', 'DataError', 'ConfigError', 'SbadWarning', 'work_dir', 'data_dir', 'reports_dir', 'resolve',
-           'rel', 'Profile', 'manifest_path', 'parse_profile', 'get_profile', 'profile_name', 'profile_spec',
-           'seed_everything', 'atomic_write', 'write_text', 'write_json', 'digest', 'file_lock', 'pmap',
+           'rel', 'Profile', 'check_profile', 'manifest_path', 'parse_profile', 'get_profile', 'profile_name',
+           'profile_spec', 'seed_everything', 'atomic_write', 'write_text', 'write_json', 'digest', 'file_lock', 'pmap',
            'pmap_shutdown', 'code_dir', 'git_info', 'versions', 'Timings', 'machine', 'run_metadata', 'save_table',
            'save_fig', 'does_not_apply']
 
@@ -197,6 +197,38 @@ PROFILES = {
                      train_args=dict(optimizer="SGD", lr0=0.01, patience=50)),
 }
 
+# %% ../nbs/00_core.ipynb #7ed5ea4e
+_CHOICES = {"student_head": ("keep", "reset"), "selection_rules": ("sbad_nb", "authors"), "cluster_distance": ("relative", "authors")}
+
+def _whole(v, lo: int) -> bool: return isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= lo
+
+def check_profile(prof: Profile,  # a resolved profile
+                 ) -> Profile:
+    "`prof` unchanged if every field has a usable type and range; else a `ConfigError` naming the field, its value and the fix."
+    bad = []
+    for k in ("budgets", "seeds"):
+        v, lo = getattr(prof, k), 1 if k == "budgets" else 0
+        if not v or not all(_whole(x, lo) for x in v): bad.append(f"{k}={v!r}: whole numbers >= {lo}, e.g. --set {k}=" + ("30,60" if k == "budgets" else "0,1"))
+    for k in ("imgsz", "teacher_imgsz"):
+        v = getattr(prof, k)
+        if not _whole(v, 0) or v % 32 or (k == "imgsz" and v == 0): bad.append(f"{k}={v!r}: a multiple of 32 (YOLO's stride)" + (", or 0" if k != "imgsz" else ""))
+    for k, lo in (("epochs", 1), ("batch", 1), ("jobs", 1), ("clusters", 1), ("warmup", 0), ("val_frames", 0), ("workers", 0),
+                  ("generic_epochs", 0), ("generic_frames", 0), ("train_images", 0), ("budget_epochs", 0), ("ceiling_frames", 0)):
+        if not _whole(getattr(prof, k), lo): bad.append(f"{k}={getattr(prof, k)!r}: a whole number >= {lo}")
+    for k in ("conf", "eval_conf", "score_conf", "iou", "teacher_conf"):
+        v = getattr(prof, k)
+        if not (v is None and k == "teacher_conf") and not (isinstance(v, (int, float)) and 0 < v < 1): bad.append(f"{k}={v!r}: a number in (0, 1)")
+    if not (isinstance(prof.width, (int, float)) and prof.width > 0): bad.append(f"width={prof.width!r}: a positive width multiple (yolov8n: 0.25)")
+    bad += [f"{k}={getattr(prof, k)!r}: one of {', '.join(c)}" for k, c in _CHOICES.items() if getattr(prof, k) not in c]
+    if not (prof.teacher == "oracle" or str(prof.teacher).endswith(".pt")): bad.append(f"teacher={prof.teacher!r}: 'oracle' or local YOLO weights (.pt)")
+    if not set(prof.ceilings) <= {"teacher", "gt"}: bad.append(f"ceilings={prof.ceilings!r}: among 'teacher', 'gt'")
+    from sbad_nb.strategies import parse_strategy, run_options    # the strategies module builds on this one
+    for s in prof.strategies:
+        try: parse_strategy(run_options(s)[0])
+        except ConfigError as e: bad.append(f"strategies: {e}")
+    if bad: raise ConfigError(f"profile {prof.name!r} has unusable field(s):\n  " + "\n  ".join(bad))
+    return prof
+
 # %% ../nbs/00_core.ipynb #0b2b74ac
 def manifest_path(manifest: str | os.PathLike) -> Path:
     "A shipped manifest by name (`synthetic`, `walt`: `sbad_nb/manifests/<name>.yaml`), or your own by path (`.yaml`)."
@@ -262,7 +294,7 @@ def get_profile(name: str = "smoke", **overrides) -> Profile:
         if prof.stream.get(k) and k not in overrides and k not in dict(sets): prof = replace(prof, **{k: str(prof.stream[k])})
     for k in ("budgets", "seeds", "cameras", "weeks"):
         if k in overrides: overrides[k] = tuple(np.atleast_1d(overrides[k]).tolist())
-    return _scoped(replace(prof, **overrides))
+    return check_profile(_scoped(replace(prof, **overrides)))
 
 def _scoped(prof: Profile) -> Profile:
     "The profile's stream limited to its `cameras` and `weeks` (each a subset of its manifest's), rendered from its `world_seed`."

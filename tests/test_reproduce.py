@@ -31,6 +31,16 @@ def test_reproduce_bad_only(tmp_path):
     assert r.returncode == 1 and "no notebook numbered 42" in r.stderr
 
 
+def test_reproduce_refuses_an_unusable_setting_before_any_notebook(tmp_path):
+    "A typo in --set stops the run at once, naming the field and the fix; no notebook runs, nothing is written, no traceback."
+    exe, out = Path(sys.executable).parent / "sbad_reproduce", tmp_path / "r"
+    for setting, words in (("budgets=abc", "budgets=('abc',): whole numbers >= 1"), ("budgets=-5", "budgets=(-5,): whole numbers >= 1")):
+        r = subprocess.run([str(exe), "--profile", "smoke", "--set", setting, "--out", str(out)], capture_output=True, text=True, timeout=120)
+        assert r.returncode == 1 and words in r.stderr, r.stderr[-2000:]
+        assert "Traceback" not in r.stdout + r.stderr and "01_data" not in r.stdout + r.stderr
+        assert not out.exists()
+
+
 EXPECTED = ["tables/stream_stats.csv", "figures/stream_frames.png", "figures/stream_brightness.png", "figures/teacher_vs_gt.png",
             "figures/bank_scores.png", "figures/strategy_selections.png", "tables/online_seg_results.csv",
             "tables/online_seg_final.csv", "tables/online_seg_speed.csv", "figures/online_seg_masks.png",
