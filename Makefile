@@ -60,8 +60,10 @@ test: install
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/nbdev-test --n-workers 2   # one thread per worker: 2 workers x 2 threads on 2 cores ran small torch work ~10x slower (07 smoke: 15 s alone, 161 s beside another)
 	$(BIN)/pytest tests/ -q -p no:cacheprovider
 
-lab: install
-	$(BIN)/jupyter lab nbs/
+LAB_ARGS ?=
+lab: install   # saves go through nbdev's cleaner (etc/jupyter_server_config.py); as root, --allow-root; more options: LAB_ARGS="--port 8890"
+	@mkdir -p $(JUPYTER_CONFIG_DIR) && cp etc/jupyter_server_config.py $(JUPYTER_CONFIG_DIR)/
+	$(BIN)/jupyter lab nbs/ $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 bench: install
 	$(BIN)/python benchmarks/run.py
