@@ -168,7 +168,7 @@ def pseudo_label(teacher: Teacher, frames: pd.DataFrame, labels_dir=None, batch_
     return pd.DataFrame(summary)
 
 def _label_folder(teacher, L: Path, group: pd.DataFrame, batch_size: int, resume: bool, progress: bool) -> dict:
-    for tmp in L.glob(".*.tmp"): tmp.unlink()           # leftovers of a killed atomic write
+    for tmp in [*L.glob(".*.tmp"), *(L/".parts").glob(".*.tmp")]: tmp.unlink()   # leftovers of a killed atomic write
     key, who = getattr(teacher, "key", teacher.name), L/"teacher.json"   # which teacher wrote this folder's labels
     if who.exists() and json.loads(who.read_text()).get("teacher") != key:
         if resume: warnings.warn(f"{L} holds another teacher's labels ({json.loads(who.read_text()).get('teacher')}); labelling again with {key}", SbadWarning)

@@ -85,9 +85,10 @@ def test_git_dirty_ignores_regenerated_reports(tmp_path):
     git("init", "-q"); git("config", "user.email", "t@t"); git("config", "user.name", "t")
     (tmp_path / "reports").mkdir(); (tmp_path / "reports" / "t.csv").write_text("a\n1\n"); (tmp_path / "code.py").write_text("x = 1\n")
     git("add", "-A"); git("commit", "-qm", "init")
-    assert core.git_info(tmp_path)["git_dirty"] is False
+    head = subprocess.run(["git", "-C", str(tmp_path), "rev-parse", "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
+    assert core.git_info(tmp_path) == {"git_hash": head, "git_dirty": False}
     (tmp_path / "reports" / "t.csv").write_text("a\n2\n")
     assert core.git_info(tmp_path)["git_dirty"] is False
     (tmp_path / "code.py").write_text("x = 2\n")
-    assert core.git_info(tmp_path) == {"git_hash": core.git_info(tmp_path)["git_hash"], "git_dirty": True}
+    assert core.git_info(tmp_path) == {"git_hash": head, "git_dirty": True}   # the commit, read by git itself
     assert core.git_info(tmp_path / "nowhere")["git_hash"] is None

@@ -46,14 +46,17 @@ def label_texts(frames):
 
 # --- the kill test -----------------------------------------------------------------------------------------
 SCRIPT = textwrap.dedent("""
-    import sys, time
+    import signal, sys
+    from pathlib import Path
     from sbad_nb.data import list_frames
     from sbad_nb.pseudolabel import OracleTeacher, pseudo_label
-    class Slow(OracleTeacher):
+    parts = Path(sys.argv[1])/"cam1/week1/bank/labels/.parts"
+    class Stopping(OracleTeacher):
         def predict(self, images):
-            time.sleep(0.12)
+            if len(list(parts.glob("*.csv"))) >= int(sys.argv[2]):   # that many batches written: wait here to be killed
+                Path(sys.argv[3]).write_text("ready"); signal.pause()
             return super().predict(images)
-    pseudo_label(Slow(noise=1.0, seed=3), list_frames(sys.argv[1], 1, 1), batch_size=4, progress=False)
+    pseudo_label(Stopping(noise=1.0, seed=3), list_frames(sys.argv[1], 1, 1), batch_size=4, progress=False)
 """)
 
 
@@ -65,11 +68,13 @@ def test_sigkill_then_resume(long_stream, tmp_path, kill_after):
 
     frames = bank_copy(long_stream, tmp_path / "run")
     parts = tmp_path / "run/cam1/week1/bank/labels/.parts"
+    ready = tmp_path / "ready"
     (tmp_path / "job.py").write_text(SCRIPT)
-    p = subprocess.Popen([sys.executable, str(tmp_path / "job.py"), str(tmp_path / "run")])
-    deadline = time.time() + 60
-    while time.time() < deadline and (not parts.exists() or len(list(parts.glob("*.csv"))) < kill_after):
+    p = subprocess.Popen([sys.executable, str(tmp_path / "job.py"), str(tmp_path / "run"), str(kill_after), str(ready)])
+    deadline = time.time() + 120                                   # the job says when it is mid-run: no timing to guess
+    while time.time() < deadline and p.poll() is None and not ready.exists():
         time.sleep(0.01)
+    assert ready.exists(), "the job never reached the batch to be killed at"
     os.kill(p.pid, signal.SIGKILL)
     p.wait()
     done_before = len(list(parts.glob("*.csv")))
