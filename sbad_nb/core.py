@@ -143,15 +143,11 @@ class Profile:
 
 # %% ../nbs/00_core.ipynb #03b24ab9
 # From-scratch training on 2 CPU cores at 96-160 px: half-width yolov8n, small batches (more updates), AdamW,
-# no mosaic and little scale jitter (both shrink vehicles that are already ~8 px tall). Measured on the tiny
-# source cameras: mAP50 0.22 after 7 epochs, against 0.07 with ultralytics' defaults.
-# `save=False`: write the checkpoint after the last epoch only (a save costs ~0.25 s; the runs are too short to resume).
+# no mosaic and little scale jitter (both shrink vehicles that are already ~8 px tall).
+# `save=False`: write the checkpoint after the last epoch only (the runs are too short to resume).
 _CPU_TRAIN = dict(mosaic=0.0, scale=0.25, optimizer="AdamW", lr0=0.004, warmup_epochs=1, val=False, save=False)
-# Fine-tuning that generic student on 25-100 frames: a 4x lower learning rate and no warm-up. Measured on tiny cam1,
-# top_confidence, 100 frames, test mAP50 (eval_conf 0.001): 0.25 after 10 epochs, 0.28 after 20, generic 0.24;
-# with lr 0.004 and warm-up the validation mAP peaked after the first epoch and fell after it. Mean test mAP50 of
-# 4 runs (cam1/cam3, top_confidence n100 and n_first n50): 0.243 after 10 epochs, 0.243 after 8, 0.224 after 6
-# (0.226 at lr 0.0015), hence tiny's 8.
+# Fine-tuning that generic student on 25-100 frames: a 4x lower learning rate and no warm-up (with warm-up at the
+# training rate, validation mAP peaks after the first epoch and falls). The measurements: benchmarks/README.md.
 # `val=False`: validate after the last epoch only (a validation costs about as much as a training epoch here).
 _CPU_FINETUNE = dict(lr0=0.001, warmup_epochs=0)
 # SBAD's strategies and baselines, and D-SBAD's diversity among the confident frames at gamma 2 (gamma 1 is top_confidence
@@ -180,7 +176,7 @@ PROFILES = {
                     active=dict(strategies=("random", "margin", "kcenter_greedy"), arch="xresnet18", widen=0.25, rounds=3,
                                 min_steps=30, pool_per_class=120, seeds=(0, 1, 2))),
     # small: the whole design on 10 target cameras in 3 families (`make reproduce PROFILE=small`, under 90 minutes): tiny's
-    # recipe at 224 px student input, n_first and D-SBAD's gamma 2 and 4 too, 3 clusters.
+    # recipe at 224 px student input, n_first and D-SBAD's gamma 2 too, 3 clusters.
     "small": Profile("small", "synthetic", imgsz=224, epochs=8, batch=8, budgets=(30, 60), seeds=(0, 1), jobs=2,
                      warmup=100, val_frames=50, width=0.125, student="sbad_nb:assets/generic_student.pt", generic_epochs=0,
                      generic_frames=0, budget_epochs=8, ceilings=("teacher", "gt"), ceiling_seeds=(0,), ceiling_frames=480,
