@@ -343,10 +343,10 @@ def selection_counts(profile="smoke", out=None) -> pd.DataFrame:
             r = json.loads(meta.read_text())
             if r.get("status") != "done" or r["strategy"].startswith("ceiling_"): continue
             n = week_of.reindex(r["frames"]).value_counts()
-            base = dict(camera=cam_name(cam), strategy=r["strategy"], budget=r["samples"], seed=r["seed"])
+            base = dict(camera=cam_name(cam), strategy=r["strategy"], budget=r["samples"], seed=r["seed"], run_id=meta.parent.name)
             rows += [dict(base, week=int(w), selected=int(n.get(w, 0)), short=False) for w in weeks]
             rows.append(dict(base, week=0, selected=len(r["frames"]), short=len(r["frames"]) < r["samples"]))
-    tab = pd.DataFrame(rows, columns=["camera", "week", "strategy", "budget", "seed", "selected", "short"])
+    tab = pd.DataFrame(rows, columns=["camera", "week", "strategy", "budget", "seed", "selected", "short", "run_id"])
     if out is not None: save_table(tab, Path(out)/"tables"/"selection_counts", dict(profile=prof.name), sources=[rel(runs_dir(prof))])
     return tab
 

@@ -93,7 +93,8 @@ def test_sbad_reproduce_paper_on_a_walt_shaped_tree(walt):
     assert set(pd.read_csv(out / "tables/csbad_clusters.csv").distance) == {"authors"}   # the paper clusters as the CSBAD code does
     assert snapshot(tree) == before                                                    # the data tree was only read
     labels = list((d / "home/data/paper/teacher_labels").rglob("*.txt"))
-    assert len(labels) == 2 * 2 * 60 and sum(p.stat().st_size > 0 for p in labels) > 60   # the teacher's labels, in the work dir
+    needed = {(r["cam"], f) for r in runs for f in r["frames"]}                           # the teacher's labels, in the work dir,
+    assert len(needed) <= len(labels) < 2 * 2 * 60 and sum(p.stat().st_size > 0 for p in labels) > 0   # on demand
 
 
 def test_a_teacher_at_the_wrong_size_stops_the_paper_path_before_06(walt):
