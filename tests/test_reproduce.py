@@ -63,7 +63,7 @@ def test_whole_pipeline_at_smoke(tmp_path, monkeypatch):
     assert len(res["notebooks"]) == 12 and list(res["notebooks"])[-1] == "11a_claims.ipynb"
     claims = pd.read_csv(out / "tables" / "claims.csv")                      # computed from this run's tables
     assert {"SBAD-1 n10", "SBAD-2b", "SBAD-3a", "D-SBAD-1 g2", "OD-1", "AL-1a"} <= set(claims.claim_id)
-    assert set(claims.verdict) <= {"supported", "contradicted", "inconclusive", "not measured"}
+    assert set(claims.verdict) <= {"supported", "contradicted", "inconclusive", "not informative", "not measured"}
     for f in EXPECTED:
         p = out / f
         assert p.exists() and p.stat().st_size > 0, f
