@@ -375,6 +375,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'sbad_nb.stats.mixed_effect': ('stats.html#mixed_effect', 'sbad_nb/stats.py'),
                                'sbad_nb.stats.paired': ('stats.html#paired', 'sbad_nb/stats.py'),
                                'sbad_nb.stats.summarize': ('stats.html#summarize', 'sbad_nb/stats.py'),
+                               'sbad_nb.stats.unit_comparison': ('stats.html#unit_comparison', 'sbad_nb/stats.py'),
                                'sbad_nb.stats.unit_effect': ('stats.html#unit_effect', 'sbad_nb/stats.py'),
                                'sbad_nb.stats.verdict': ('stats.html#verdict', 'sbad_nb/stats.py')},
             'sbad_nb.strategies': { 'sbad_nb.strategies.ShortSelection': ('strategies.html#shortselection', 'sbad_nb/strategies.py'),

@@ -12,7 +12,7 @@ import pandas as pd
 import matplotlib.pyplot as plt
 
 from .core import ConfigError, DataError, rel, resolve, save_fig, save_table
-from .stats import SUMMARY_COLS, mean_effect, mixed_effect, paired, summarize, unit_effect, verdict
+from .stats import SUMMARY_COLS, mean_effect, paired, summarize, unit_comparison, unit_effect, verdict
 from .strategies import parse_strategy, run_options
 
 # %% auto #0
@@ -72,8 +72,7 @@ def detection_claims(res: pd.DataFrame,  # inference_results.csv
         d = per.assign(d=per.mAP50 - per.data_name.map(generic))   # the generic is one model per camera: seeds are draws within it
         rows.append(claim_row(f"SBAD-1 n{int(n)}", "SBAD", f"fine-tuning on {int(n)} teacher-labelled frames beats the generic student",
                               "test mAP50", "student (mean over strategies) - generic; units: cameras (seeds within)",
-                              {**unit_effect(d, "d", "data_name", "seed", seed=seed), **mixed_effect(d, "d", "data_name"),
-                               "n_runs": len(d), "identical_pairs": float((d.d == 0).mean())}))
+                              unit_comparison(d, "d", "data_name", "seed", seed=seed)))
     for k, other in (("a", "uniform"), ("b", "n_first")):
         statement = f"top_confidence beats {other} at equal budget"
         if {"top_confidence", other} <= set(st.strategy):
@@ -171,8 +170,7 @@ def online_claims(seg: pd.DataFrame, seed: int = 0) -> list[dict]:
     online = g.loc[("online", "none")]
     d = (online - frozen.reindex(online.index.droplevel("seed")).to_numpy()).rename("d").reset_index()
     rows = [claim_row("OD-1", "online distillation", "the online student beats the frozen student", "test mIoU",
-                      "online (no replay) - frozen; units: cameras (seeds, windows within)", {**unit_effect(d, "d", "camera", "seed", seed=seed),
-                      **mixed_effect(d, "d", "camera"), "n_runs": len(d), "identical_pairs": float((d.d == 0).mean())})]
+                      "online (no replay) - frozen; units: cameras (seeds, windows within)", unit_comparison(d, "d", "camera", "seed", seed=seed))]
     full = seg[(seg.target == "gt") & seg.buffer_full.astype(bool)].groupby(["replay", "camera", "seed", "window_start"]).mIoU.mean()
     for k, a, b in (("a", "fifo", "none"), ("b", "uniform", "none"), ("c", "fifo", "uniform")):
         if a not in full.index.get_level_values(0) or b not in g.index.get_level_values(1): continue
@@ -182,8 +180,7 @@ def online_claims(seg: pd.DataFrame, seed: int = 0) -> list[dict]:
         what = {"a": "fifo replay beats no replay", "b": "uniform (reservoir) replay beats no replay", "c": "fifo replay beats uniform (reservoir) replay"}[k]
         rows.append(claim_row(f"OD-2{k}", "online distillation", f"{what}, once the buffer is full, at equal training", "test mIoU",
                               f"{a} - {b} on every window after the buffer filled; units: cameras (seeds, windows within)",
-                              {**unit_effect(d, "d", "camera", "seed", seed=seed), **mixed_effect(d, "d", "camera"), "n_runs": len(d),
-                               "identical_pairs": float((d.d == 0).mean())}))
+                              unit_comparison(d, "d", "camera", "seed", seed=seed)))
     return rows
 
 def active_claims(al: pd.DataFrame, seed: int = 0) -> list[dict]:

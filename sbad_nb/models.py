@@ -335,9 +335,9 @@ def _source_families(recipe: dict) -> dict | None:
     if recipe.get("families"): return {c: f for f, cams in recipe["families"].items() for c in cams}
     return {c: recipe["source_family"] for c in recipe["source_cameras"]} if recipe.get("source_family") else None
 
-def _train_seconds(results) -> float:
-    "Seconds a training took over all its sessions: ultralytics' `time` column restarts when a stopped training resumes."
-    t = pd.read_csv(results)["time"].to_numpy()
+def _train_seconds(results: pd.DataFrame) -> float:
+    "Seconds a training took over all its sessions (ultralytics' results.csv): its `time` column restarts when a stopped training resumes."
+    t = results["time"].to_numpy()
     return round(float(t[:-1][np.diff(t) < 0].sum() + t[-1]), 1)
 
 def fit_generic(recipe: dict, work, root=None, force: bool = False, progress: bool = True,
@@ -365,8 +365,8 @@ def fit_generic(recipe: dict, work, root=None, force: bool = False, progress: bo
     best = train(model, data, epochs=recipe["epochs"], imgsz=recipe["imgsz"], batch=recipe["batch"], seed=recipe["seed"],
                  project=work/"train", name=name, resume=resume, progress=progress, **recipe["train_args"])
     with atomic_write(weights, "wb") as f: f.write(best.read_bytes())
-    res = pd.read_csv(best.parent.parent/"results.csv").iloc[-1]
-    rec = {"recipe": recipe, "trained_from": rel(best), "train_seconds": _train_seconds(best.parent.parent/"results.csv"),
+    results = pd.read_csv(best.parent.parent/"results.csv"); res = results.iloc[-1]
+    rec = {"recipe": recipe, "trained_from": rel(best), "train_seconds": _train_seconds(results),
            "val_mAP50": float(res.get("metrics/mAP50(B)", np.nan)), "val_mAP50_95": float(res.get("metrics/mAP50-95(B)", np.nan))}
     write_json(meta, rec)
     return weights, rec

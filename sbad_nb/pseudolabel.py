@@ -170,8 +170,8 @@ def pseudo_label(teacher: Teacher, frames: pd.DataFrame, labels_dir=None, batch_
 def _label_folder(teacher, L: Path, group: pd.DataFrame, batch_size: int, resume: bool, progress: bool) -> dict:
     for tmp in [*L.glob(".*.tmp"), *(L/".parts").glob(".*.tmp")]: tmp.unlink()   # leftovers of a killed atomic write
     key, who = getattr(teacher, "key", teacher.name), L/"teacher.json"   # which teacher wrote this folder's labels
-    if who.exists() and json.loads(who.read_text()).get("teacher") != key:
-        if resume: warnings.warn(f"{L} holds another teacher's labels ({json.loads(who.read_text()).get('teacher')}); labelling again with {key}", SbadWarning)
+    if who.exists() and (was := json.loads(who.read_text()).get("teacher")) != key:
+        if resume: warnings.warn(f"{L} holds another teacher's labels ({was}); labelling again with {key}", SbadWarning)
         for p in L.glob("*.txt"): p.unlink()
         resume = False
     write_json(who, {"teacher": key})
@@ -217,7 +217,6 @@ def teacher_settings(prof) -> dict:
 def teacher_id(prof) -> str:
     "What a profile's teacher is, as a key: `oracle`, or its weights (the sidecar's sha256, else size and time) and settings."
     if prof.teacher == "oracle": return "oracle"
-    import json
     p = resolve(prof.teacher); side = p.with_suffix(".json")
     w = json.loads(side.read_text()).get("sha256", "")[:16] if side.exists() else (f"{p.stat().st_size}-{p.stat().st_mtime_ns}" if p.exists() else str(p))
     return f"{p.stem}:{w}:" + digest(teacher_settings(prof))

@@ -10,20 +10,23 @@ import pandas as pd
 from .core import ConfigError, DataError
 
 # %% auto #0
-__all__ = ['SUMMARY_COLS', 'NOT_INFORMATIVE', 'bootstrap_ci', 'summarize', 'unit_effect', 'mde', 'paired', 'mean_effect',
-           'verdict', 'mixed_effect', 'adjusted_rand']
+__all__ = ['SUMMARY_COLS', 'NOT_INFORMATIVE', 'bootstrap_ci', 'summarize', 'unit_effect', 'mde', 'paired', 'unit_comparison',
+           'mean_effect', 'verdict', 'mixed_effect', 'adjusted_rand']
 
 # %% ../nbs/00a_stats.ipynb #1b5af869
+def _tail(n: int, level: float) -> float:
+    "Where the expanded percentile interval reads the bootstrap means, for `n` units ((1 - level)/2 for many units)."
+    from scipy.stats import norm, t
+    return norm.cdf(-np.sqrt(n/(n - 1))*t.ppf((1 + level)/2, n - 1))
+
 def bootstrap_ci(values, level: float = 0.95, n_boot: int = 4000, seed: int = 0) -> tuple[float, float]:
     "Expanded percentile bootstrap interval of the mean of `values` (NaN dropped); (nan, nan) with fewer than two."
-    from scipy.stats import norm, t
     x = np.asarray(values, np.float64); x = x[np.isfinite(x)]; n = len(x)
     if not 0 < level < 1: raise ConfigError(f"level must be between 0 and 1, got {level}")
     if n < 2: return (np.nan, np.nan)                      # one unit says nothing about the spread
     if np.ptp(x) == 0: return (float(x[0]), float(x[0]))
     means = x[np.random.default_rng(seed).integers(0, n, (n_boot, n))].mean(1)
-    tail = norm.cdf(-np.sqrt(n/(n - 1))*t.ppf((1 + level)/2, n - 1))   # (1 - level)/2 for many units
-    lo, hi = np.quantile(means, [tail, 1 - tail])
+    lo, hi = np.quantile(means, [_tail(n, level), 1 - _tail(n, level)])
     return float(lo), float(hi)
 
 # %% ../nbs/00a_stats.ipynb #e9453899
@@ -44,11 +47,6 @@ def summarize(df: pd.DataFrame, by, value: str, units=("data_name", "seed"), lev
     return pd.DataFrame(rows, columns=by + SUMMARY_COLS)
 
 # %% ../nbs/00a_stats.ipynb #cacd1ed0
-def _tail(n: int, level: float) -> float:
-    "Where the expanded percentile interval reads the bootstrap means, for `n` units."
-    from scipy.stats import norm, t
-    return norm.cdf(-np.sqrt(n/(n - 1))*t.ppf((1 + level)/2, n - 1))
-
 def unit_effect(d: pd.DataFrame,  # one row per pair: its difference and what it belongs to
                 value: str = "d",  # the column of paired differences
                 unit: str = "data_name",  # what varies independently (a camera): the resampled unit
@@ -97,9 +95,13 @@ def paired(df: pd.DataFrame, a, b, on=("data_name", "samples", "seed"), col: str
     pairs = pd.concat([side(a).rename("a"), side(b).rename("b")], axis=1).dropna().reset_index()
     pairs["d"] = pairs["a"] - pairs["b"]
     u = unit if unit in on else on[0]
-    return {**unit_effect(pairs, "d", u, inner if inner in on else None, level, seed=seed),
-            "identical_pairs": float((pairs["d"] == 0).mean()) if len(pairs) else np.nan, "n_runs": 2*len(pairs),
-            **mixed_effect(pairs, "d", u, level)}
+    return {**unit_comparison(pairs, "d", u, inner if inner in on else None, level, seed), "n_runs": 2*len(pairs)}   # two runs a pair
+
+def unit_comparison(d: pd.DataFrame,  # one row per pair: its difference and what it belongs to
+                    value: str = "d", unit: str = "data_name", inner: str | None = "seed", level: float = 0.95, seed: int = 0) -> dict:
+    "What a claim reports of paired differences `d`: `unit_effect`, the share of identical pairs, the rows, the mixed model's opinion."
+    return {**unit_effect(d, value, unit, inner, level, seed=seed), "n_runs": len(d),
+            "identical_pairs": float((d[value] == 0).mean()) if len(d) else np.nan, **mixed_effect(d, value, unit, level)}
 
 def mean_effect(d, level: float = 0.95, seed: int = 0) -> dict:
     "Mean of differences `d` over independent units (non-finite ones dropped), with its bootstrap interval, the units and the MDE."

@@ -24,12 +24,17 @@ def test_committed_claims_and_scale_checks_are_recomputed(profile, tmp_path):
     assert checks.met.dtype == bool and len(checks) >= 5          # the targets are computed, one row each
 
 
+def committed(profile: str, name: str) -> tuple[Path, pd.DataFrame]:
+    "A committed report's table and its path; the test is skipped where the profile has no committed report."
+    f = ROOT / "reports" / profile / "tables" / f"{name}.csv"
+    if not f.exists(): pytest.skip(f"no committed {profile} report")
+    return f, pd.read_csv(f)
+
+
 @pytest.mark.parametrize("profile", ["tiny", "small"])
 def test_committed_selections_fill_their_budgets(profile):
     "Every strategy's selection on every camera holds its whole budget: a short run would train the same load on fewer frames."
-    f = ROOT / "reports" / profile / "tables" / "selection_counts.csv"
-    if not f.exists(): pytest.skip(f"no committed {profile} report")
-    tab = pd.read_csv(f)
+    f, tab = committed(profile, "selection_counts")
     total = tab[tab.week == 0]
     assert len(total) > 0
     short = total[total.selected < total.budget]
@@ -40,9 +45,7 @@ def test_committed_selections_fill_their_budgets(profile):
 @pytest.mark.parametrize("profile", ["tiny", "small"])
 def test_committed_claims_have_the_camera_as_unit(profile):
     "Each measured detection claim counts its cameras and runs, and its MDE; the mixed model's verdict sits beside it."
-    f = ROOT / "reports" / profile / "tables" / "claims.csv"
-    if not f.exists(): pytest.skip(f"no committed {profile} report")
-    c = pd.read_csv(f)
+    c = committed(profile, "claims")[1]
     for col in ("n_cameras", "n_runs", "identical_pairs", "mde", "mixed_verdict", "agree"): assert col in c.columns, col
     measured = c[~c.verdict.isin(["not measured"])]
     assert (measured.n_cameras >= 2).all() and (measured.n_runs >= measured.n_cameras).all()
