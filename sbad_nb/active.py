@@ -15,7 +15,7 @@ import torch
 from PIL import Image
 from tqdm.auto import tqdm
 
-from .core import (ConfigError, DataError, atomic_write, data_dir, digest, file_lock, get_profile, pmap, rel,
+from .core import (as_profile, ConfigError, DataError, atomic_write, data_dir, digest, file_lock, get_profile, pmap, rel,
                           save_table, seed_everything, write_json)
 from .data import CLASSES, data_root, list_frames
 from .strategies import REQUIRED, STRATEGIES, select
@@ -36,13 +36,13 @@ def _crop(img: Image.Image, x1, y1, x2, y2, size: int, margin: float = 0.15) -> 
 def vehicle_crops(profile="smoke", size: int = 32, min_size: float = 8, min_visible: float = 0.6, pool_per_class: int = 250,
                   test_per_class: int = 100, seed: int = 0, progress: bool = True) -> Path:
     "Write (or reuse) `data/<profile>/crops/{pool,test}/<class>/*.png` from the stream's ground truth; return the folder."
-    prof = get_profile(profile) if isinstance(profile, str) else profile
+    prof = as_profile(profile)
     if prof.manifest != "synthetic":
         raise ConfigError(f"vehicle crops are cut by the synthetic stream's ground truth (car, bus, truck); profile {prof.name!r} reads the "
                           f"{prof.manifest} manifest, whose labels have one class: use a synthetic profile, or image_folder on your own class folders")
     root, out = data_root(prof), data_dir(prof)/"crops"
     recipe = dict(size=size, min_size=min_size, min_visible=min_visible, pool=pool_per_class, test=test_per_class, seed=seed,
-                  cameras=list(prof.stream["cameras"]), weeks=list(prof.stream.get("weeks") or [1]), stream=prof.stream)
+                  cameras=list(prof.stream["cameras"]), weeks=list(prof.week_ids), stream=prof.stream)
     marker = out/"crops.json"
     with file_lock(data_dir(prof)/".crops.lock"):
         if marker.exists() and json.loads(marker.read_text()).get("recipe") == json.loads(json.dumps(recipe)): return out
@@ -329,7 +329,7 @@ def seed_pool(pool: pd.DataFrame, seed: int, share: float = 0.8) -> pd.DataFrame
 
 def compare_strategies(profile="smoke", out=None, progress: bool = True, jobs: int | None = None) -> pd.DataFrame:
     "Active-learning curves of the profile's strategies x seeds on the vehicle crops (`jobs` runs at once)."
-    prof = get_profile(profile) if isinstance(profile, str) else profile
+    prof = as_profile(profile)
     s = _al_settings(prof)
     crops = vehicle_crops(prof, size=s["size"], pool_per_class=s["pool_per_class"], test_per_class=s["test_per_class"], progress=False)
     pool, test = image_folder(crops/"pool"), image_folder(crops/"test")

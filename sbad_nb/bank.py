@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .core import ConfigError, DataError, SbadWarning, atomic_write, data_dir, digest, get_profile, pmap, rel, write_json
+from .core import as_profile, ConfigError, DataError, SbadWarning, atomic_write, data_dir, digest, get_profile, pmap, rel, write_json
 from .data import cam_name, data_root, list_frames, profile_stream, split_dir
 from .models import load_detector, predict, train_generic_student
 from .pseudolabel import make_teacher, pseudo_label, teacher_settings
@@ -135,7 +135,7 @@ def labelled(frames: pd.DataFrame) -> pd.DataFrame:
 
 def prepare_bank(profile="smoke", cam=1, weeks=None, progress: bool = True) -> dict:
     "Split and score one target camera's bank, and label its validation frames: `bank, val, test, scores, features, labelling`."
-    prof = get_profile(profile) if isinstance(profile, str) else profile
+    prof = as_profile(profile)
     root = data_root(prof, progress=progress)
     weeks = weeks if weeks is not None else prof.stream.get("weeks")
     labels = None if prof.manifest == "synthetic" else data_dir(prof)/"teacher_labels"   # a real tree is only read
@@ -153,7 +153,7 @@ def _bank_job(prof, cam) -> dict: return prepare_bank(prof, cam, progress=False)
 
 def prepare_banks(profile="smoke", cameras=None, jobs: int | None = None, progress: bool = True) -> dict:
     "`prepare_bank` for each target camera (default: all), the profile's `jobs` cameras at once: `{camera: bank}`."
-    prof = get_profile(profile) if isinstance(profile, str) else profile
+    prof = as_profile(profile)
     cameras = list(prof.stream["cameras"] if cameras is None else cameras)
     data_root(prof, progress=progress); train_generic_student(prof, progress=progress)   # shared by all: made once, first
     banks = pmap(_bank_job, [(prof, c) for c in cameras], jobs=prof.jobs if jobs is None else jobs, desc="banks",

@@ -16,10 +16,10 @@ import yaml
 # %% auto #0
 __all__ = ['ROOT', 'PACKAGE_PREFIX', 'DETECTION_STRATEGIES', 'PROFILES', 'NOTEBOOK_FIELDS', 'PACKAGES', 'NOT_APPLICABLE',
            'SbadError', 'DataError', 'ConfigError', 'SbadWarning', 'work_dir', 'data_dir', 'reports_dir', 'resolve',
-           'rel', 'Profile', 'check_profile', 'manifest_path', 'parse_profile', 'get_profile', 'profile_name',
-           'profile_spec', 'seed_everything', 'atomic_write', 'write_text', 'write_json', 'digest', 'file_lock', 'pmap',
-           'pmap_shutdown', 'code_dir', 'git_info', 'versions', 'Timings', 'machine', 'run_metadata', 'save_table',
-           'save_fig', 'does_not_apply']
+           'rel', 'Profile', 'cam_id', 'check_profile', 'manifest_path', 'parse_profile', 'get_profile', 'as_profile',
+           'profile_name', 'profile_spec', 'seed_everything', 'atomic_write', 'write_text', 'write_json', 'digest',
+           'file_lock', 'setup', 'pmap', 'pmap_shutdown', 'code_dir', 'git_info', 'versions', 'Timings', 'machine',
+           'run_metadata', 'save_table', 'save_fig', 'does_not_apply']
 
 # %% ../nbs/00_core.ipynb #c7cc6c91
 class SbadError(Exception):
@@ -32,14 +32,8 @@ class ConfigError(SbadError, ValueError):
     "A profile, parameter or manifest is wrong."
 
 class SbadWarning(UserWarning):
-    "Base class of sbad-nb's own warnings: printed as one line, `sbad-nb <Kind>: message`, without a source line."
+    "Base class of sbad-nb's own warnings: printed as one line, `sbad-nb <Kind>: message`, without a source line (after `setup`)."
 
-def _format_warning(message, category, filename, lineno, line=None, _default=warnings.formatwarning):
-    if issubclass(category, SbadWarning): return f"sbad-nb {category.__name__}: {message}\n"
-    return _default(message, category, filename, lineno, line)
-
-if not getattr(warnings.formatwarning, "_sbad", False):   # once, even when this module is executed again
-    _format_warning._sbad = True; warnings.formatwarning = _format_warning
 
 # %% ../nbs/00_core.ipynb #24107cde
 def _is_checkout(p: Path) -> bool: return (p/"pyproject.toml").is_file() and (p/"nbs").is_dir() and (p/"sbad_nb").is_dir()
@@ -54,7 +48,6 @@ def work_dir() -> Path:
     return Path.cwd().resolve()
 
 ROOT = work_dir()
-os.environ.setdefault("MPLCONFIGDIR", str(ROOT/".cache"/"matplotlib"))   # matplotlib's font cache: not in the home directory
 
 
 def _world_name(profile) -> str:
@@ -140,6 +133,20 @@ class Profile:
     stream: dict = field(default_factory=dict, compare=False)  # data scale, from the manifest
 
     def to_dict(self) -> dict: return asdict(self)
+
+    @property
+    def camera_ids(self) -> list:
+        "The target cameras, as numbers: the manifest's, limited to `cameras`."
+        return [cam_id(c) for c in self.stream.get("cameras") or []]
+
+    @property
+    def week_ids(self) -> list:
+        "The bank weeks: the manifest's, limited to `weeks`; one week (1) when the manifest names none."
+        return list(self.stream.get("weeks") or [1])
+
+def cam_id(cam) -> int:
+    "A camera's number, from `3`, `'3'` or `'cam3'`."
+    return int(str(cam).removeprefix("cam"))
 
 # %% ../nbs/00_core.ipynb #03b24ab9
 # From-scratch training on 2 CPU cores at 96-160 px: half-width yolov8n, small batches (more updates), AdamW,
@@ -304,6 +311,13 @@ def _scoped(prof: Profile) -> Profile:
         s[k] = want
     return replace(prof, stream=s)
 
+def as_profile(profile,  # a `Profile`, a profile's name, or a name with settings (`paper;imgsz=320`)
+              ) -> Profile:
+    "The resolved `Profile`: what a public stage function does once with its `profile` argument before passing it down."
+    if isinstance(profile, str): return get_profile(profile)
+    if type(profile).__name__ == "Profile": return profile   # also one of a re-executed notebook's class
+    raise ConfigError(f"profile must be a Profile or a profile name (smoke, tiny, small, paper), got {type(profile).__name__}")
+
 def profile_name(profile) -> str:
     "The name of a profile given as a `Profile`, a name, or a name with settings (`paper;imgsz=320`)."
     return profile.name if isinstance(profile, Profile) else parse_profile(profile)[0]
@@ -331,7 +345,6 @@ def seed_everything(seed: int = 0, deterministic: bool = False) -> np.random.Gen
         raise ConfigError(f"seed must be a non-negative integer, got {seed!r}")
     random.seed(seed)
     np.random.seed(seed % 2**32)
-    os.environ["PYTHONHASHSEED"] = str(seed)
     try:
         import torch
         torch.manual_seed(seed)
@@ -391,6 +404,27 @@ def file_lock(path: str | os.PathLike):
         fcntl.flock(f, fcntl.LOCK_EX)
         try: yield path
         finally: fcntl.flock(f, fcntl.LOCK_UN)
+
+# %% ../nbs/00_core.ipynb #c780b35a
+def _format_warning(message, category, filename, lineno, line=None, _default=warnings.formatwarning):
+    if issubclass(category, SbadWarning): return f"sbad-nb {category.__name__}: {message}\n"
+    return _default(message, category, filename, lineno, line)
+
+def setup(cache=None,  # where third-party files go (None: `<work dir>/.cache`)
+         ) -> dict:
+    "Ready this process for sbad-nb (offline ultralytics and wandb, caches in `cache`, a local font, one-line warnings); return the variables."
+    cache = Path(cache or ROOT/".cache")
+    env = dict(YOLO_OFFLINE="1", YOLO_CONFIG_DIR=str(cache/"ultralytics"), WANDB_MODE="offline", WANDB_DIR=str(cache/"wandb"),
+               MPLCONFIGDIR=str(cache/"matplotlib"))
+    for k, v in env.items(): os.environ.setdefault(k, v)
+    fonts = Path(os.environ["YOLO_CONFIG_DIR"])/"Ultralytics"
+    for name in ("Arial.ttf", "Arial.Unicode.ttf"):
+        if not (fonts/name).exists():
+            import matplotlib
+            with atomic_write(fonts/name, "wb") as f: f.write((Path(matplotlib.get_data_path())/"fonts"/"ttf"/"DejaVuSans.ttf").read_bytes())
+    if not getattr(warnings.formatwarning, "_sbad", False):   # once, even when this module is executed again
+        _format_warning._sbad = True; warnings.formatwarning = _format_warning
+    return {k: os.environ[k] for k in env}
 
 # %% ../nbs/00_core.ipynb #6d15f31c
 def _pool_init(threads: int):

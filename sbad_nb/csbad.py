@@ -12,7 +12,7 @@ import pandas as pd
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 
-from .core import ConfigError, DataError, file_lock, get_profile, pmap, rel, save_table, write_json
+from .core import as_profile, cam_id, ConfigError, DataError, file_lock, get_profile, pmap, rel, save_table, write_json
 from .data import cam_name, camera_families
 from .bank import prepare_bank
 from .evaluation import _cross_mean, cross_matrix
@@ -34,7 +34,7 @@ def family_order(cams, families: dict | None) -> list:
 def cross_performance(profile="smoke", strategy: str = "top_confidence", samples: int | None = None, seed=None,
                       metric: str = "mAP50", out=None) -> pd.DataFrame:
     "Rows: student camera, columns: test camera, values: `metric` of one (strategy, samples), mean over seeds; grouped by family."
-    prof = get_profile(profile) if isinstance(profile, str) else profile
+    prof = as_profile(profile)
     samples = samples or max(prof.budgets)
     long = cross_matrix(prof, strategy=strategy, samples=samples, seed=seed, metric=metric, by_seed=True)   # one pass over the evaluations
     M = _cross_mean(long, metric)
@@ -105,7 +105,7 @@ def cluster_run_id(cams, weeks, strategy: str, samples: int, seed: int, load, gr
     return ("csbad_" if grouping == "clusters" else "csbad_random_") + run_id(cluster_name(cams), weeks, strategy, samples, seed, load)
 
 def _cluster_recipe(prof, cams, strategy, samples, seed, generic, grouping: str = "clusters") -> dict:
-    weeks = prof.stream.get("weeks") or [1]
+    weeks = prof.week_ids
     return {**_recipe(prof, cams[0], weeks, strategy, samples, seed, generic), "cam": cluster_name(cams), "per_camera": int(samples),
             **({} if grouping == "clusters" else {"grouping": grouping})}
 
@@ -118,12 +118,12 @@ def train_cluster_student(profile="smoke", cams=(1, 2), strategy: str = "top_con
                           grouping: str = "clusters",  # "random": a group of CSBAD's random-grouping baseline
                          ) -> dict:
     "Fine-tune one student on `samples` frames of each camera's bank (the teacher labels of its cameras' own students); return its record."
-    prof = get_profile(profile) if isinstance(profile, str) else profile
-    cams = sorted({int(str(c).removeprefix("cam")) for c in cams})
+    prof = as_profile(profile)
+    cams = sorted({cam_id(c) for c in cams})
     if not cams: raise ConfigError("a cluster needs at least one camera")
     per = int(samples)
     if per < 1: raise ConfigError(f"budget {samples} must be at least 1 frame per camera")
-    weeks = prof.stream.get("weeks") or [1]
+    weeks = prof.week_ids
     rid = cluster_run_id(cams, weeks, strategy, samples, seed, load_tag(prof), grouping)
     d = runs_dir(prof)/rid
     generic = train_generic_student(prof, progress=False)
@@ -168,20 +168,20 @@ def train_cluster_students(profile="smoke", clusters: dict | None = None, strate
                           ) -> pd.DataFrame:
     "One student per cluster (`{camera: cluster}`), for every budget and seed, `jobs` at once or on Ray; one row per run."
     if engine not in ("local", "ray"): raise ConfigError(f"unknown engine {engine!r}; choose local or ray")
-    prof = get_profile(profile) if isinstance(profile, str) else profile
+    prof = as_profile(profile)
     budgets, seeds = list(prof.budgets if budgets is None else budgets), list(prof.seeds if seeds is None else seeds)
     if not clusters: raise ConfigError("no clusters given; use cluster_cameras(cross_performance(...), k)")
     groups = {}
-    for cam, k in clusters.items(): groups.setdefault(k, []).append(int(str(cam).removeprefix("cam")))
+    for cam, k in clusters.items(): groups.setdefault(k, []).append(cam_id(cam))
     groups = {k: sorted(set(v)) for k, v in groups.items()}
-    known = {int(str(c).removeprefix("cam")) for c in prof.stream["cameras"]}
+    known = {cam_id(c) for c in prof.stream["cameras"]}
     bad = sorted(set(sum(groups.values(), [])) - known)
     if bad: raise DataError(f"camera(s) {bad} are not target cameras of profile {prof.name!r}; fix the clusters")
     banks = {c: prepare_bank(prof, c, progress=False) for c in sorted(known & set(sum(groups.values(), [])))}
     grid = [(k, n, s) for k in sorted(groups) for n in budgets for s in seeds]
     for k, n, s in grid: _check_per_camera(banks, groups[k], n)   # every budget, before anything is trained
     jobs = prof.jobs if jobs is None else int(jobs)
-    generic, weeks = train_generic_student(prof, progress=False), prof.stream.get("weeks") or [1]
+    generic, weeks = train_generic_student(prof, progress=False), prof.week_ids
     rows, todo = {}, []
     for k, n, s in grid:
         done = finished(runs_dir(prof)/cluster_run_id(groups[k], weeks, strategy, n, s, load_tag(prof), grouping),

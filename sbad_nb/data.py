@@ -15,7 +15,7 @@ import yaml
 from PIL import Image, UnidentifiedImageError
 from tqdm.auto import tqdm
 
-from .core import (ROOT, ConfigError, DataError, SbadWarning, atomic_write, data_dir, file_lock, get_profile, manifest_path, pmap,
+from .core import (as_profile, cam_id, ROOT, ConfigError, DataError, SbadWarning, atomic_write, data_dir, file_lock, get_profile, manifest_path, pmap,
                           rel, resolve, write_json)
 
 # %% auto #0
@@ -23,7 +23,7 @@ __all__ = ['CLASSES', 'SEG_CLASSES', 'IMG_EXTS', 'MANIFEST_KEYS', 'FRAME_NAMES',
            'RENDER_VERSION', 'BOX_COLOURS', 'cam_name', 'frame_index', 'split_dir', 'list_frames', 'with_truth',
            'read_labels', 'load_manifest', 'validate_layout', 'scene_spec', 'pose', 'Camera', 'Traffic', 'render',
            'make_synthetic_stream', 'stream_stats', 'camera_params', 'profile_stream', 'camera_families', 'data_root',
-           'walt_tree', 'draw_boxes']
+           'tree_key', 'walt_tree', 'draw_boxes']
 
 # %% ../nbs/01_data.ipynb #582384d7
 CLASSES = ("car", "bus", "truck")
@@ -514,13 +514,13 @@ def make_synthetic_stream(root, cameras=(1, 2), weeks=(1,), bank_frames: int = 1
                          ) -> pd.DataFrame:
     "Render the synthetic multi-camera stream under `root` in the WALT layout; return per-camera statistics."
     if overwrite not in (True, False, "rendered"): raise ConfigError(f"overwrite must be True, False or 'rendered', got {overwrite!r}")
-    cameras, weeks = [int(str(c).removeprefix("cam")) for c in cameras], [int(w) for w in weeks]
+    cameras, weeks = [cam_id(c) for c in cameras], [int(w) for w in weeks]
     for k, v in dict(bank_frames=bank_frames, test_frames=test_frames).items():
         if int(v) < 1: raise ConfigError(f"{k} must be at least 1, got {v}")
     if width < 32 or width % 8: raise ConfigError(f"width must be a multiple of 8 and at least 32, got {width}")
     if not cameras or not weeks: raise ConfigError("give at least one camera and one week")
     if len(set(cameras)) != len(cameras): raise ConfigError(f"cameras repeat: {cameras}")
-    fam = {int(str(c).removeprefix("cam")): f for c, f in (families or {}).items()}
+    fam = {cam_id(c): f for c, f in (families or {}).items()}
     if (extra := sorted(set(fam) - set(cameras))): raise ConfigError(f"families name camera(s) {extra} that are not rendered; drop them or add them to cameras")
     for f in set(fam.values()): scene_spec(f)                # an unknown family fails before anything is written
     root = Path(root)
@@ -592,7 +592,7 @@ def camera_params(root, cameras) -> pd.DataFrame:
 # %% ../nbs/01_data.ipynb #4969483e
 def profile_stream(profile="smoke", root=None, progress: bool = True) -> Path:
     "Render or reuse a profile's synthetic stream; return its root."
-    prof = get_profile(profile) if isinstance(profile, str) else profile
+    prof = as_profile(profile)
     s = prof.stream
     if prof.manifest != "synthetic": raise ConfigError(f"profile {prof.name!r} uses the {prof.manifest!r} manifest, not the synthetic stream")
     root = resolve(root) if root else data_dir(prof)/"stream"
@@ -603,7 +603,7 @@ def profile_stream(profile="smoke", root=None, progress: bool = True) -> Path:
 
 def camera_families(profile="smoke") -> dict:
     "`{camera: family}` of a profile's target cameras, as its manifest declares them (`families: {name: [cameras]}`); {} if none."
-    prof = get_profile(profile) if isinstance(profile, str) else profile
+    prof = as_profile(profile)
     out, targets = {}, {cam_name(c) for c in prof.stream.get("cameras") or []}
     for fam, cams in (prof.stream.get("families") or {}).items():
         for c in cams:
@@ -614,17 +614,21 @@ def camera_families(profile="smoke") -> dict:
 # %% ../nbs/01_data.ipynb #cfd93238
 def data_root(profile="smoke", progress: bool = False) -> Path:
     "The data root of a profile: its `root`, else its synthetic stream (rendered if needed) or its manifest's local root."
-    prof = get_profile(profile) if isinstance(profile, str) else profile
+    prof = as_profile(profile)
     if prof.manifest == "synthetic": return profile_stream(prof, root=prof.root or None, progress=progress)
     root = resolve(prof.root or prof.stream.get("root") or load_manifest(prof.manifest).get("root") or f"data/{prof.manifest}")
-    key = (str(root), prof.name, str(prof.stream.get("cameras")), str(prof.stream.get("weeks")))
-    if key not in _VALIDATED and os.environ.get("SBAD_VALIDATED") != repr(key):   # once per process, and once per run:
-        # `sbad_reproduce` checks the tree first and its notebooks' kernels and workers inherit SBAD_VALIDATED
+    key = tree_key(prof, root)
+    if key not in _VALIDATED and os.environ.get("SBAD_VALIDATED") != key:   # once per process, and once per run:
+        # `sbad_reproduce` checks the tree first and hands its notebooks' kernels SBAD_VALIDATED = this key
         validate_layout(root, manifest=prof.manifest, cameras=prof.stream.get("cameras"), weeks=prof.stream.get("weeks"), labels=False)
-        _VALIDATED.add(key); os.environ["SBAD_VALIDATED"] = repr(key)
+        _VALIDATED.add(key)
     return root
 
 _VALIDATED: set = set()
+
+def tree_key(prof, root) -> str:
+    "What a validation of a real data tree covers: the root, the profile, its cameras and weeks."
+    return repr((str(root), prof.name, str(prof.stream.get("cameras")), str(prof.stream.get("weeks"))))
 
 # %% ../nbs/01_data.ipynb #1564470a
 def walt_tree(stream, dest, cameras=None, weeks=None, sizes: dict | None = None, progress: bool = False) -> Path:
@@ -632,7 +636,7 @@ def walt_tree(stream, dest, cameras=None, weeks=None, sizes: dict | None = None,
     resizes a camera's images, e.g. `{2: (640, 480)}` (labels are normalised, so they stay as they are)."""
     stream, dest = Path(stream), Path(dest)
     if dest.exists() and any(dest.iterdir()): raise DataError(f"{dest} is not empty; walt_tree writes a new tree, choose an empty folder")
-    cams = [int(str(c).removeprefix("cam")) for c in (cameras or [p.name for p in sorted(stream.glob("cam*"))])]
+    cams = [cam_id(c) for c in (cameras or [p.name for p in sorted(stream.glob("cam*"))])]
     todo = []
     for c in cams:
         ws = weeks or _numbered(stream/cam_name(c), "week")

@@ -13,7 +13,7 @@ import pandas as pd
 from PIL import Image
 from tqdm.auto import tqdm
 
-from .core import ConfigError, DataError, SbadWarning, data_dir, digest, get_profile, pmap, rel, resolve, save_table, write_json
+from .core import as_profile, ConfigError, DataError, SbadWarning, data_dir, digest, get_profile, pmap, rel, resolve, save_table, write_json
 from .data import cam_name, data_root, list_frames, read_labels, with_truth
 from .models import load_detector, predict, train_generic_student
 from .bank import labelled, prepare_bank
@@ -209,7 +209,7 @@ def reference_metrics(prof, cameras, progress: bool = False) -> dict:
 def evaluate_runs(profile="smoke", cameras=None, out=None, progress: bool = True, all_runs: bool = False,
                   jobs: int | None = None) -> pd.DataFrame:
     "Teacher, generic student and every finished run of the profile's settings, per camera, on the same test frames (`jobs` at once)."
-    prof = get_profile(profile) if isinstance(profile, str) else profile
+    prof = as_profile(profile)
     cameras = list(prof.stream["cameras"] if cameras is None else cameras)
     recs = profile_runs(prof, train_generic_student(prof, progress=False), all_runs)
     metrics = _run_metrics(prof, [(d, cam) for cam in cameras for d, rec in recs.items() if cam_name(cam) in rec.get("cams", [rec["cam"]])],
@@ -242,7 +242,7 @@ def teacher_gate(profile="smoke",
                  out=None,  # a report folder: the table goes to tables/teacher_gate
                  progress: bool = False) -> pd.DataFrame:
     "Teacher against generic student on the test frames of every target camera with labels; a weak teacher is a ConfigError."
-    prof = get_profile(profile) if isinstance(profile, str) else profile
+    prof = as_profile(profile)
     root = data_root(prof)
     cams = [c for c in prof.stream["cameras"] if _labelled(root, c)]
     if not cams:
@@ -281,10 +281,10 @@ def cross_matrix(profile="smoke", strategy: str = "top_confidence", samples: int
                  by_seed: bool = False,  # one row per student camera, test camera and seed (what pairing on the seed needs), not the mean
                 ) -> pd.DataFrame:
     "Student camera x test camera `metric` of one (strategy, samples), the mean over `seed` (one or several; default: the profile's)."
-    prof = get_profile(profile) if isinstance(profile, str) else profile
+    prof = as_profile(profile)
     samples = samples or max(prof.budgets)
     seeds = list(prof.seeds) if seed is None else [int(k) for k in np.atleast_1d(seed)]
-    cams = list(prof.stream["cameras"]); weeks = prof.stream.get("weeks") or [1]
+    cams = list(prof.stream["cameras"]); weeks = prof.week_ids
     dirs = {(s, k): runs_dir(prof)/run_id(s, weeks, strategy, samples, k, load_tag(prof)) for s in cams for k in seeds}
     for d in dirs.values():
         if not finished(d): raise DataError(f"run {d.name} is not finished; run the sweep (run_sweep) for it first")
@@ -333,7 +333,7 @@ def _oracle_boxes(prof, frames: pd.DataFrame) -> pd.DataFrame:
 def pseudo_label_quality(profile="smoke", out=None, iou: float = 0.5) -> pd.DataFrame:
     """Pseudo-label precision and recall of the frames each single-camera run of the profile selected, and of every bank frame
     the teacher labelled; by the profile's teacher (`teacher = profile`) and, on the same frames, by the oracle (an ablation)."""
-    prof = get_profile(profile) if isinstance(profile, str) else profile
+    prof = as_profile(profile)
     recs = list(profile_runs(prof, train_generic_student(prof, progress=False), warn=False).values())
     teachers = ["profile"] + ([] if prof.teacher == "oracle" else ["oracle"])
     rows = []
@@ -375,7 +375,7 @@ def _errors_by(preds: pd.DataFrame, gts: pd.DataFrame) -> list[dict]:
 def teacher_errors(profile="smoke", frames: int = 100,  # bank frames per camera, evenly spaced
                    out=None, iou: float = 0.5, progress: bool = False) -> pd.DataFrame:
     "Precision and recall of the profile's teacher and of the oracle on a bank sample, by box height, visibility, week and light."
-    prof = get_profile(profile) if isinstance(profile, str) else profile
+    prof = as_profile(profile)
     root, rows = data_root(prof), []
     teachers = {"profile": make_teacher(prof)} | ({} if prof.teacher == "oracle" else {"oracle": OracleTeacher(conf=prof.conf)})
     for cam in tqdm(prof.stream["cameras"], desc="teacher errors", unit="camera", disable=not progress):
@@ -403,7 +403,7 @@ def teacher_errors(profile="smoke", frames: int = 100,  # bank frames per camera
 
 def teacher_queries(profile="smoke", out=None) -> pd.DataFrame:
     "Per camera: bank and validation frames, and how many of them the teacher labelled (queries), against the bank."
-    prof = get_profile(profile) if isinstance(profile, str) else profile
+    prof = as_profile(profile)
     rows = []
     for cam in prof.stream["cameras"]:
         b = prepare_bank(prof, cam, progress=False)

@@ -13,34 +13,17 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .core import (ROOT, ConfigError, DataError, atomic_write, data_dir, file_lock, get_profile, rel, resolve,
-                          seed_everything, write_json, write_text)
+from .core import (as_profile, ROOT, ConfigError, DataError, atomic_write, data_dir, file_lock, get_profile, rel, resolve,
+                          seed_everything, setup, write_json, write_text)
 from .data import RENDER_VERSION, list_frames, make_synthetic_stream, profile_stream, read_labels, with_truth
 
 # %% auto #0
-__all__ = ['SEGMENTERS', 'GENERIC', 'GENERIC_ASSET', 'TEACHER', 'TEACHER_ASSET', 'ASSETS', 'offline_setup', 'Detections',
-           'build_detector', 'load_detector', 'n_params', 'dataset_yaml', 'link_dataset', 'train', 'predict',
-           'SmallUNet', 'build_segmenter', 'load_segmenter', 'generic_recipe', 'train_generic_student', 'fit_generic',
+__all__ = ['SEGMENTERS', 'GENERIC', 'GENERIC_ASSET', 'TEACHER', 'TEACHER_ASSET', 'ASSETS', 'Detections', 'build_detector',
+           'load_detector', 'n_params', 'dataset_yaml', 'link_dataset', 'train', 'predict', 'SmallUNet',
+           'build_segmenter', 'load_segmenter', 'generic_recipe', 'train_generic_student', 'fit_generic',
            'generic_dataset', 'make_asset', 'make_generic', 'check_generic', 'coco_indexed', 'vehicle_head']
 
 # %% ../nbs/02_models.ipynb #c922c1e9
-def offline_setup(cache=None) -> dict:
-    "Keep ultralytics and wandb offline, with their files under `<repo>/.cache`; return the variables set."
-    cache = Path(cache or ROOT/".cache")
-    os.environ.setdefault("YOLO_OFFLINE", "1")
-    os.environ.setdefault("YOLO_CONFIG_DIR", str(cache/"ultralytics"))
-    os.environ.setdefault("WANDB_MODE", "offline")
-    os.environ.setdefault("WANDB_DIR", str(cache/"wandb"))
-    fonts = Path(os.environ["YOLO_CONFIG_DIR"])/"Ultralytics"
-    for name in ("Arial.ttf", "Arial.Unicode.ttf"):
-        if not (fonts/name).exists():
-            import matplotlib
-            with atomic_write(fonts/name, "wb") as f:
-                f.write((Path(matplotlib.get_data_path())/"fonts"/"ttf"/"DejaVuSans.ttf").read_bytes())
-    return {k: os.environ[k] for k in ("YOLO_OFFLINE", "YOLO_CONFIG_DIR", "WANDB_MODE", "WANDB_DIR")}
-
-offline_setup()
-
 def _save_label_cache(prefix: str, path, x: dict, version: str):
     "ultralytics' `save_dataset_cache_file`, written atomically: runs over one label folder cannot delete each other's cache."
     x["version"] = version
@@ -49,7 +32,8 @@ def _save_label_cache(prefix: str, path, x: dict, version: str):
     except (DataError, OSError): pass                      # a read-only folder: no cache, as in ultralytics (which only warns)
 
 def _ultralytics():
-    "Import ultralytics with sync off, quiet logs and label caches saved atomically."
+    "Import ultralytics in a set-up process (`setup`), with sync off, quiet logs and label caches saved atomically."
+    setup()                                               # offline and in the project before ultralytics reads its settings
     import ultralytics
     from ultralytics import settings
     from ultralytics.utils import LOGGER
@@ -321,7 +305,7 @@ def generic_recipe(prof) -> dict:
 
 def train_generic_student(profile="smoke", force: bool = False, progress: bool = True) -> Path:
     "The generic student a profile fine-tunes: its local weights (`generic_epochs == 0`) or one trained on its source cameras."
-    prof = get_profile(profile) if isinstance(profile, str) else profile
+    prof = as_profile(profile)
     if prof.generic_epochs == 0:                             # local weights: the shipped generic, or the paper's COCO yolov8n
         load_detector(prof.student)                       # a clear error if the file is missing or not YOLO
         return check_generic(prof.student)

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from PIL import Image
 from tqdm.auto import tqdm
 
-from .core import (ConfigError, DataError, SbadWarning, atomic_write, data_dir, digest, file_lock, get_profile, rel, seed_everything,
+from .core import (as_profile, ConfigError, DataError, SbadWarning, atomic_write, data_dir, digest, file_lock, get_profile, rel, seed_everything,
                           write_json)
 from .data import SEG_CLASSES, cam_name, data_root, list_frames
 from .models import build_segmenter, load_segmenter
@@ -327,7 +327,7 @@ def _seg_settings(prof) -> dict:
 
 def pretrain_segmenter(profile="smoke", force: bool = False, progress: bool = True) -> Path:
     "Train (or reuse) the starting segmentation student on the source cameras' ground truth; return its weights."
-    prof = get_profile(profile) if isinstance(profile, str) else profile
+    prof = as_profile(profile)
     s = _seg_settings(prof)
     d = data_dir(prof)/"models"; w, meta = d/"seg_generic.pt", d/"seg_generic.json"
     recipe = dict(arch=s["arch"], width=s["width"], scale=s["scale"], frames=s["pretrain_frames"], epochs=s["pretrain_epochs"], lr=s["lr"], batch=s["batch"],
@@ -383,7 +383,7 @@ def _online_camera(prof, s: dict, cam, teacher, start: Path, progress: bool = Fa
 def online_seg_run(profile="smoke", out=None, progress: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     "Online students (each replay variant and seed), frozen student and teacher on each camera: (results, speeds, the first camera's run)."
     from sbad_nb.core import save_table
-    prof = get_profile(profile) if isinstance(profile, str) else profile
+    prof = as_profile(profile)
     s = _seg_settings(prof)
     if prof.manifest != "synthetic":
         raise ConfigError(f"online segmentation scores its students against ground-truth masks and pretrains on source cameras; "

@@ -15,7 +15,7 @@ import pandas as pd
 from PIL import Image
 from tqdm.auto import tqdm
 
-from .core import ConfigError, DataError, SbadError, SbadWarning, atomic_write, digest, file_lock, get_profile, resolve, write_json, write_text
+from .core import as_profile, ConfigError, DataError, SbadError, SbadWarning, atomic_write, digest, file_lock, get_profile, resolve, write_json, write_text
 from .data import frame_index, list_frames, profile_stream
 from .models import Detections, check_generic, load_detector, predict
 
@@ -223,7 +223,7 @@ def teacher_id(prof) -> str:
 
 def make_teacher(profile="smoke", seed: int = 0) -> Teacher:
     "The teacher a profile uses: the oracle on the synthetic stream, a YOLO teacher from local weights otherwise."
-    prof = get_profile(profile) if isinstance(profile, str) else profile
+    prof = as_profile(profile)
     if prof.teacher == "oracle": return OracleTeacher(noise=1.0, seed=seed, conf=prof.conf)
     t = teacher_settings(prof)
     return YoloTeacher(check_generic(prof.teacher), class_map={c: 0 for c in t["classes"]} or None, iou=prof.iou, device=prof.device,

@@ -5,11 +5,11 @@ notebook, record what ran; the `sbad_reproduce` command."""
 
 # %% ../nbs/12_reproduce.ipynb #f7777412
 from __future__ import annotations
-import argparse, json, re, sys, time
+import argparse, json, os, re, sys, time
 from pathlib import Path
 
 from .core import (NOT_APPLICABLE, ROOT, ConfigError, code_dir, SbadError, get_profile, rel, reports_dir, resolve, run_metadata,
-                          write_json, write_text)
+                          setup, write_json, write_text)
 
 # %% auto #0
 __all__ = ['ENGINES', 'notebooks_dir', 'pipeline_notebooks', 'report_gates', 'report_readme', 'reproduce', 'main']
@@ -82,10 +82,11 @@ def reproduce(profile: str = "tiny", out=None, only=None, engine: str = "local",
               nbs=None, progress: bool = True, address: str | None = None) -> dict:
     "Run the pipeline notebooks for `profile` through papermill; write executed copies and `run.json` to `out`."
     import papermill as pm
+    setup()                                                # offline, caches in the project: the notebooks' kernels inherit it
     prof = get_profile(profile)                            # unknown profile or setting -> ConfigError, before anything runs
     if prof.manifest != "synthetic":                       # a real data tree (WALT) is checked before anything runs, once:
-        from sbad_nb.data import data_root                 # the notebooks' kernels inherit SBAD_VALIDATED
-        data_root(prof)
+        from sbad_nb.data import data_root, tree_key
+        os.environ["SBAD_VALIDATED"] = tree_key(prof, data_root(prof))   # the notebooks' kernels skip the check
     if engine not in ENGINES:
         raise ConfigError(f"engine {engine!r} is not available; choose one of {', '.join(ENGINES)}")
     todo = pipeline_notebooks(only, nbs)

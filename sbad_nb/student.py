@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .core import (ConfigError, DataError, SbadWarning, atomic_write, data_dir, digest, file_lock, get_profile, pmap, rel,
+from .core import (as_profile, cam_id, ConfigError, DataError, SbadWarning, atomic_write, data_dir, digest, file_lock, get_profile, pmap, rel,
                           save_table, seed_everything, write_json)
 from .data import cam_name, with_truth
 from .models import dataset_yaml, _label_of, link_dataset, load_detector, train, train_generic_student, vehicle_head
@@ -138,8 +138,8 @@ def _wandb_run(enabled: bool, prof, group: str, rid, d: Path, config: dict):
 def train_student(profile="smoke", cam=1, strategy: str = "top_confidence", samples: int = 10, seed: int = 0,
                   bank: dict | None = None, force: bool = False, wandb: bool | None = None, progress: bool = False) -> dict:
     "Fine-tune the generic student on `samples` frames of `cam`'s bank chosen by `strategy`; return the run's record."
-    prof = get_profile(profile) if isinstance(profile, str) else profile
-    weeks = prof.stream.get("weeks") or [1]
+    prof = as_profile(profile)
+    weeks = prof.week_ids
     rid = run_id(cam, weeks, strategy, samples, seed, load_tag(prof))
     d = runs_dir(prof)/rid
     if samples < 1: raise ConfigError(f"samples must be >= 1, got {samples}")
@@ -263,9 +263,9 @@ def train_ceiling(profile="smoke", cam=1, labels: str = "teacher", seed: int = 0
                   force: bool = False, wandb: bool | None = None) -> dict:
     """Fine-tune the generic student on `cam`'s whole bank (or the profile's `ceiling_frames` of it, evenly spaced) labelled by
     the teacher or by ground truth (`labels`); return its record."""
-    prof = get_profile(profile) if isinstance(profile, str) else profile
+    prof = as_profile(profile)
     if labels not in CEILINGS: raise ConfigError(f"unknown ceiling {labels!r}; choose one of {', '.join(CEILINGS)}")
-    weeks, strategy = prof.stream.get("weeks") or [1], f"ceiling_{labels}"
+    weeks, strategy = prof.week_ids, f"ceiling_{labels}"
     bank = bank or prepare_bank(prof, cam, progress=False)
     frames = ceiling_sample(prof, bank["bank"])
     if labels == "gt":
@@ -291,12 +291,12 @@ def run_sweep(profile="smoke", cameras=None, strategies=None, budgets=None, seed
     """Train every run of the grid, cameras x strategies x budgets x seeds, and each camera's `ceilings` per seed
     (the profile's `ceiling_seeds` of them, when it names some); finished runs are reused; one row per run. `jobs` runs
     at once locally (default: the profile's), or on Ray."""
-    prof = get_profile(profile) if isinstance(profile, str) else profile
+    prof = as_profile(profile)
     cameras = list(prof.stream["cameras"] if cameras is None else cameras)
     strategies, ceilings = list(prof.strategies if strategies is None else strategies), list(prof.ceilings if ceilings is None else ceilings)
     budgets, seeds = list(prof.budgets if budgets is None else budgets), list(prof.seeds if seeds is None else seeds)
-    known = [int(str(c).removeprefix("cam")) for c in prof.stream["cameras"]]
-    bad = [c for c in cameras if int(str(c).removeprefix("cam")) not in known]
+    known = [cam_id(c) for c in prof.stream["cameras"]]
+    bad = [c for c in cameras if cam_id(c) not in known]
     if bad: raise DataError(f"camera(s) {bad} are not target cameras of profile {prof.name!r} (it has {known}); fix the grid")
     generic = train_generic_student(prof, progress=progress)
     for s in strategies: parse_strategy(run_options(s)[0]); run_head(prof, generic, s)   # a ConfigError for an unknown name, before anything runs
@@ -309,7 +309,7 @@ def run_sweep(profile="smoke", cameras=None, strategies=None, budgets=None, seed
     grid += [(c, f"ceiling_{x}", None, k) for c in cameras for x in ceilings for k in cseeds]   # samples: the bank's size
     if engine == "ray": return _ray_sweep(prof, cameras, grid, budgets, address, progress, force)
     if engine != "local": raise ConfigError(f"unknown engine {engine!r}; choose local or ray")
-    weeks, rows, todo = prof.stream.get("weeks") or [1], {}, []
+    weeks, rows, todo = prof.week_ids, {}, []
     banks = {c: prepare_bank(prof, c, progress=False) for c in cameras}
     for c in cameras: check_budget(banks[c], max(budgets, default=1), c)   # every bank and budget before anything is trained
     for c, s, n, k in grid:
@@ -335,8 +335,8 @@ def _row(rec: dict) -> dict: return {k: rec[k] for k in SWEEP_COLS}
 # %% ../nbs/06_student.ipynb #eb6df0b4
 def selection_counts(profile="smoke", out=None) -> pd.DataFrame:
     "Frames each finished single-camera run selected, per bank week and in all (`week` = 0), and whether it fell `short` of its budget."
-    prof = get_profile(profile) if isinstance(profile, str) else profile
-    weeks, rows = prof.stream.get("weeks") or [1], []
+    prof = as_profile(profile)
+    weeks, rows = prof.week_ids, []
     for cam in prof.stream["cameras"]:
         week_of = prepare_bank(prof, cam, progress=False)["bank"].set_index("frame").week
         for meta in sorted(runs_dir(prof).glob(f"{cam_name(cam)}_*_{load_tag(prof)}/run.json")):   # this profile's load

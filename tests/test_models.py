@@ -8,21 +8,30 @@ import yaml
 
 from sbad_nb.core import ROOT, ConfigError, DataError
 from sbad_nb.data import list_frames, read_labels
-from sbad_nb.models import Detections, build_detector, dataset_yaml, link_dataset, n_params, offline_setup
+from sbad_nb.models import Detections, build_detector, dataset_yaml, link_dataset, n_params
 
 
-def test_offline_setup_stays_in_the_project(tmp_path):
-    "With nothing set by the user, ultralytics and wandb files go under <repo>/.cache, and the font is local."
+def test_import_changes_nothing_and_setup_stays_in_the_project(tmp_path):
+    """Importing every module sets no variable and writes no file; `setup()` then puts ultralytics', wandb's and
+    matplotlib's files under <work dir>/.cache (a local font too) and keeps what the user set."""
     import subprocess, sys, json
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("YOLO_", "WANDB_"))}
-    code = "import json, sbad_nb.models as m; print(json.dumps(m.offline_setup()))"
-    out = json.loads(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout)
-    assert out["YOLO_OFFLINE"] == "1" and out["WANDB_MODE"] == "offline"
-    for k in ("YOLO_CONFIG_DIR", "WANDB_DIR"):
-        assert Path(out[k]).is_relative_to(ROOT / ".cache"), out[k]
-    assert (Path(out["YOLO_CONFIG_DIR"]) / "Ultralytics" / "Arial.ttf").stat().st_size > 10_000
-    keep = subprocess.run([sys.executable, "-c", code], env={**env, "WANDB_MODE": "online"}, capture_output=True, text=True, check=True)
-    assert json.loads(keep.stdout)["WANDB_MODE"] == "online"             # a user's choice is kept
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("YOLO_", "WANDB_", "MPLCONFIGDIR", "SBAD_"))}
+    env["SBAD_HOME"] = str(tmp_path)                       # an empty work directory: any file written shows
+    mods = "core data models pseudolabel bank strategies student online_seg evaluation csbad figures active stats claims reproduce"
+    code = ("import os, json; before = dict(os.environ); import importlib\n"
+            f"for m in {mods.split()!r}: importlib.import_module('sbad_nb.' + m)\n"
+            "changed = sorted(k for k in set(os.environ) | set(before) if os.environ.get(k) != before.get(k))\n"
+            "from sbad_nb.core import setup\n"
+            "print(json.dumps(dict(changed=changed, files=sorted(os.listdir(os.environ['SBAD_HOME'])), env=setup())))")
+    run = lambda e: json.loads(subprocess.run([sys.executable, "-c", code], env=e, capture_output=True, text=True, check=True,
+                                              cwd=tmp_path).stdout)
+    out = run(env)
+    assert out["changed"] == [] and out["files"] == []
+    assert out["env"]["YOLO_OFFLINE"] == "1" and out["env"]["WANDB_MODE"] == "offline"
+    for k in ("YOLO_CONFIG_DIR", "WANDB_DIR", "MPLCONFIGDIR"):
+        assert Path(out["env"][k]).is_relative_to(tmp_path / ".cache"), out["env"][k]
+    assert (Path(out["env"]["YOLO_CONFIG_DIR"]) / "Ultralytics" / "Arial.ttf").stat().st_size > 10_000
+    assert run({**env, "WANDB_MODE": "online"})["env"]["WANDB_MODE"] == "online"             # a user's choice is kept
 
 
 def test_narrow_detector_is_smaller():
