@@ -18,7 +18,7 @@ import pandas as pd
 
 from _common import append_csv
 from sbad_nb.core import get_profile
-from sbad_nb.student import runs_dir
+from sbad_nb.runs import runs_dir
 
 
 def main():

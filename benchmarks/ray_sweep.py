@@ -13,7 +13,8 @@ import pandas as pd
 
 from _common import append_csv
 from sbad_nb.core import get_profile
-from sbad_nb.student import ray_init, run_sweep
+from sbad_nb.runs import ray_init
+from sbad_nb.student import run_sweep
 
 
 def main():

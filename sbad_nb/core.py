@@ -16,10 +16,10 @@ import yaml
 # %% auto #0
 __all__ = ['ROOT', 'PACKAGE_PREFIX', 'DETECTION_STRATEGIES', 'PROFILES', 'NOTEBOOK_FIELDS', 'PACKAGES', 'NOT_APPLICABLE',
            'SbadError', 'DataError', 'ConfigError', 'SbadWarning', 'work_dir', 'data_dir', 'reports_dir', 'resolve',
-           'rel', 'Profile', 'cam_id', 'check_profile', 'manifest_path', 'parse_profile', 'get_profile', 'as_profile',
-           'profile_name', 'profile_spec', 'seed_everything', 'atomic_write', 'write_text', 'write_json', 'digest',
-           'file_lock', 'setup', 'pmap', 'pmap_shutdown', 'code_dir', 'git_info', 'versions', 'Timings', 'machine',
-           'run_metadata', 'save_table', 'save_fig', 'does_not_apply']
+           'rel', 'Profile', 'cam_id', 'cam_name', 'check_profile', 'manifest_path', 'parse_profile', 'get_profile',
+           'as_profile', 'profile_name', 'profile_spec', 'seed_everything', 'atomic_write', 'write_text', 'write_json',
+           'digest', 'file_lock', 'setup', 'pmap', 'pmap_shutdown', 'code_dir', 'git_info', 'versions', 'Timings',
+           'machine', 'run_metadata', 'save_table', 'save_fig', 'does_not_apply']
 
 # %% ../nbs/00_core.ipynb #c7cc6c91
 class SbadError(Exception):
@@ -147,6 +147,11 @@ class Profile:
 def cam_id(cam) -> int:
     "A camera's number, from `3`, `'3'` or `'cam3'`."
     return int(str(cam).removeprefix("cam"))
+
+def cam_name(cam) -> str:
+    "A camera's folder name, `cam3`, from `3`, `'3'` or `'cam3'`; a cluster's name (`cam1+cam3`) as it is."
+    s = str(cam)
+    return s if s.startswith("cam") else f"cam{int(s)}"
 
 # %% ../nbs/00_core.ipynb #03b24ab9
 # From-scratch training on 2 CPU cores at 96-160 px: half-width yolov8n, small batches (more updates), AdamW,

@@ -12,15 +12,15 @@ import pandas as pd
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 
-from .core import as_profile, cam_id, ConfigError, DataError, file_lock, get_profile, pmap, rel, save_table, write_json
-from .data import cam_name, camera_families
+from .core import as_profile, cam_id, cam_name, ConfigError, DataError, get_profile, rel, save_table, write_json
+from .data import camera_families
 from .bank import prepare_bank
-from .evaluation import _cross_mean, cross_matrix
-from .models import train_generic_student
-from .student import _recipe, finished, fit_run, link_weights, load_tag, ray_gpus, ray_map, run_id, runs_dir, select_frames, train_student
+from .evaluation import cross_mean, cross_matrix
+from .runs import ENGINES, RunSpec, finished, link_weights, load_tag, once, ray_gpus, run_grid, run_id, runs_dir
+from .student import fit_run, generic_weights, run_recipe, select_frames
 
 # %% auto #0
-__all__ = ['DISTANCES', 'GROUPINGS', 'family_order', 'cross_performance', 'camera_distance', 'camera_linkage',
+__all__ = ['DISTANCES', 'GROUPINGS', 'CLUSTER_COLS', 'family_order', 'cross_performance', 'camera_distance', 'camera_linkage',
            'distance_relative', 'cluster_cameras', 'cluster_name', 'cluster_run_id', 'train_cluster_student',
            'train_cluster_students', 'random_grouping']
 
@@ -37,7 +37,7 @@ def cross_performance(profile="smoke", strategy: str = "top_confidence", samples
     prof = as_profile(profile)
     samples = samples or max(prof.budgets)
     long = cross_matrix(prof, strategy=strategy, samples=samples, seed=seed, metric=metric, by_seed=True)   # one pass over the evaluations
-    M = _cross_mean(long, metric)
+    M = cross_mean(long, metric)
     order = family_order(M.index, camera_families(prof))
     M = M.loc[order, order]
     if out is not None:
@@ -92,7 +92,7 @@ def cluster_cameras(matrix: pd.DataFrame,  # cross-performance: student camera (
     order = {c: i + 1 for i, c in enumerate(dict.fromkeys(raw))}     # first camera's cluster is 1, and so on
     return {cam: order[c] for cam, c in zip(matrix.index, raw)}
 
-# %% ../nbs/09_csbad.ipynb #21b9d3f2
+# %% ../nbs/09_csbad.ipynb #c792ae32
 def cluster_name(cams) -> str:
     "A cluster named by its cameras: `cam1+cam3`."
     return "+".join(cam_name(c) for c in cams)
@@ -105,19 +105,26 @@ def cluster_run_id(cams, weeks, strategy: str, samples: int, seed: int, load, gr
     return ("csbad_" if grouping == "clusters" else "csbad_random_") + run_id(cluster_name(cams), weeks, strategy, samples, seed, load)
 
 def _cluster_recipe(prof, cams, strategy, samples, seed, generic, grouping: str = "clusters") -> dict:
-    weeks = prof.week_ids
-    return {**_recipe(prof, cams[0], weeks, strategy, samples, seed, generic), "cam": cluster_name(cams), "per_camera": int(samples),
-            **({} if grouping == "clusters" else {"grouping": grouping})}
+    return {**run_recipe(prof, cams[0], prof.week_ids, strategy, samples, seed, generic), "cam": cluster_name(cams),
+            "per_camera": int(samples), **({} if grouping == "clusters" else {"grouping": grouping})}
 
+# %% ../nbs/09_csbad.ipynb #c2c25f01
 def _check_per_camera(banks: dict, cams, per: int):
     for c in cams:
-        if per > len(banks[c]["bank"]): raise ConfigError(f"{per} frames per camera is more than the bank of {cam_name(c)} ({len(banks[c]['bank'])}); lower the budget")
+        if per > len(banks[c]["bank"]):
+            raise ConfigError(f"{per} frames per camera is more than the bank of {cam_name(c)} ({len(banks[c]['bank'])}); lower the budget")
 
-def train_cluster_student(profile="smoke", cams=(1, 2), strategy: str = "top_confidence", samples: int = 10, seed: int = 0,
-                          banks: dict | None = None, force: bool = False, wandb: bool | None = None,
+def train_cluster_student(profile="smoke",  # a Profile or a profile's name
+                          cams=(1, 2),  # the cluster's cameras
+                          strategy: str = "top_confidence",  # the selection strategy, on each camera's bank
+                          samples: int = 10,  # frames per camera
+                          seed: int = 0,  # selection and training seed
+                          banks: dict | None = None,  # {camera: prepared bank}; None: prepared here
+                          force: bool = False,  # train again even when the run is finished
+                          wandb: bool | None = None,  # log to wandb (None: the profile's `wandb`)
                           grouping: str = "clusters",  # "random": a group of CSBAD's random-grouping baseline
                          ) -> dict:
-    "Fine-tune one student on `samples` frames of each camera's bank (the teacher labels of its cameras' own students); return its record."
+    "Fine-tune one student on `samples` frames of each camera's bank (the teacher labels of its cameras' own students); its record."
     prof = as_profile(profile)
     cams = sorted({cam_id(c) for c in cams})
     if not cams: raise ConfigError("a cluster needs at least one camera")
@@ -125,79 +132,77 @@ def train_cluster_student(profile="smoke", cams=(1, 2), strategy: str = "top_con
     if per < 1: raise ConfigError(f"budget {samples} must be at least 1 frame per camera")
     weeks = prof.week_ids
     rid = cluster_run_id(cams, weeks, strategy, samples, seed, load_tag(prof), grouping)
-    d = runs_dir(prof)/rid
-    generic = train_generic_student(prof, progress=False)
+    d, generic = runs_dir(prof)/rid, generic_weights(prof)
     recipe = _cluster_recipe(prof, cams, strategy, samples, seed, generic, grouping)
-    if not force and (done := finished(d, recipe)): return done
-    banks = {c: (banks or {}).get(c) or prepare_bank(prof, c, progress=False) for c in cams}
-    _check_per_camera(banks, cams, per)                      # before anything is written
-    with file_lock(runs_dir(prof)/f".{rid}.lock"):
-        if not force and (done := finished(d, recipe)): return done
-        params = dict(profile=prof.name, cam=cluster_name(cams), cams=[cam_name(c) for c in cams], cluster=cluster_name(cams),
-                      weeks=list(weeks), strategy=strategy, samples=int(samples), per_camera=per, seed=int(seed), grouping=grouping)
-        if len(cams) == 1: return _singleton(prof, d, cams[0], params, recipe, banks[cams[0]], force, wandb)
+    params = dict(profile=prof.name, cam=cluster_name(cams), cams=[cam_name(c) for c in cams], cluster=cluster_name(cams),
+                  weeks=list(weeks), strategy=strategy, samples=int(samples), per_camera=per, seed=int(seed), grouping=grouping)
+    def ready() -> dict:                                     # before anything is written
+        b = {c: (banks or {}).get(c) or prepare_bank(prof, c, progress=False) for c in cams}
+        _check_per_camera(b, cams, per); return b
+    def make(b: dict) -> dict:
+        if len(cams) == 1: return _singleton(prof, d, cams[0], params, recipe, generic)
         frames, val, chosen, short = [], [], {}, False
         for c in cams:
-            b = banks[c]
-            sel, s = select_frames(prof, b, strategy, per, seed, c)
-            frames.append(b["bank"][b["bank"].frame.isin(sel)]); val.append(b["val"])
+            sel, s = select_frames(prof, b[c], strategy, per, seed, c)
+            frames.append(b[c]["bank"][b[c]["bank"].frame.isin(sel)]); val.append(b[c]["val"])
             chosen[cam_name(c)] = [int(x) for x in sel]; short |= s
-        params["selected"] = sum(map(len, chosen.values()))
-        return fit_run(prof, d, pd.concat(frames, ignore_index=True), pd.concat(val, ignore_index=True), generic, seed, params,
-                       recipe, wandb=wandb, group=cluster_name(cams), extra={"short": short, "frames": chosen}, budget=per*len(cams))
+        return fit_run(prof, d, pd.concat(frames, ignore_index=True), pd.concat(val, ignore_index=True), generic, seed,
+                       {**params, "selected": sum(map(len, chosen.values()))}, recipe, wandb=wandb, group=cluster_name(cams),
+                       extra={"short": short, "frames": chosen}, budget=per*len(cams))
+    return once(runs_dir(prof)/f".{rid}.lock", lambda: finished(d, recipe), make, force, ready)
 
-# %% ../nbs/09_csbad.ipynb #f81cafd9
-def _singleton(prof, d: Path, cam: int, params: dict, recipe: dict, bank: dict, force: bool, wandb) -> dict:
+# %% ../nbs/09_csbad.ipynb #6cd40687
+def _singleton(prof, d: Path, cam: int, params: dict, recipe: dict, generic: Path) -> dict:
     """A one-camera cluster's student is that camera's own student: the same frames, validation frames, generic
-    student, seed and recipe. It is trained (or reused) as such and its weights are linked into the cluster's folder."""
-    own = train_student(prof, cam, params["strategy"], params["samples"], params["seed"], bank=bank, force=force, wandb=wandb)
+    student, seed and recipe. 06 made it; its weights are linked into the cluster's folder."""
+    rid = run_id(cam, prof.week_ids, params["strategy"], params["samples"], params["seed"], load_tag(prof))
+    own = finished(runs_dir(prof)/rid, run_recipe(prof, cam, prof.week_ids, params["strategy"], params["samples"], params["seed"], generic))
+    if own is None: raise DataError(f"cluster {params['cam']} is one camera: its student is run {rid}, which is not finished; "
+                                    f"run 06 first (sbad_reproduce --profile {prof.name} --only 06, or run_sweep)")
     w = link_weights(runs_dir(prof)/own["run_id"], d)
     rec = {**own, **params, "run_id": d.name, "recipe": recipe, "selected": own["selected"], "frames": {params["cam"]: own["frames"]},
            "same_as": own["run_id"], "weights": rel(w)}
     write_json(d/"run.json", rec)                           # last: its presence marks the run finished
     return rec
 
+CLUSTER_COLS = ("run_id", "cam", "samples", "per_camera", "selected", "seed", "val_mAP50", "seconds")
+
 def _cluster_job(prof, cams, strategy, n, s, grouping, banks=None) -> dict:
     rec = train_cluster_student(prof, cams, strategy, n, s, banks=banks, grouping=grouping)
-    return {c: rec[c] for c in ("run_id", "cam", "samples", "per_camera", "selected", "seed", "val_mAP50", "seconds")}
+    return {c: rec[c] for c in CLUSTER_COLS}
 
-def train_cluster_students(profile="smoke", clusters: dict | None = None, strategy: str = "top_confidence", budgets=None,
-                           seeds=None, progress: bool = True, jobs: int | None = None, grouping: str = "clusters",
+def train_cluster_students(profile="smoke",  # a Profile or a profile's name
+                           clusters: dict | None = None,  # {camera: cluster}, e.g. from `cluster_cameras`
+                           strategy: str = "top_confidence",  # the selection strategy
+                           budgets=None, seeds=None,  # the grid (None: the profile's)
+                           progress: bool = True,  # show a progress bar
+                           jobs: int | None = None,  # cluster students side by side (None: the profile's `jobs`)
+                           grouping: str = "clusters",  # "random": the groups of CSBAD's random baseline
                            engine: str = "local",  # local (`jobs` processes) or ray (one Ray task per cluster student)
                            address: str | None = None,  # the Ray cluster's address with engine ray (None: a local Ray)
                           ) -> pd.DataFrame:
     "One student per cluster (`{camera: cluster}`), for every budget and seed, `jobs` at once or on Ray; one row per run."
-    if engine not in ("local", "ray"): raise ConfigError(f"unknown engine {engine!r}; choose local or ray")
+    if engine not in ENGINES: raise ConfigError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     prof = as_profile(profile)
     budgets, seeds = list(prof.budgets if budgets is None else budgets), list(prof.seeds if seeds is None else seeds)
     if not clusters: raise ConfigError("no clusters given; use cluster_cameras(cross_performance(...), k)")
     groups = {}
     for cam, k in clusters.items(): groups.setdefault(k, []).append(cam_id(cam))
     groups = {k: sorted(set(v)) for k, v in groups.items()}
-    known = {cam_id(c) for c in prof.stream["cameras"]}
-    bad = sorted(set(sum(groups.values(), [])) - known)
+    bad = sorted(set(sum(groups.values(), [])) - set(prof.camera_ids))
     if bad: raise DataError(f"camera(s) {bad} are not target cameras of profile {prof.name!r}; fix the clusters")
-    banks = {c: prepare_bank(prof, c, progress=False) for c in sorted(known & set(sum(groups.values(), [])))}
-    grid = [(k, n, s) for k in sorted(groups) for n in budgets for s in seeds]
-    for k, n, s in grid: _check_per_camera(banks, groups[k], n)   # every budget, before anything is trained
-    jobs = prof.jobs if jobs is None else int(jobs)
-    generic, weeks = train_generic_student(prof, progress=False), prof.week_ids
-    rows, todo = {}, []
-    for k, n, s in grid:
-        done = finished(runs_dir(prof)/cluster_run_id(groups[k], weeks, strategy, n, s, load_tag(prof), grouping),
-                        _cluster_recipe(prof, groups[k], strategy, n, s, generic, grouping))
-        if done: rows[k, n, s] = {c: done[c] for c in ("run_id", "cam", "samples", "per_camera", "selected", "seed", "val_mAP50", "seconds")}
-        else: todo.append((k, n, s))
-    todo.sort(key=lambda g: len(groups[g[0]]) == 1)          # singletons last: they reuse the per-camera runs
-    if engine == "ray":
-        done = ray_map(_cluster_job, [(prof, groups[k], strategy, n, s, grouping) for k, n, s in todo], ray_gpus(prof), address,
-                       f"{prof.name} cluster students (ray)", progress)
-    else:
-        items = [(prof, groups[k], strategy, n, s, grouping, {c: banks[c] for c in groups[k]}) for k, n, s in todo]   # banks made once, here
-        done = pmap(_cluster_job, items, jobs=jobs, desc=f"{prof.name} cluster students", unit="run", progress=progress,
-                    label=lambda a: cluster_run_id(a[1], weeks, a[2], a[3], a[4], load_tag(prof), grouping))
-    rows.update(zip(todo, done))
-    return pd.DataFrame([{"cluster": g[0], **rows[g]} for g in grid])
+    banks = {c: prepare_bank(prof, c, progress=False) for c in sorted(set(sum(groups.values(), [])))}
+    specs = [RunSpec(tuple(groups[k]), strategy, n, s, cluster=k) for k in sorted(groups) for n in budgets for s in seeds]
+    for g in specs: _check_per_camera(banks, g.cams, g.samples)   # every budget, before anything is trained
+    generic, weeks, load = generic_weights(prof), prof.week_ids, load_tag(prof)
+    rid = lambda g: cluster_run_id(g.cams, weeks, strategy, g.samples, g.seed, load, grouping)
+    def done(g):
+        r = finished(runs_dir(prof)/rid(g), _cluster_recipe(prof, list(g.cams), strategy, g.samples, g.seed, generic, grouping))
+        return {c: r[c] for c in CLUSTER_COLS} if r else None
+    args = lambda g: (prof, list(g.cams), strategy, g.samples, g.seed, grouping, None if engine == "ray" else {c: banks[c] for c in g.cams})
+    rows = run_grid(specs, done, _cluster_job, args, rid, jobs=prof.jobs if jobs is None else int(jobs),
+                    desc=f"{prof.name} cluster students", progress=progress, engine=engine, address=address, gpus=ray_gpus(prof))
+    return pd.DataFrame([{"cluster": g.cluster, **r} for g, r in zip(specs, rows)])
 
 # %% ../nbs/09_csbad.ipynb #105cc828
 def _partition(clusters: dict) -> frozenset:

@@ -15,13 +15,13 @@ import yaml
 from PIL import Image, UnidentifiedImageError
 from tqdm.auto import tqdm
 
-from .core import (as_profile, cam_id, ROOT, ConfigError, DataError, SbadWarning, atomic_write, data_dir, file_lock, get_profile, manifest_path, pmap,
+from .core import (as_profile, cam_id, cam_name, ROOT, ConfigError, DataError, SbadWarning, atomic_write, data_dir, file_lock, get_profile, manifest_path, pmap,
                           rel, resolve, write_json)
 
 # %% auto #0
 __all__ = ['CLASSES', 'SEG_CLASSES', 'IMG_EXTS', 'MANIFEST_KEYS', 'FRAME_NAMES', 'SCENE', 'FAMILIES', 'POSE', 'BOX_COLS',
-           'RENDER_VERSION', 'BOX_COLOURS', 'cam_name', 'frame_index', 'split_dir', 'list_frames', 'with_truth',
-           'read_labels', 'load_manifest', 'validate_layout', 'scene_spec', 'pose', 'Camera', 'Traffic', 'render',
+           'RENDER_VERSION', 'BOX_COLOURS', 'frame_index', 'split_dir', 'list_frames', 'with_truth', 'read_labels',
+           'load_manifest', 'validate_layout', 'scene_spec', 'pose', 'Camera', 'Traffic', 'render',
            'make_synthetic_stream', 'stream_stats', 'camera_params', 'profile_stream', 'camera_families', 'data_root',
            'tree_key', 'walt_tree', 'draw_boxes']
 
@@ -29,11 +29,6 @@ __all__ = ['CLASSES', 'SEG_CLASSES', 'IMG_EXTS', 'MANIFEST_KEYS', 'FRAME_NAMES',
 CLASSES = ("car", "bus", "truck")
 SEG_CLASSES = ("background", "sky", "building", "road", "car", "bus", "truck")
 IMG_EXTS = (".jpg", ".jpeg", ".png", ".bmp")
-
-def cam_name(cam) -> str:
-    "`3`, `'3'` or `'cam3'` -> `'cam3'`."
-    s = str(cam)
-    return s if s.startswith("cam") else f"cam{int(s)}"
 
 def frame_index(path) -> int:
     "The frame index of an image: the last integer in its file name (before Roboflow's `_jpg.rf.<hash>` suffix, if any)."

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_evaluation.ipynb #866eaac3
 from __future__ import annotations
-import contextlib, io, json, warnings
+import contextlib, io, json, os, warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,15 +15,16 @@ from tqdm.auto import tqdm
 
 from .core import as_profile, ConfigError, DataError, SbadWarning, data_dir, digest, get_profile, pmap, rel, resolve, save_table, write_json
 from .data import cam_name, data_root, list_frames, read_labels, with_truth
-from .models import load_detector, predict, train_generic_student
+from .models import load_detector, predict
 from .bank import labelled, prepare_bank
 from .pseudolabel import OracleTeacher, make_teacher
-from .student import finished, load_tag, profile_recipe, run_id, runs_dir
+from .runs import finished, load_tag, run_id, runs_dir, weights_digest
+from .student import generic_weights, profile_recipe
 
 # %% auto #0
 __all__ = ['RESULT_COLS', 'TEACHER_FLOOR', 'QUALITY_COLS', 'ERROR_COLS', 'coco_map', 'ground_truth', 'predictions', 'match_boxes',
            'precision_recall', 'evaluate', 'profile_runs', 'reference_metrics', 'evaluate_runs', 'teacher_gate',
-           'cross_matrix', 'label_quality', 'pseudo_label_quality', 'teacher_errors', 'teacher_queries']
+           'cross_mean', 'cross_matrix', 'label_quality', 'pseudo_label_quality', 'teacher_errors', 'teacher_queries']
 
 # %% ../nbs/08_evaluation.ipynb #f030f504
 def _coco_inputs(preds: pd.DataFrame, gts: pd.DataFrame, images=None):
@@ -134,10 +135,7 @@ def evaluate(preds: pd.DataFrame, gts: pd.DataFrame, images=None, conf: float = 
     p, r = precision_recall(preds[preds.conf >= conf], gts)
     return {"precision": p, "recall": r, **m, "fitness": 0.1*m["mAP50"] + 0.9*m["mAP50_95"]}
 
-# %% ../nbs/08_evaluation.ipynb #9ba39135
-RESULT_COLS = ["run_id", "data_name", "strategy", "samples", "seed", "epochs", "best_epoch", "precision", "recall",
-               "mAP50", "mAP50_95", "fitness", "model_role"]
-
+# %% ../nbs/08_evaluation.ipynb #293722a1
 def _eval_key(frames: pd.DataFrame, settings: dict) -> str:
     "What an evaluation depends on: the test frames and the prediction settings."
     return digest(list(map(str, frames.image)), settings)
@@ -155,11 +153,11 @@ def _cached(path: Path, key: str, compute) -> dict:
     if (m := _cache_hit(path, key)) is not None: return m
     m = compute(); write_json(path, {"key": key, "metrics": m}); return m
 
+# %% ../nbs/08_evaluation.ipynb #15624659
 def _file_hash(path) -> str | None:
-    "sha256 of a local weights file (None for names like 'oracle')."
-    import hashlib
+    "The digest of a local weights file (None for names like 'oracle')."
     p = resolve(path) if isinstance(path, (str, Path)) else None
-    return hashlib.sha256(p.read_bytes()).hexdigest()[:16] if p is not None and p.is_file() else None
+    return weights_digest(p) if p is not None and p.is_file() else None
 
 def _eval_job(prof, cam, weights, cache) -> None:
     "Evaluate `weights` on `cam`'s test frames into the cache file `cache` (a worker of `evaluate_runs`)."
@@ -177,6 +175,7 @@ def _run_metrics(prof, pairs, jobs: int = 1, progress: bool = False) -> dict:
          label=lambda a: f"{a[2].parent.parent.name} on {cam_name(a[1])}")
     return {(d, c): _cache_hit(cache(d, c), keys[c]) for d, c in pairs}
 
+# %% ../nbs/08_evaluation.ipynb #de950403
 def profile_runs(prof, generic: Path, all_runs: bool = False, warn: bool = True) -> dict:
     "Run folder -> run.json of the profile's finished runs made with its settings (all finished runs if `all_runs`)."
     runs = sorted(p for p in runs_dir(prof).glob("*") if p.is_dir()) if runs_dir(prof).exists() else []
@@ -192,7 +191,7 @@ def profile_runs(prof, generic: Path, all_runs: bool = False, warn: bool = True)
 def reference_metrics(prof, cameras, progress: bool = False) -> dict:
     "{camera: {'teacher': metrics, 'generic': metrics}} on each camera's test frames, cached by what the two models are."
     root, ref = data_root(prof), data_dir(prof)/"evals"
-    teacher, generic = make_teacher(replace(prof, conf=prof.eval_conf, teacher_conf=None)), train_generic_student(prof, progress=False)
+    teacher, generic = make_teacher(replace(prof, conf=prof.eval_conf, teacher_conf=None)), generic_weights(prof)
     kw, op = _eval_settings(prof)
     teacher_id = (teacher.name, _file_hash(prof.teacher)) + (() if prof.teacher == "oracle" else (list(prof.teacher_classes), prof.teacher_imgsz))
     generic_id = (_file_hash(generic), *([list(prof.student_classes)] if prof.student_classes else []))
@@ -206,12 +205,16 @@ def reference_metrics(prof, cameras, progress: bool = False) -> dict:
                     "teacher_name": teacher.name}
     return out
 
+# %% ../nbs/08_evaluation.ipynb #394c874f
+RESULT_COLS = ["run_id", "data_name", "strategy", "samples", "seed", "epochs", "best_epoch", "precision", "recall",
+               "mAP50", "mAP50_95", "fitness", "model_role"]
+
 def evaluate_runs(profile="smoke", cameras=None, out=None, progress: bool = True, all_runs: bool = False,
                   jobs: int | None = None) -> pd.DataFrame:
     "Teacher, generic student and every finished run of the profile's settings, per camera, on the same test frames (`jobs` at once)."
     prof = as_profile(profile)
     cameras = list(prof.stream["cameras"] if cameras is None else cameras)
-    recs = profile_runs(prof, train_generic_student(prof, progress=False), all_runs)
+    recs = profile_runs(prof, generic_weights(prof), all_runs)
     metrics = _run_metrics(prof, [(d, cam) for cam in cameras for d, rec in recs.items() if cam_name(cam) in rec.get("cams", [rec["cam"]])],
                            prof.jobs if jobs is None else int(jobs), progress)
     rows = []
@@ -270,7 +273,7 @@ def teacher_gate(profile="smoke",
     return tab
 
 # %% ../nbs/08_evaluation.ipynb #572a5b6f
-def _cross_mean(long: pd.DataFrame, metric: str = "mAP50") -> pd.DataFrame:
+def cross_mean(long: pd.DataFrame, metric: str = "mAP50") -> pd.DataFrame:
     "The student camera x test camera matrix of a `cross_matrix(..., by_seed=True)` table: mean over its seeds, cameras in its order."
     cams = list(dict.fromkeys(long["student camera"]))
     M = long.groupby(["student camera", "test camera"])[metric].mean().unstack()
@@ -291,7 +294,7 @@ def cross_matrix(profile="smoke", strategy: str = "top_confidence", samples: int
     metrics = _run_metrics(prof, [(d, t) for d in dirs.values() for t in cams], prof.jobs if jobs is None else int(jobs))
     long = pd.DataFrame([{"student camera": cam_name(s), "test camera": cam_name(t), "seed": k, metric: metrics[dirs[s, k], t][metric]}
                          for s in cams for t in cams for k in seeds])
-    return long if by_seed else _cross_mean(long, metric)
+    return long if by_seed else cross_mean(long, metric)
 
 # %% ../nbs/08_evaluation.ipynb #370c6c0b
 def _label_boxes(frames: pd.DataFrame, col: str) -> pd.DataFrame:
@@ -334,7 +337,7 @@ def pseudo_label_quality(profile="smoke", out=None, iou: float = 0.5) -> pd.Data
     """Pseudo-label precision and recall of the frames each single-camera run of the profile selected, and of every bank frame
     the teacher labelled; by the profile's teacher (`teacher = profile`) and, on the same frames, by the oracle (an ablation)."""
     prof = as_profile(profile)
-    recs = list(profile_runs(prof, train_generic_student(prof, progress=False), warn=False).values())
+    recs = list(profile_runs(prof, generic_weights(prof), warn=False).values())
     teachers = ["profile"] + ([] if prof.teacher == "oracle" else ["oracle"])
     rows = []
     for cam in prof.stream["cameras"]:

@@ -11,28 +11,25 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
-from .core import (as_profile, cam_id, ConfigError, DataError, SbadWarning, atomic_write, data_dir, digest, file_lock, get_profile, pmap, rel,
-                          save_table, seed_everything, write_json)
-from .data import cam_name, with_truth
-from .models import dataset_yaml, _label_of, link_dataset, load_detector, train, train_generic_student, vehicle_head
+from .core import (as_profile, cam_id, cam_name, ConfigError, DataError, SbadWarning, atomic_write, data_dir, digest, file_lock,
+                          rel, save_table, seed_everything, write_json)
+from .runs import (ENGINES, RunSpec, finished, link_weights, load_tag, once, ray_gpus, ray_map, run_grid, run_id, runs_dir,
+                          same_recipe, weights_digest)
+from .data import with_truth
+from .models import (check_generic, dataset_yaml, generic_recipe, _label_of, link_dataset, load_detector, train,
+                            train_generic_student, vehicle_head)
 from .bank import labelled, oracle_labels, prepare_bank, teacher_labels
 from .pseudolabel import teacher_id
 from .strategies import STRATEGIES, ShortSelection, parse_strategy, run_options, select
 
 # %% auto #0
-__all__ = ['HEADS', 'CEILINGS', 'SWEEP_COLS', 'load_tag', 'run_epochs', 'run_id', 'runs_dir', 'finished', 'profile_recipe',
-           'finetune_args', 'strategy_params', 'run_head', 'student_start', 'train_student', 'check_budget',
-           'select_frames', 'selection_key', 'same_selection', 'link_weights', 'fit_run', 'ceiling_sample',
-           'train_ceiling', 'run_sweep', 'selection_counts', 'ray_init', 'ray_map', 'ray_gpus']
+__all__ = ['HEADS', 'CEILINGS', 'SWEEP_COLS', 'run_epochs', 'finetune_args', 'profile_recipe', 'run_recipe', 'strategy_params',
+           'run_head', 'student_start', 'train_student', 'check_budget', 'select_frames', 'selection_key',
+           'same_selection', 'fit_run', 'ceiling_sample', 'train_ceiling', 'run_sweep', 'selection_counts',
+           'generic_weights', 'sweep_runs']
 
 # %% ../nbs/06_student.ipynb #b4b50524
-def load_tag(prof) -> str:
-    "The training load of a profile's runs: `e100` (100 epochs), `b8` (8 epochs of the budget) or `i1200` (1,200 image-iterations)."
-    if prof.budget_epochs: return f"b{int(prof.budget_epochs)}"
-    return f"i{int(prof.train_images)}" if prof.train_images else f"e{int(prof.epochs)}"
-
 def run_epochs(prof,
                frames: int,  # frames the run trains on
                budget: int | None = None,  # the run's budget (None: `frames`); its load under `budget_epochs`
@@ -45,40 +42,25 @@ def run_epochs(prof,
     n = its/max(int(frames), 1)
     return max(1, int(np.ceil(n)) if prof.budget_epochs and budget is not None and int(frames) > int(budget) else int(round(n)))
 
-def run_id(cam, weeks, strategy: str, samples: int, seed: int, load) -> str:
-    "Readable run id: camera, weeks, strategy, samples, seed, training load (`load_tag`, or a number of epochs)."
-    w = "-".join(str(int(x)) for x in np.atleast_1d(weeks))
-    return f"{cam_name(cam)}_w{w}_{strategy}_n{int(samples)}_s{int(seed)}_{load if isinstance(load, str) else f'e{int(load)}'}"
-
-def runs_dir(profile) -> Path:
-    "Where a profile's runs live."
-    return data_dir(profile)/"runs"
-
-def finished(run_dir, recipe: dict | None = None) -> dict | None:
-    "The run.json of a finished run (status done, weights present and, if given, the same `recipe`), else None."
-    run_dir = Path(run_dir); meta = run_dir/"run.json"
-    if not meta.exists(): return None
-    m = json.loads(meta.read_text())
-    if recipe is not None and m.get("recipe") != json.loads(json.dumps(recipe)): return None
-    return m if m.get("status") == "done" and (run_dir/"weights"/"best.pt").exists() else None
-
-def profile_recipe(prof, generic: Path) -> dict:
-    "The part of a run's recipe that the profile sets (the same for every run of a sweep)."
-    import hashlib
-    return json.loads(json.dumps(dict(profile=prof.name, load=load_tag(prof), imgsz=prof.imgsz, batch=prof.batch, train_args=finetune_args(prof),
-                warmup=prof.warmup, val_frames=prof.val_frames, score_conf=prof.score_conf, rules=prof.selection_rules,
-                teacher=teacher_id(prof), generic=hashlib.sha256(Path(generic).read_bytes()).hexdigest()[:16])))
-
-def _recipe(prof, cam, weeks, strategy, samples, seed, generic: Path) -> dict:
-    "Everything that shapes a run: a finished run is reused only when its recipe is the same."
-    head = run_head(prof, generic, strategy)                  # None: a one-class generic student, nothing to choose
-    oracle = "oracle" in run_options(strategy)[1]             # an ablation: the oracle labels this run's frames
-    return dict(cam=cam_name(cam), weeks=list(weeks), strategy=strategy, samples=int(samples), seed=int(seed), **profile_recipe(prof, generic),
-                **({"head": head} if head else {}), **({"labels": "oracle"} if oracle else {}))
-
 def finetune_args(prof) -> dict:
     "ultralytics arguments of a student fine-tuning: the profile's `train_args`, overridden by its `finetune_args`."
     return {**prof.train_args, **prof.finetune_args}
+
+def profile_recipe(prof,
+                   generic: Path,  # the generic student's weights (named in the recipe by their digest)
+                  ) -> dict:
+    "The part of a run's recipe that the profile sets (the same for every run of a sweep)."
+    return json.loads(json.dumps(dict(profile=prof.name, load=load_tag(prof), imgsz=prof.imgsz, batch=prof.batch,
+                                      train_args=finetune_args(prof), warmup=prof.warmup, val_frames=prof.val_frames,
+                                      score_conf=prof.score_conf, rules=prof.selection_rules, teacher=teacher_id(prof),
+                                      generic=weights_digest(generic))))
+
+def run_recipe(prof, cam, weeks, strategy, samples, seed, generic: Path) -> dict:
+    "Everything that shapes a run: a finished run is reused only when its recipe is the same."
+    head = run_head(prof, generic, strategy)                  # None: a one-class generic student, nothing to choose
+    oracle = "oracle" in run_options(strategy)[1]             # an ablation: the oracle labels this run's frames
+    return dict(cam=cam_name(cam), weeks=list(weeks), strategy=strategy, samples=int(samples), seed=int(seed),
+                **profile_recipe(prof, generic), **({"head": head} if head else {}), **({"labels": "oracle"} if oracle else {}))
 
 # %% ../nbs/06_student.ipynb #93c1a1a1
 def strategy_params(prof, strategy: str, bank: dict) -> dict:
@@ -124,7 +106,7 @@ def student_start(prof, generic, head: str | None) -> Path:
         if not dest.exists(): vehicle_head(generic, prof.student_classes, dest)
     return dest
 
-# %% ../nbs/06_student.ipynb #0903c38a
+# %% ../nbs/06_student.ipynb #baf21133
 def _wandb_run(enabled: bool, prof, group: str, rid, d: Path, config: dict):
     "A wandb run (offline unless WANDB_MODE says otherwise) that ultralytics' callback logs into, or None."
     if not enabled: return None
@@ -135,21 +117,28 @@ def _wandb_run(enabled: bool, prof, group: str, rid, d: Path, config: dict):
     settings.update({"wandb": True})
     return wandb.init(project=f"sbad-{prof.name}", group=group, name=rid, dir=str(d), config=config, reinit="finish_previous")
 
-def train_student(profile="smoke", cam=1, strategy: str = "top_confidence", samples: int = 10, seed: int = 0,
-                  bank: dict | None = None, force: bool = False, wandb: bool | None = None, progress: bool = False) -> dict:
+def train_student(profile="smoke",  # a Profile or a profile's name
+                  cam=1,  # the camera: 3 or 'cam3'
+                  strategy: str = "top_confidence",  # a strategy of `STRATEGIES` (with its options, e.g. `+reset`)
+                  samples: int = 10,  # the budget: frames to select
+                  seed: int = 0,  # selection and training seed
+                  bank: dict | None = None,  # the camera's prepared bank (`prepare_bank`); None: prepared here
+                  force: bool = False,  # train again even when the run is finished
+                  wandb: bool | None = None,  # log to wandb (None: the profile's `wandb`)
+                  progress: bool = False,  # progress bars of the bank and the generic student
+                 ) -> dict:
     "Fine-tune the generic student on `samples` frames of `cam`'s bank chosen by `strategy`; return the run's record."
     prof = as_profile(profile)
     weeks = prof.week_ids
     rid = run_id(cam, weeks, strategy, samples, seed, load_tag(prof))
     d = runs_dir(prof)/rid
     if samples < 1: raise ConfigError(f"samples must be >= 1, got {samples}")
-    recipe = _recipe(prof, cam, weeks, strategy, samples, seed, train_generic_student(prof, progress=progress))
-    if not force and (done := finished(d, recipe)): return done
-    bank = bank or prepare_bank(prof, cam, progress=progress)
-    check_budget(bank, samples, cam)                         # before anything is written
-    with file_lock(runs_dir(prof)/f".{rid}.lock"):           # another process may be training this very run
-        if not force and (done := finished(d, recipe)): return done
-        return _train(prof, cam, weeks, strategy, samples, seed, rid, d, bank, wandb, progress, recipe, force)
+    recipe = run_recipe(prof, cam, weeks, strategy, samples, seed, train_generic_student(prof, progress=progress))
+    def ready() -> dict:                                     # before anything is written
+        b = bank or prepare_bank(prof, cam, progress=progress)
+        check_budget(b, samples, cam); return b
+    return once(runs_dir(prof)/f".{rid}.lock", lambda: finished(d, recipe),   # another process may be training this very run
+                lambda b: _train(prof, cam, weeks, strategy, samples, seed, rid, d, b, wandb, progress, recipe, force), force, ready)
 
 def _train(prof, cam, weeks, strategy, samples, seed, rid, d, bank, wandb, progress, recipe, force=False) -> dict:
     sel, short = select_frames(prof, bank, strategy, samples, seed, cam)
@@ -162,13 +151,23 @@ def _train(prof, cam, weeks, strategy, samples, seed, rid, d, bank, wandb, progr
         return fit_run(prof, d, bank["bank"][bank["bank"].frame.isin(sel)], bank["val"], bank["student"], seed, params, recipe,
                        wandb=wandb, group=cam_name(cam), extra={**extra, "selection": key}, budget=samples)
 
-def check_budget(bank: dict, samples: int, cam):
+# %% ../nbs/06_student.ipynb #f5757645
+def check_budget(bank: dict,  # a prepared bank (`prepare_bank`)
+                 samples: int,  # the budget
+                 cam,  # its camera, for the message
+                ):
     "A budget larger than the camera's bank is a ConfigError."
     if samples > len(bank["bank"]):
         raise ConfigError(f"budget {samples} is larger than the bank of {cam_name(cam)} ({len(bank['bank'])} frames); lower the budget")
 
-def select_frames(prof, bank: dict, strategy: str, samples: int, seed: int, cam) -> tuple[np.ndarray, bool]:
-    "The frames of `cam`'s bank that `strategy` picks (`samples`, `seed`; the budget is checked by the caller) and whether the stream ran short."
+def select_frames(prof,
+                  bank: dict,  # the camera's prepared bank
+                  strategy: str,  # a strategy, with its options
+                  samples: int,  # frames to select (the budget, checked by the caller)
+                  seed: int,  # the selection's seed
+                  cam,  # the camera, for messages
+                 ) -> tuple[np.ndarray, bool]:
+    "The frames of `cam`'s bank that `strategy` picks, and whether the stream ran short."
     with warnings.catch_warnings(record=True) as short:
         warnings.simplefilter("always", ShortSelection)
         sel = select(run_options(strategy)[0], bank["scores"], samples, seed=seed, **strategy_params(prof, strategy, bank))
@@ -188,14 +187,6 @@ def same_selection(prof, cam, seed: int, key: str) -> dict | None:
         except (OSError, json.JSONDecodeError): continue
         if rec.get("selection") == key and finished(meta.parent): return rec
     return None
-
-def link_weights(src: Path, d: Path) -> Path:
-    "A fresh run folder `d` whose `weights/best.pt` is run folder `src`'s (a hard link, or a copy); its path."
-    shutil.rmtree(d, ignore_errors=True); (d/"weights").mkdir(parents=True)
-    w = d/"weights"/"best.pt"
-    try: os.link(src/"weights"/"best.pt", w)
-    except OSError: shutil.copyfile(src/"weights"/"best.pt", w)
-    return w
 
 def _link_run(d: Path, src: dict, params: dict, recipe: dict, extra: dict) -> dict:
     "Run folder `d` with the weights of finished run `src` (same frames, seed and recipe), recorded as `same_as` it."
@@ -259,10 +250,15 @@ def ceiling_sample(prof, bank: pd.DataFrame) -> pd.DataFrame:
     if not n or n >= len(bank): return bank
     return bank.iloc[np.linspace(0, len(bank) - 1, n).round().astype(int)]
 
-def train_ceiling(profile="smoke", cam=1, labels: str = "teacher", seed: int = 0, bank: dict | None = None,
-                  force: bool = False, wandb: bool | None = None) -> dict:
-    """Fine-tune the generic student on `cam`'s whole bank (or the profile's `ceiling_frames` of it, evenly spaced) labelled by
-    the teacher or by ground truth (`labels`); return its record."""
+def train_ceiling(profile="smoke",  # a Profile or a profile's name
+                  cam=1,  # the camera
+                  labels: str = "teacher",  # the bank's labels: `teacher` (pseudo-labels) or `gt` (ground truth)
+                  seed: int = 0,  # training seed
+                  bank: dict | None = None,  # the camera's prepared bank; None: prepared here
+                  force: bool = False,  # train again even when the run is finished
+                  wandb: bool | None = None,  # log to wandb (None: the profile's `wandb`)
+                 ) -> dict:
+    "Fine-tune the generic student on `cam`'s bank (or `ceiling_frames` of it) labelled by the teacher or by ground truth."
     prof = as_profile(profile)
     if labels not in CEILINGS: raise ConfigError(f"unknown ceiling {labels!r}; choose one of {', '.join(CEILINGS)}")
     weeks, strategy = prof.week_ids, f"ceiling_{labels}"
@@ -275,62 +271,58 @@ def train_ceiling(profile="smoke", cam=1, labels: str = "teacher", seed: int = 0
                             f"synthetic stream has it; drop 'gt' from the profile's ceilings")
     rid = run_id(cam, weeks, strategy, len(frames), seed, load_tag(prof))
     d = runs_dir(prof)/rid
-    recipe = _recipe(prof, cam, weeks, strategy, len(frames), seed, bank["student"])
-    if not force and (done := finished(d, recipe)): return done
-    with file_lock(runs_dir(prof)/f".{rid}.lock"):
-        if not force and (done := finished(d, recipe)): return done
-        params = dict(profile=prof.name, cam=cam_name(cam), weeks=list(weeks), strategy=strategy, samples=len(frames),
-                      selected=len(frames), seed=int(seed))
-        return fit_run(prof, d, frames, bank["val"], bank["student"], seed, params, recipe, wandb=wandb, group=cam_name(cam),
-                       extra={"short": False, "frames": [int(x) for x in frames.frame]}, labels="truth" if labels == "gt" else "label",
-                       budget=max(prof.budgets))
+    recipe = run_recipe(prof, cam, weeks, strategy, len(frames), seed, bank["student"])
+    params = dict(profile=prof.name, cam=cam_name(cam), weeks=list(weeks), strategy=strategy, samples=len(frames),
+                  selected=len(frames), seed=int(seed))
+    return once(runs_dir(prof)/f".{rid}.lock", lambda: finished(d, recipe),
+                lambda: fit_run(prof, d, frames, bank["val"], bank["student"], seed, params, recipe, wandb=wandb, group=cam_name(cam),
+                                extra={"short": False, "frames": [int(x) for x in frames.frame]},
+                                labels="truth" if labels == "gt" else "label", budget=max(prof.budgets)), force)
 
 # %% ../nbs/06_student.ipynb #9aed85b2
-def run_sweep(profile="smoke", cameras=None, strategies=None, budgets=None, seeds=None, ceilings=None, progress: bool = True,
-              engine: str = "local", address: str | None = None, force: bool = False, jobs: int | None = None) -> pd.DataFrame:
+SWEEP_COLS = ("run_id", "cam", "strategy", "samples", "selected", "seed", "epochs", "best_epoch", "val_mAP50", "seconds")
+def _row(rec: dict) -> dict: return {k: rec[k] for k in SWEEP_COLS}
+
+def run_sweep(profile="smoke",  # a Profile or a profile's name
+              cameras=None, strategies=None, budgets=None, seeds=None, ceilings=None,  # the grid (None: the profile's)
+              progress: bool = True,  # show a progress bar
+              engine: str = "local",  # `local` (`jobs` processes) or `ray` (Ray tasks)
+              address: str | None = None,  # the Ray cluster's address (None: a local Ray)
+              force: bool = False,  # train every run again
+              jobs: int | None = None,  # runs side by side locally (None: the profile's `jobs`)
+             ) -> pd.DataFrame:
     """Train every run of the grid, cameras x strategies x budgets x seeds, and each camera's `ceilings` per seed
-    (the profile's `ceiling_seeds` of them, when it names some); finished runs are reused; one row per run. `jobs` runs
-    at once locally (default: the profile's), or on Ray."""
+    (the profile's `ceiling_seeds` of them, when it names some); finished runs are reused; one row per run."""
     prof = as_profile(profile)
+    if engine not in ENGINES: raise ConfigError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     cameras = list(prof.stream["cameras"] if cameras is None else cameras)
     strategies, ceilings = list(prof.strategies if strategies is None else strategies), list(prof.ceilings if ceilings is None else ceilings)
     budgets, seeds = list(prof.budgets if budgets is None else budgets), list(prof.seeds if seeds is None else seeds)
-    known = [cam_id(c) for c in prof.stream["cameras"]]
-    bad = [c for c in cameras if cam_id(c) not in known]
-    if bad: raise DataError(f"camera(s) {bad} are not target cameras of profile {prof.name!r} (it has {known}); fix the grid")
-    generic = train_generic_student(prof, progress=progress)
+    bad = [c for c in cameras if cam_id(c) not in prof.camera_ids]
+    if bad: raise DataError(f"camera(s) {bad} are not target cameras of profile {prof.name!r} (it has {prof.camera_ids}); fix the grid")
+    generic = train_generic_student(prof, progress=progress)   # once, before the fan-out: every run starts from it
     for s in strategies: parse_strategy(run_options(s)[0]); run_head(prof, generic, s)   # a ConfigError for an unknown name, before anything runs
     for x in ceilings:
         if x not in CEILINGS: raise ConfigError(f"unknown ceiling {x!r}; choose from: {', '.join(CEILINGS)}")
     from sbad_nb.evaluation import teacher_gate            # 08's scores (cached): a weak teacher stops the sweep before any training
     teacher_gate(prof)
-    grid = [(c, s, n, k) for c in cameras for s in strategies for n in budgets for k in seeds]
+    banks, sizes = _sweep_banks(prof, cameras, max(budgets, default=1), engine, address, progress)
     cseeds = [k for k in seeds if k in prof.ceiling_seeds] if prof.ceiling_seeds else seeds
-    grid += [(c, f"ceiling_{x}", None, k) for c in cameras for x in ceilings for k in cseeds]   # samples: the bank's size
-    if engine == "ray": return _ray_sweep(prof, cameras, grid, budgets, address, progress, force)
-    if engine != "local": raise ConfigError(f"unknown engine {engine!r}; choose local or ray")
-    weeks, rows, todo = prof.week_ids, {}, []
-    banks = {c: prepare_bank(prof, c, progress=False) for c in cameras}
-    for c in cameras: check_budget(banks[c], max(budgets, default=1), c)   # every bank and budget before anything is trained
-    for c, s, n, k in grid:
-        n = len(banks[c]["bank"]) if n is None else n
-        done = None if force else finished(runs_dir(prof)/run_id(c, weeks, s, n, k, load_tag(prof)), _recipe(prof, c, weeks, s, n, k, generic))
-        if done: rows[c, s, n, k] = _row(done)
-        else: todo.append((c, s, n, k))
-    jobs = prof.jobs if jobs is None else int(jobs)
-    items = [(prof, *g, force, banks[g[0]]) for g in todo]   # the banks made here: a worker would spend ~0.8 s a run preparing its own
-    done = pmap(_sweep_job, items, jobs=jobs, desc=f"{prof.name} sweep", unit="run", progress=progress,
-                label=lambda a: run_id(a[1], weeks, a[2], a[3], a[4], load_tag(prof)))
-    rows.update(zip(todo, done))
-    return pd.DataFrame([rows[c, s, len(banks[c]["bank"]) if n is None else n, k] for c, s, n, k in grid], columns=list(SWEEP_COLS))
+    specs = [RunSpec((c,), s, n, k) for c in cameras for s in strategies for n in budgets for k in seeds]
+    specs += [RunSpec((c,), f"ceiling_{x}", _ceiling_frames(prof, sizes[c]), k) for c in cameras for x in ceilings for k in cseeds]
+    weeks, load = prof.week_ids, load_tag(prof)
+    rid = lambda s: run_id(s.cams[0], weeks, s.strategy, s.samples, s.seed, load)
+    def done(s):
+        r = None if force else finished(runs_dir(prof)/rid(s), run_recipe(prof, s.cams[0], weeks, s.strategy, s.samples, s.seed, generic))
+        return _row(r) if r else None
+    rows = run_grid(specs, done, _sweep_job, lambda s: (prof, s.cams[0], s.strategy, s.samples, s.seed, force, banks.get(s.cams[0])),
+                    rid, jobs=prof.jobs if jobs is None else int(jobs), desc=f"{prof.name} sweep", progress=progress,
+                    engine=engine, address=address, gpus=ray_gpus(prof))
+    return pd.DataFrame(rows, columns=list(SWEEP_COLS))
 
 def _sweep_job(prof, c, s, n, k, force, bank=None) -> dict:
     if s.startswith("ceiling_"): return _row(train_ceiling(prof, c, s.removeprefix("ceiling_"), k, bank=bank, force=force))
     return _row(train_student(prof, c, s, n, k, bank=bank, force=force))
-
-#| export
-SWEEP_COLS = ("run_id", "cam", "strategy", "samples", "selected", "seed", "epochs", "best_epoch", "val_mAP50", "seconds")
-def _row(rec: dict) -> dict: return {k: rec[k] for k in SWEEP_COLS}
 
 # %% ../nbs/06_student.ipynb #eb6df0b4
 def selection_counts(profile="smoke", out=None) -> pd.DataFrame:
@@ -351,42 +343,54 @@ def selection_counts(profile="smoke", out=None) -> pd.DataFrame:
     return tab
 
 # %% ../nbs/06_student.ipynb #c2f288eb
-def ray_init(address: str | None = None, num_cpus: int | None = None):
-    "Connect to a Ray cluster at `address`, or start a local one; a clear error without the `ray` extra."
-    try: import ray
-    except ImportError as e: raise ConfigError('the ray engine needs Ray: pip install -e ".[ray]" (the local engine needs nothing)') from e
-    if not ray.is_initialized():
-        import os
-        env = {"env_vars": {k: v for k, v in os.environ.items() if k.startswith(("SBAD_", "YOLO_", "WANDB_"))}}
-        ray.init(address=address, num_cpus=None if address else num_cpus, runtime_env=env, include_dashboard=False,
-                 log_to_driver=False, configure_logging=False)
-    return ray
-
-def ray_map(fn, items, num_gpus: float = 0, address: str | None = None, desc: str = "", progress: bool = True) -> list:
-    "`[fn(*args) for args in items]` as Ray tasks (one CPU and `num_gpus` each), in input order, with a progress bar."
-    ray = ray_init(address)
-    task = ray.remote(num_cpus=1, num_gpus=num_gpus)(fn)
-    refs = [task.remote(*a) for a in items]
-    out, pending = {}, {r: i for i, r in enumerate(refs)}
-    with tqdm(total=len(refs), desc=desc, unit="run", disable=not progress) as bar:
-        while pending:
-            done, _ = ray.wait(list(pending), num_returns=1)
-            out[pending.pop(done[0])] = ray.get(done[0]); bar.update()
-    return [out[i] for i in range(len(refs))]
-
-def ray_gpus(prof) -> float:
-    "The share of a GPU each training asks Ray for: the profile's `gpus_per_run` on a GPU device, else 0."
-    return prof.gpus_per_run if str(prof.device) not in ("cpu", "mps") else 0
-
 def _bank_size(prof, c) -> int: return len(prepare_bank(prof, c, progress=False)["bank"])
 
-def _ray_sweep(prof, cameras, grid, budgets, address, progress, force) -> pd.DataFrame:
-    train_generic_student(prof, progress=False)             # once, before the fan-out: every run starts from it
-    gpu = ray_gpus(prof)                                    # the teacher (yolov8x6 in the paper) gets a whole GPU per bank
-    sizes = dict(zip(cameras, ray_map(_bank_size, [(prof, c) for c in cameras], 1 if gpu else 0, address, f"{prof.name} banks (ray)", progress)))
-    small = {c: z for c, z in sizes.items() if max(budgets, default=1) > z}
-    if small: raise ConfigError(f"budget {max(budgets)} is larger than the bank of {', '.join(f'{cam_name(c)} ({z} frames)' for c, z in small.items())}; lower it")
-    rows = ray_map(_sweep_job, [(prof, c, s, sizes[c] if n is None else n, k, force) for c, s, n, k in grid], gpu, address,
-                   f"{prof.name} sweep (ray)", progress)
-    return pd.DataFrame(rows)
+def _ceiling_frames(prof, size: int) -> int:
+    "The frames a ceiling trains on in a bank of `size` (`ceiling_sample`)."
+    return size if not prof.ceiling_frames or prof.ceiling_frames >= size else int(prof.ceiling_frames)
 
+def _sweep_banks(prof, cameras, budget: int, engine: str, address, progress: bool) -> tuple[dict, dict]:
+    "The cameras' prepared banks (local engine; Ray tasks prepare their own) and sizes; a budget larger than a bank is an error."
+    if engine == "ray":
+        gpu = ray_gpus(prof)                                    # the teacher (yolov8x6 in the paper) gets a whole GPU per bank
+        banks, sizes = {}, dict(zip(cameras, ray_map(_bank_size, [(prof, c) for c in cameras], 1 if gpu else 0, address,
+                                                       f"{prof.name} banks (ray)", progress)))
+    else:
+        banks = {c: prepare_bank(prof, c, progress=False) for c in cameras}
+        sizes = {c: len(b["bank"]) for c, b in banks.items()}
+    small = {c: z for c, z in sizes.items() if budget > z}
+    if small: raise ConfigError(f"budget {budget} is larger than the bank of "
+                                f"{', '.join(f'{cam_name(c)} ({z} frames)' for c, z in small.items())}; lower the budget")
+    return banks, sizes
+
+# %% ../nbs/06_student.ipynb #fe2ce206
+def generic_weights(profile,  # a Profile or a profile's name
+                   ) -> Path:
+    "The generic student a profile's runs start from, as 04 made it (never trained here); a DataError naming the command if missing."
+    prof = as_profile(profile)
+    if prof.generic_epochs == 0: return check_generic(prof.student)   # local weights: the shipped generic, COCO yolov8n
+    w, meta = data_dir(prof)/"models"/"generic.pt", data_dir(prof)/"models"/"generic.json"
+    if w.exists() and meta.exists() and same_recipe(json.loads(meta.read_text()).get("recipe"), generic_recipe(prof)): return w
+    raise DataError(f"the generic student of profile {prof.name!r} ({rel(w)}) is missing or was made with another recipe; make it "
+                    f"with 04 (sbad_reproduce --profile {prof.name} --only 04) or train_generic_student({prof.name!r})")
+
+def sweep_runs(profile,  # a Profile or a profile's name
+               strategies=None,  # the strategies whose runs are needed (None: the profile's)
+               ceilings=None,  # the ceilings needed (None: the profile's)
+              ) -> list:
+    "The run ids of the profile's finished sweep (06), read and never trained; a DataError naming the command if any is missing."
+    prof = as_profile(profile)
+    strategies, ceilings = list(prof.strategies if strategies is None else strategies), list(prof.ceilings if ceilings is None else ceilings)
+    base, weeks, load = profile_recipe(prof, generic_weights(prof)), prof.week_ids, load_tag(prof)
+    def ok(d: Path) -> bool:
+        r = finished(d); return r is not None and {k: r.get("recipe", {}).get(k) for k in base} == base
+    cams, seeds = prof.stream["cameras"], prof.seeds
+    want = [run_id(c, weeks, s, n, k, load) for c in cams for s in strategies for n in prof.budgets for k in seeds]
+    cseeds = [k for k in seeds if k in prof.ceiling_seeds] if prof.ceiling_seeds else seeds
+    for c, x, k in [(c, x, k) for c in cams for x in ceilings for k in cseeds]:   # a ceiling's frames: its bank's, or ceiling_frames
+        pattern = run_id(c, weeks, f"ceiling_{x}", 0, k, load).replace("_n0_", "_n*_")
+        want.append(next((d.name for d in sorted(runs_dir(prof).glob(pattern)) if ok(d)), pattern))
+    missing = [r for r in want if not ok(runs_dir(prof)/r)]
+    if missing: raise DataError(f"{len(missing)} of the {len(want)} runs of profile {prof.name!r}'s sweep are not finished (e.g. "
+                                f"{missing[0]}); run 06 first: sbad_reproduce --profile {prof.name} --only 06, or run_sweep({prof.name!r})")
+    return want

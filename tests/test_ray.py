@@ -6,7 +6,8 @@ import pytest
 ray = pytest.importorskip("ray")
 
 from sbad_nb.core import get_profile
-from sbad_nb.student import ray_init, run_sweep, runs_dir
+from sbad_nb.runs import ray_init, runs_dir
+from sbad_nb.student import run_sweep
 
 
 def test_ray_sweep_equals_local_sweep():

@@ -12,6 +12,7 @@ import sbad_nb.evaluation as evaluation
 import sbad_nb.student as student
 from sbad_nb.bank import prepare_bank
 from sbad_nb.core import ConfigError, DataError, get_profile
+from sbad_nb.runs import finished, run_id, runs_dir
 from sbad_nb.strategies import select
 
 
@@ -36,12 +37,12 @@ def test_interrupted_sweep_continues(runs, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         student.run_sweep(prof, cameras=[1], strategies=["n_first", "random"], ceilings=[], progress=False)
     first = runs / calls[0] / "run.json"
-    assert student.finished(runs / calls[0]) and not student.finished(runs / calls[1])
+    assert finished(runs / calls[0]) and not finished(runs / calls[1])
     stamp = first.stat().st_mtime_ns
     monkeypatch.setattr(student, "fit_run", real)
     df = student.run_sweep(prof, cameras=[1], strategies=["n_first", "random"], ceilings=[], progress=False)
     assert df.run_id.tolist() == calls and first.stat().st_mtime_ns == stamp     # the finished run was reused
-    assert all(student.finished(runs / r) for r in calls)
+    assert all(finished(runs / r) for r in calls)
 
 
 def test_grid_errors_come_before_training(runs):
@@ -156,18 +157,18 @@ def test_parallel_sweep_is_the_serial_sweep():
     import shutil
     prof = get_profile("smoke")
     grid = dict(cameras=[1], strategies=["random"], seeds=[901, 902], ceilings=[], progress=False)
-    ids = [student.run_id(1, prof.stream["weeks"], "random", 10, k, prof.epochs) for k in (901, 902)]
+    ids = [run_id(1, prof.stream["weeks"], "random", 10, k, prof.epochs) for k in (901, 902)]
     try:
         par = student.run_sweep(prof, jobs=2, force=True, **grid)
-        assert par.run_id.tolist() == ids and all(student.finished(student.runs_dir(prof) / r) for r in ids)
+        assert par.run_id.tolist() == ids and all(finished(runs_dir(prof) / r) for r in ids)
         again = student.run_sweep(prof, jobs=1, **grid)                 # finished runs are reused, not retrained
         pd.testing.assert_frame_equal(again, par)
         b = prepare_bank(prof, 1, progress=False)
         for r, k in zip(ids, (901, 902)):
-            got = json.loads((student.runs_dir(prof) / r / "run.json").read_text())["frames"]
+            got = json.loads((runs_dir(prof) / r / "run.json").read_text())["frames"]
             assert got == [int(x) for x in select("random", b["scores"], 10, seed=k)]
     finally:
-        for r in ids: shutil.rmtree(student.runs_dir(prof) / r, ignore_errors=True)
+        for r in ids: shutil.rmtree(runs_dir(prof) / r, ignore_errors=True)
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -208,3 +209,23 @@ def test_ceilings_train_on_the_whole_bank(runs):
         student.train_ceiling(prof, 1, "oracle", 0, bank=bank)
     res = evaluation.evaluate_runs(prof, cameras=[1], progress=False).set_index("run_id")
     assert res.loc[[gt["run_id"], teacher["run_id"]], "model_role"].tolist() == ["ceiling", "ceiling"]
+
+
+def test_one_camera_cluster_reads_its_own_run(runs):
+    "A cluster of one camera links the camera's own run, which 06 makes; without it, the error names 06 and nothing trains."
+    prof = get_profile("smoke")
+    with pytest.raises(DataError, match="which is not finished; run 06 first"):
+        csbad.train_cluster_student(prof, [1], "random", 10, 7)
+    assert not any(p.name.startswith("csbad_") for p in runs.glob("*"))
+    own = student.train_student(prof, 1, "random", 10, 7)
+    rec = csbad.train_cluster_student(prof, [1], "random", 10, 7)
+    assert (rec["same_as"], rec["frames"], rec["seconds"]) == (own["run_id"], {"cam1": own["frames"]}, own["seconds"])
+
+
+def test_later_stages_never_train_the_generic_student():
+    "Evaluation and the cluster students read the generic student 04 made; one never made is an error naming 04."
+    from dataclasses import replace
+    prof = replace(get_profile("smoke"), generic_frames=17)            # a recipe nobody trained
+    for call in (lambda: evaluation.evaluate_runs(prof, progress=False), lambda: csbad.train_cluster_student(prof, [1, 2])):
+        with pytest.raises(DataError, match=r"generic student of profile 'smoke' .*--only 04"):
+            call()
