@@ -168,13 +168,16 @@ _CPU_FINETUNE = dict(lr0=0.001, warmup_epochs=0)
 DETECTION_STRATEGIES = ("n_first", "uniform", "top_confidence", "farthest_first_confident_g2")
 
 PROFILES = {
+    # smoke: the plumbing in minutes (nbdev-test, CI): 2 cameras, one seed, one-epoch runs; like tiny, its students start from the
+    # shipped generic student, so the confidences a newcomer first sees (05) mean something.
     "smoke": Profile("smoke", "synthetic", imgsz=96, epochs=1, batch=8, budgets=(10,), seeds=(0,), warmup=20, ceilings=("teacher", "gt"),
-                     val_frames=20, width=0.125, train_args=_CPU_TRAIN, strategies=("n_first", "top_confidence", "random",
+                     val_frames=20, width=0.125, student="sbad_nb:assets/generic_student.pt", generic_epochs=0, generic_frames=0,
+                     train_args=_CPU_TRAIN, strategies=("n_first", "top_confidence", "random",
                      "farthest_first_confident_g2"),
                      score_conf=0.005, clusters=1, online_seg=dict(frames=60, train_window=20, test_window=10, step=10,
                      capacity=20, pretrain_frames=32, pretrain_epochs=1, width=8, scale=0.5),
                      active=dict(strategies=("random", "margin", "kcenter_greedy"), seeds=(0,), init=8, query=8, rounds=2, epochs=1,
-                                 pool_per_class=12, test_per_class=6, min_steps=10, arch="xresnet18", widen=0.25)),           # a 1-epoch student is never confident: smoke only checks the plumbing
+                                 pool_per_class=12, test_per_class=6, min_steps=10, arch="xresnet18", widen=0.25)),
     # tiny: `make reproduce` in at most 15 minutes on 2 CPU cores (two runs at a time): 4 target cameras in 2 families, 2 seeds,
     # uniform and top_confidence (and their oracle-labelled twins, the teacher ablation), both ceilings at seed 0, the learned
     # teacher at 320 px, students at 160 px starting from the shipped generic student. Every run trains 8 epochs of its budget

@@ -67,3 +67,22 @@ def test_detections_to_yolo_lines_clip_and_drop_empty():
     assert ((vals[:, 1:] >= 0) & (vals[:, 1:] <= 1)).all()
     with pytest.raises(ValueError, match="2 boxes, 1 confidences"):
         Detections(np.zeros((2, 4)), [0.5], [0, 0], (10, 10))
+
+
+def test_a_profile_can_train_its_own_generic_student(tmp_path, monkeypatch):
+    """generic_epochs > 0: the profile trains its generic student on its source cameras, once (cached with its recipe under
+    data/<profile>/models/, here a temporary folder), and reuses it while the recipe holds; another recipe trains again."""
+    import json
+    from dataclasses import replace
+    import sbad_nb.models as models
+    from sbad_nb.core import get_profile
+    monkeypatch.setattr(models, "data_dir", lambda prof: tmp_path)
+    own = replace(get_profile("smoke"), generic_epochs=1, generic_frames=16)
+    w = models.train_generic_student(own, progress=False)
+    assert w == tmp_path / "models" / "generic.pt"
+    assert json.loads(w.with_suffix(".json").read_text())["recipe"] == json.loads(json.dumps(models.generic_recipe(own)))
+    assert len(models.load_detector(w).names) == 1
+    stamp = w.stat().st_mtime_ns
+    assert models.train_generic_student(own, progress=False) == w and w.stat().st_mtime_ns == stamp     # reused, not retrained
+    models.train_generic_student(replace(own, generic_frames=12), progress=False)
+    assert w.stat().st_mtime_ns != stamp                                                               # another recipe: trained again

@@ -225,7 +225,7 @@ def test_one_camera_cluster_reads_its_own_run(runs):
 def test_later_stages_never_train_the_generic_student():
     "Evaluation and the cluster students read the generic student 04 made; one never made is an error naming 04."
     from dataclasses import replace
-    prof = replace(get_profile("smoke"), generic_frames=17)            # a recipe nobody trained
+    prof = replace(get_profile("smoke"), generic_epochs=1, generic_frames=17)   # a generic student nobody trained
     for call in (lambda: evaluation.evaluate_runs(prof, progress=False), lambda: csbad.train_cluster_student(prof, [1, 2])):
         with pytest.raises(DataError, match=r"generic student of profile 'smoke' .*--only 04"):
             call()
