@@ -24,10 +24,11 @@ export VIRTUAL_ENV := $(CURDIR)/.venv
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 FONT := $(YOLO_CONFIG_DIR)/Ultralytics/Arial.ttf
 
-.PHONY: install reproduce test lab bench generic teacher clean-data help
+.PHONY: install reproduce test test-quick lab bench generic teacher clean-data help
 help:
 	@echo "make reproduce   regenerate the tiny profile's tables and figures under reports/tiny/"
 	@echo "make test        nbdev-clean/export leave no diff, nbdev-test on every notebook, pytest"
+	@echo "make test-quick  the same, less the cells and tests flagged slow (under 5 minutes)"
 	@echo "make lab         JupyterLab on nbs/"
 	@echo "make bench       benchmarks/ -> benchmarks/results/*.csv"
 	@echo "make generic     retrain the shipped generic student sbad_nb/assets/generic_student.pt (~20 min)"
@@ -51,14 +52,26 @@ install: $(STAMP) $(FONT)
 reproduce: install
 	$(BIN)/sbad_reproduce --profile $(PROFILE)
 
-test: install
-	$(BIN)/nbdev-clean
-	$(BIN)/nbdev-export
-	@if [ -n "$$(git status --porcelain -- nbs sbad_nb)" ]; then \
-	  git status --short -- nbs sbad_nb; git --no-pager diff --stat -- nbs sbad_nb; \
-	  echo "nbdev-clean / nbdev-export changed the files above: run them and commit the result"; exit 1; fi
-	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/nbdev-test --n-workers 2   # one thread per worker: 2 workers x 2 threads on 2 cores ran small torch work ~10x slower (07 smoke: 15 s alone, 161 s beside another)
+# The same checks as `make test`, less what is flagged slow: `#| slow` notebook cells (tst_flags) and `@pytest.mark.slow` tests.
+NBTEST := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/nbdev-test --n-workers 2   # one thread per worker: 2 workers x 2 threads on 2 cores ran small torch work ~10x slower (07 smoke: 15 s alone, 161 s beside another)
+
+define CLEAN_EXPORT
+$(BIN)/nbdev-clean
+$(BIN)/nbdev-export
+@if [ -n "$$(git status --porcelain -- nbs sbad_nb)" ]; then \
+  git status --short -- nbs sbad_nb; git --no-pager diff --stat -- nbs sbad_nb; \
+  echo "nbdev-clean / nbdev-export changed the files above: run them and commit the result"; exit 1; fi
+endef
+
+test: install   # everything: the slow cells and tests too
+	$(CLEAN_EXPORT)
+	$(NBTEST) --flags slow
 	$(BIN)/pytest tests/ -q -p no:cacheprovider
+
+test-quick: install   # the developer's loop (under 5 minutes here): what `make test` runs, less what is flagged slow
+	$(CLEAN_EXPORT)
+	$(NBTEST)
+	$(BIN)/pytest tests/ -q -p no:cacheprovider -m "not slow"
 
 LAB_ARGS ?=
 lab: install   # saves go through nbdev's cleaner (etc/jupyter_server_config.py); as root, --allow-root; more options: LAB_ARGS="--port 8890"
