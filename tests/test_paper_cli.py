@@ -14,6 +14,8 @@ import pytest
 
 from conftest import snapshot
 
+pytestmark = pytest.mark.slow   # the paper profile end to end from the command line (minutes): `make test`, not `make test-quick`
+
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[1]
 # A short fine-tune: 5 epochs of 8 frames, 5 SGD steps (one step alone moves a student's test mAP50 by up to 0.2 either way

@@ -9,6 +9,8 @@ from sbad_nb.core import get_profile
 from sbad_nb.runs import ray_init, runs_dir
 from sbad_nb.student import run_sweep
 
+pytestmark = pytest.mark.slow   # Ray clusters start and train (a minute and more): `make test`, not `make test-quick`
+
 
 def test_ray_sweep_equals_local_sweep():
     prof = get_profile("smoke")

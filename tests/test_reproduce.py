@@ -5,8 +5,10 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 
+@pytest.mark.slow
 def test_reproduce_smoke_data_notebook(tmp_path):
     exe = Path(sys.executable).parent / "sbad_reproduce"
     out = tmp_path / "r"
@@ -52,6 +54,7 @@ EXPECTED = ["tables/stream_stats.csv", "figures/stream_frames.png", "figures/str
             "tables/csbad_vs_random.csv", "tables/dsbad_gamma.csv", "figures/dsbad_gamma.png"]
 
 
+@pytest.mark.slow
 def test_whole_pipeline_at_smoke(tmp_path, monkeypatch):
     """Every notebook through `reproduce`, every expected table and figure there and non-empty, with a sidecar.
     With SBAD_JOBS=2, as the tiny profile runs: notebook-defined functions (banks, active learning) go to workers."""

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow   # builds the wheel and installs it into a fresh environment: `make test`, not `make test-quick`
+
 ROOT = Path(__file__).resolve().parents[1]
 
 USER_SCRIPT = textwrap.dedent("""
