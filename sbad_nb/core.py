@@ -21,7 +21,7 @@ __all__ = ['ROOT', 'PACKAGE_PREFIX', 'DETECTION_STRATEGIES', 'PROFILES', 'NOTEBO
            'digest', 'file_lock', 'setup', 'pmap', 'pmap_shutdown', 'code_dir', 'git_info', 'versions', 'Timings',
            'machine', 'run_metadata', 'save_table', 'save_fig', 'does_not_apply']
 
-# %% ../nbs/00_core.ipynb #c7cc6c91
+# %% ../nbs/00_core.ipynb #db0bd4e1
 class SbadError(Exception):
     "Base class of every error sbad-nb raises on purpose."
 
@@ -32,14 +32,16 @@ class ConfigError(SbadError, ValueError):
     "A profile, parameter or manifest is wrong."
 
 class SbadWarning(UserWarning):
-    "Base class of sbad-nb's own warnings: printed as one line, `sbad-nb <Kind>: message`, without a source line (after `setup`)."
+    ("Base class of sbad-nb's own warnings: printed as one line, `sbad-nb <Kind>: message`, "
+     "without a source line (after `setup`).")
 
-
-# %% ../nbs/00_core.ipynb #24107cde
-def _is_checkout(p: Path) -> bool: return (p/"pyproject.toml").is_file() and (p/"nbs").is_dir() and (p/"sbad_nb").is_dir()
+# %% ../nbs/00_core.ipynb #60ccfe69
+def _is_checkout(p: Path) -> bool:
+    return (p/"pyproject.toml").is_file() and (p/"nbs").is_dir() and (p/"sbad_nb").is_dir()
 
 def work_dir() -> Path:
-    "The work directory: `SBAD_HOME`, else the sbad-nb checkout around the package or the current folder, else the current folder."
+    ("The work directory: `SBAD_HOME`, else the sbad-nb checkout around the package or the current folder, "
+     "else the current folder.")
     if os.environ.get("SBAD_HOME"): return Path(os.environ["SBAD_HOME"]).expanduser().resolve()
     here = globals().get("__file__")                   # unset when the notebook itself runs
     for start in ([Path(here).resolve().parent] if here else []) + [Path.cwd().resolve()]:
@@ -49,23 +51,30 @@ def work_dir() -> Path:
 
 ROOT = work_dir()
 
-
+# %% ../nbs/00_core.ipynb #36317ab8
 def _world_name(profile) -> str:
     "A profile's name, with `_world<N>` when it runs on another world than its manifest's (`world_seed`)."
     prof = profile if isinstance(profile, Profile) else get_profile(profile) if ";" in str(profile) else None
-    return profile_name(profile) + (f"_world{prof.world_seed}" if prof is not None and prof.world_seed is not None else "")
+    return profile_name(profile) + (f"_world{prof.world_seed}" if prof is not None and prof.world_seed is not None
+                                    else "")
 
-def data_dir(profile) -> Path:
-    "Where a profile's generated data, models and runs live: `data/<profile>/` (its name, without other settings than `world_seed`)."
+def data_dir(profile,  # a Profile, or a profile's name (`name;field=value` specs too)
+            ) -> Path:
+    ("Where a profile's generated data, models and runs live: `data/<profile>/` "
+     "(its name, without other settings than `world_seed`).")
     return ROOT/"data"/_world_name(profile)
 
-def reports_dir(profile) -> Path:
-    "Where a profile's tables, figures and executed notebooks go: `reports/<profile>/` (its name, without other settings than `world_seed`)."
+def reports_dir(profile,  # a Profile, or a profile's name (`name;field=value` specs too)
+               ) -> Path:
+    ("Where a profile's tables, figures and executed notebooks go: `reports/<profile>/` "
+     "(its name, without other settings than `world_seed`).")
     return ROOT/"reports"/_world_name(profile)
 
+# %% ../nbs/00_core.ipynb #64aae2d3
 PACKAGE_PREFIX = "sbad_nb:"   # `sbad_nb:assets/x.pt` is a file shipped inside the package
 
-def resolve(path: str | os.PathLike) -> Path:
+def resolve(path: str | os.PathLike,  # `sbad_nb:...`, absolute, or relative to the work directory
+           ) -> Path:
     "An absolute path: `sbad_nb:...` inside the installed package, other relative paths from the work directory."
     if str(path).startswith(PACKAGE_PREFIX):
         from importlib.resources import files
@@ -73,13 +82,14 @@ def resolve(path: str | os.PathLike) -> Path:
     p = Path(path).expanduser()
     return p if p.is_absolute() else ROOT/p
 
-def rel(path: str | os.PathLike) -> str:
+def rel(path: str | os.PathLike,  # any path `resolve` accepts
+       ) -> str:
     "`path` relative to the work directory when it lies inside it (for reports), else absolute."
     p = resolve(path)
     try: return str(p.relative_to(ROOT))
     except ValueError: return str(p)
 
-# %% ../nbs/00_core.ipynb #f4290db9
+# %% ../nbs/00_core.ipynb #071a4a8b
 @dataclass(frozen=True)
 class Profile:
     "The scale of a run: data, image size, training budget, seeds."
@@ -96,40 +106,56 @@ class Profile:
     width: float = 0.25        # student width multiple (yolov8n: 0.25)
     device: str = "cpu"        # torch device for training and inference
     workers: int = 0           # dataloader workers
-    jobs: int = 1              # runs (student trainings, evaluations, active-learning runs) side by side in the local engine
+    jobs: int = 1  # runs (student trainings, evaluations, active-learning runs) side by side in the local engine
     gpus_per_run: float = 0.25  # Ray engine: share of a GPU each student training asks for (GPU profiles only)
     teacher: str = "oracle"    # "oracle" (noisy ground truth) or local YOLO teacher weights
-    teacher_classes: tuple = (2, 5, 7)  # a YOLO teacher's classes that are vehicles (COCO car, bus, truck); the oracle has only vehicles
+    # a YOLO teacher's classes that are vehicles (COCO car, bus, truck); the oracle has only vehicles
+    teacher_classes: tuple = (2, 5, 7)
     teacher_imgsz: int = 0     # a YOLO teacher's inference size (0: imgsz); the paper's yolov8x6 runs at 1280
     teacher_conf: float | None = None  # confidence threshold of the teacher's pseudo-labels (None: conf)
-    student_classes: tuple = ()  # the generic student's classes that are vehicles in scoring and evaluation ((): all; COCO yolov8n: 2, 5, 7)
-    student_head: str = "keep"  # a generic student with several classes: its one-class head starts from its student_classes rows ("keep") or from random ("reset", the original code)
-    allow_weak_teacher: bool = False  # go on when the teacher scores below the generic student (or the floor) on the test frames
-    teacher_all: bool = False  # the teacher labels every bank frame up front (the original code's way), not only what runs need
-    selection_rules: str = "sbad_nb"  # stream strategies' rules: "sbad_nb" (the warm-up counts stream frames) or "authors" (the CSBAD code's frames)
-    cluster_distance: str = "relative"  # CSBAD's camera distance: "relative" (each test camera's best student = 1) or "authors" (1 - mAP50)
+    # the generic student's classes that are vehicles in scoring and evaluation ((): all; COCO yolov8n: 2, 5, 7)
+    student_classes: tuple = ()
+    # a generic student with several classes: its one-class head starts from its student_classes rows ("keep") or
+    # from random ("reset", the original code)
+    student_head: str = "keep"
+    # go on when the teacher scores below the generic student (or the floor) on the test frames
+    allow_weak_teacher: bool = False
+    # the teacher labels every bank frame up front (the original code's way), not only what runs need
+    teacher_all: bool = False
+    # stream strategies' rules: "sbad_nb" (the warm-up counts stream frames) or "authors" (the CSBAD code's frames)
+    selection_rules: str = "sbad_nb"
+    # CSBAD's camera distance: "relative" (each test camera's best student = 1) or "authors" (1 - mAP50)
+    cluster_distance: str = "relative"
     generic_epochs: int = 1    # epochs of the generic student on the source cameras (no hub weights)
     generic_frames: int = 64   # source-camera frames the generic student trains on
     conf: float = 0.25         # confidence threshold of teacher pseudo-labels, and of precision / recall in evaluation
-    eval_conf: float = 0.001   # confidence threshold of the predictions mAP is computed on (as ultralytics val and COCO)
+    eval_conf: float = 0.001  # confidence threshold of the predictions mAP is computed on (as ultralytics val and COCO)
     score_conf: float = 0.1    # confidence threshold when the student scores the bank (strategies need low scores too)
     iou: float = 0.7           # NMS IoU threshold
     train_args: dict = field(default_factory=dict)  # extra ultralytics training arguments (augmentation, optimizer)
     finetune_args: dict = field(default_factory=dict)  # student fine-tuning arguments, over train_args
-    train_images: int = 0      # image-iterations per fine-tuning (epochs = train_images / frames): equal training load; 0: `epochs`
-    budget_epochs: int = 0     # epochs of the budget: budget_epochs x budget image-iterations per fine-tuning, whatever the frames found (ceilings: the largest budget); over train_images
+    # image-iterations per fine-tuning (epochs = train_images / frames): equal training load; 0: `epochs`
+    train_images: int = 0
+    # epochs of the budget: budget_epochs x budget image-iterations per fine-tuning, whatever the frames found
+    # (ceilings: the largest budget); over train_images
+    budget_epochs: int = 0
     ceilings: tuple = ()       # reference runs on a camera's whole bank: "teacher" (pseudo-labels), "gt" (ground truth)
     ceiling_seeds: tuple = ()  # the seeds the ceilings run at; (): every seed of the profile
     ceiling_frames: int = 0    # bank frames a ceiling trains on, evenly spaced (0: the whole bank)
-    strategies: tuple = ("n_first", "uniform", "top_confidence", "least_confidence", "random", "kcenter_greedy")  # sweep
+    # the strategies the sweep runs
+    strategies: tuple = ("n_first", "uniform", "top_confidence", "least_confidence", "random", "kcenter_greedy")
     clusters: int = 2          # CSBAD: number of camera clusters
-    online_seg: dict = field(default_factory=dict)  # online segmentation settings over 07's defaults (windows, arch, ...)
-    active: dict = field(default_factory=dict)  # active-learning settings over 11's defaults (strategies, seeds, rounds, ...)
+    # online segmentation settings over 07's defaults (windows, arch, ...)
+    online_seg: dict = field(default_factory=dict)
+    # active-learning settings over 11's defaults (strategies, seeds, rounds, ...)
+    active: dict = field(default_factory=dict)
     wandb: bool = False        # log student runs to wandb (offline unless WANDB_MODE says otherwise)
-    root: str = ""             # data root (a WALT copy; the synthetic stream's folder); "": the manifest's root or data/<profile>/stream
+    # data root (a WALT copy; the synthetic stream's folder); "": the manifest's root or data/<profile>/stream
+    root: str = ""
     cameras: tuple = ()        # target cameras: a subset of the manifest profile's; (): all of them
     weeks: tuple = ()          # bank weeks: a subset of the manifest profile's; (): all of them
-    world_seed: int | None = None  # the synthetic world's render seed (None: the manifest's): a profile rerun on a fresh world
+    # the synthetic world's render seed (None: the manifest's): a profile rerun on a fresh world
+    world_seed: int | None = None
     stream: dict = field(default_factory=dict, compare=False)  # data scale, from the manifest
 
     def to_dict(self) -> dict: return asdict(self)
@@ -144,16 +170,19 @@ class Profile:
         "The bank weeks: the manifest's, limited to `weeks`; one week (1) when the manifest names none."
         return list(self.stream.get("weeks") or [1])
 
-def cam_id(cam) -> int:
+# %% ../nbs/00_core.ipynb #b0c4d236
+def cam_id(cam,  # a camera: `3`, `'3'` or `'cam3'`
+          ) -> int:
     "A camera's number, from `3`, `'3'` or `'cam3'`."
     return int(str(cam).removeprefix("cam"))
 
-def cam_name(cam) -> str:
+def cam_name(cam,  # a camera (`3`, `'3'` or `'cam3'`) or a cluster's name (`cam1+cam3`)
+            ) -> str:
     "A camera's folder name, `cam3`, from `3`, `'3'` or `'cam3'`; a cluster's name (`cam1+cam3`) as it is."
     s = str(cam)
     return s if s.startswith("cam") else f"cam{int(s)}"
 
-# %% ../nbs/00_core.ipynb #03b24ab9
+# %% ../nbs/00_core.ipynb #4f436244
 # From-scratch training on 2 CPU cores at 96-160 px: half-width yolov8n, small batches (more updates), AdamW,
 # no mosaic and little scale jitter (both shrink vehicles that are already ~8 px tall).
 # `save=False`: write the checkpoint after the last epoch only (the runs are too short to resume).
@@ -162,76 +191,96 @@ _CPU_TRAIN = dict(mosaic=0.0, scale=0.25, optimizer="AdamW", lr0=0.004, warmup_e
 # training rate, validation mAP peaks after the first epoch and falls). The measurements: benchmarks/README.md.
 # `val=False`: validate after the last epoch only (a validation costs about as much as a training epoch here).
 _CPU_FINETUNE = dict(lr0=0.001, warmup_epochs=0)
-# SBAD's strategies and baselines, and D-SBAD's diversity among the confident frames at gamma 2 (gamma 1 is top_confidence
-# itself; small's least confident camera holds 128 confident frames after the warm-up, 2 x 60, so its gammas stop at 2):
-# small measures them all; tiny's 15 minutes hold uniform and top_confidence.
+# SBAD's strategies and baselines, and D-SBAD's diversity among the confident frames at gamma 2 (gamma 1 is
+# top_confidence itself; small's least confident camera holds 128 confident frames after the warm-up, 2 x 60, so its
+# gammas stop at 2): small measures them all; tiny's 15 minutes hold uniform and top_confidence.
 DETECTION_STRATEGIES = ("n_first", "uniform", "top_confidence", "farthest_first_confident_g2")
 
+# %% ../nbs/00_core.ipynb #6fa96f62
 PROFILES = {
-    # smoke: the plumbing in minutes (nbdev-test, CI): 2 cameras, one seed, one-epoch runs; like tiny, its students start from the
-    # shipped generic student, so the confidences a newcomer first sees (05) mean something.
-    "smoke": Profile("smoke", "synthetic", imgsz=96, epochs=1, batch=8, budgets=(10,), seeds=(0,), warmup=20, ceilings=("teacher", "gt"),
-                     val_frames=20, width=0.125, student="sbad_nb:assets/generic_student.pt", generic_epochs=0, generic_frames=0,
+    # smoke: the plumbing in minutes (nbdev-test, CI): 2 cameras, one seed, one-epoch runs; like tiny, its students
+    # start from the shipped generic student, so the confidences a newcomer first sees (05) mean something.
+    "smoke": Profile("smoke", "synthetic", imgsz=96, epochs=1, batch=8, budgets=(10,), seeds=(0,), warmup=20,
+                     ceilings=("teacher", "gt"), val_frames=20, width=0.125,
+                     student="sbad_nb:assets/generic_student.pt", generic_epochs=0, generic_frames=0,
                      train_args=_CPU_TRAIN, strategies=("n_first", "top_confidence", "random",
                      "farthest_first_confident_g2"),
                      score_conf=0.005, clusters=1, online_seg=dict(frames=60, train_window=20, test_window=10, step=10,
                      capacity=20, pretrain_frames=32, pretrain_epochs=1, width=8, scale=0.5),
-                     active=dict(strategies=("random", "margin", "kcenter_greedy"), seeds=(0,), init=8, query=8, rounds=2, epochs=1,
-                                 pool_per_class=12, test_per_class=6, min_steps=10, arch="xresnet18", widen=0.25)),
-    # tiny: `make reproduce` in at most 15 minutes on 2 CPU cores (two runs at a time): 4 target cameras in 2 families, 2 seeds,
-    # uniform and top_confidence (and their oracle-labelled twins, the teacher ablation), both ceilings at seed 0, the learned
-    # teacher at 320 px, students at 160 px starting from the shipped generic student. Every run trains 8 epochs of its budget
-    # (`budget_epochs`), a ceiling the same load on 480 evenly spaced bank frames. Why these numbers: benchmarks/README.md.
+                     active=dict(strategies=("random", "margin", "kcenter_greedy"), seeds=(0,), init=8, query=8,
+                                 rounds=2, epochs=1, pool_per_class=12, test_per_class=6, min_steps=10,
+                                 arch="xresnet18", widen=0.25)),
+    # tiny: `make reproduce` in at most 15 minutes on 2 CPU cores (two runs at a time): 4 target cameras in 2
+    # families, 2 seeds, uniform and top_confidence (and their oracle-labelled twins, the teacher ablation), both
+    # ceilings at seed 0, the learned teacher at 320 px, students at 160 px starting from the shipped generic student.
+    # Every run trains 8 epochs of its budget (`budget_epochs`), a ceiling the same load on 480 evenly spaced bank
+    # frames. Why these numbers: benchmarks/README.md.
     "tiny": Profile("tiny", "synthetic", imgsz=160, epochs=8, batch=8, budgets=(30, 60), seeds=(0, 1), jobs=2,
-                    warmup=100, val_frames=50, width=0.125, student="sbad_nb:assets/generic_student.pt", generic_epochs=0,
-                    generic_frames=0, budget_epochs=8, ceilings=("teacher", "gt"), ceiling_seeds=(0,), ceiling_frames=480,
-                    teacher="sbad_nb:assets/teacher.pt", teacher_classes=(0,), teacher_imgsz=320, train_args=_CPU_TRAIN,
-                    finetune_args=_CPU_FINETUNE, strategies=("uniform", "top_confidence", "uniform+oracle", "top_confidence+oracle"),
-                    online_seg=dict(frames=300, capacity=60, pretrain_frames=150, pretrain_epochs=3, width=8, scale=0.25),
-                    active=dict(strategies=("random", "margin", "kcenter_greedy"), arch="xresnet18", widen=0.25, rounds=3,
-                                min_steps=30, pool_per_class=120, seeds=(0, 1, 2))),
-    # small: the whole design on 10 target cameras in 3 families (`make reproduce PROFILE=small`, under 90 minutes): tiny's
-    # recipe at 224 px student input, n_first and D-SBAD's gamma 2 too, 3 clusters.
+                    warmup=100, val_frames=50, width=0.125, student="sbad_nb:assets/generic_student.pt",
+                    generic_epochs=0, generic_frames=0, budget_epochs=8, ceilings=("teacher", "gt"),
+                    ceiling_seeds=(0,), ceiling_frames=480, teacher="sbad_nb:assets/teacher.pt",
+                    teacher_classes=(0,), teacher_imgsz=320, train_args=_CPU_TRAIN, finetune_args=_CPU_FINETUNE,
+                    strategies=("uniform", "top_confidence", "uniform+oracle", "top_confidence+oracle"),
+                    online_seg=dict(frames=300, capacity=60, pretrain_frames=150, pretrain_epochs=3, width=8,
+                                    scale=0.25),
+                    active=dict(strategies=("random", "margin", "kcenter_greedy"), arch="xresnet18", widen=0.25,
+                                rounds=3, min_steps=30, pool_per_class=120, seeds=(0, 1, 2))),
+    # small: the whole design on 10 target cameras in 3 families (`make reproduce PROFILE=small`, under 90 minutes):
+    # tiny's recipe at 224 px student input, n_first and D-SBAD's gamma 2 too, 3 clusters.
     "small": Profile("small", "synthetic", imgsz=224, epochs=8, batch=8, budgets=(30, 60), seeds=(0, 1), jobs=2,
-                     warmup=100, val_frames=50, width=0.125, student="sbad_nb:assets/generic_student.pt", generic_epochs=0,
-                     generic_frames=0, budget_epochs=8, ceilings=("teacher", "gt"), ceiling_seeds=(0,), ceiling_frames=480,
-                     teacher="sbad_nb:assets/teacher.pt", teacher_classes=(0,), teacher_imgsz=320, train_args=_CPU_TRAIN,
-                     finetune_args=_CPU_FINETUNE, strategies=DETECTION_STRATEGIES, clusters=3,   # oracle twins: tiny's (90 min)
-                     online_seg=dict(frames=300, capacity=60, pretrain_frames=200, pretrain_epochs=3, width=8, scale=0.25),
-                     active=dict(arch="xresnet18", widen=0.25, rounds=3, min_steps=30, pool_per_class=200, seeds=(0, 1, 2))),
+                     warmup=100, val_frames=50, width=0.125, student="sbad_nb:assets/generic_student.pt",
+                     generic_epochs=0, generic_frames=0, budget_epochs=8, ceilings=("teacher", "gt"),
+                     ceiling_seeds=(0,), ceiling_frames=480, teacher="sbad_nb:assets/teacher.pt",
+                     teacher_classes=(0,), teacher_imgsz=320, train_args=_CPU_TRAIN, finetune_args=_CPU_FINETUNE,
+                     # oracle twins: tiny's (90 min)
+                     strategies=DETECTION_STRATEGIES, clusters=3,
+                     online_seg=dict(frames=300, capacity=60, pretrain_frames=200, pretrain_epochs=3, width=8,
+                                     scale=0.25),
+                     active=dict(arch="xresnet18", widen=0.25, rounds=3, min_steps=30, pool_per_class=200,
+                                 seeds=(0, 1, 2))),
     "paper": Profile("paper", "walt", imgsz=640, epochs=100, batch=16, budgets=(25, 50, 100, 150, 200, 250),
                      seeds=(0, 1, 2), warmup=720, val_frames=300, student="models/yolov8n.pt", width=0.25, device="0",
-                     student_classes=(2, 5, 7), teacher_imgsz=1280, selection_rules="authors", cluster_distance="authors",
+                     student_classes=(2, 5, 7), teacher_imgsz=1280, selection_rules="authors",
+                     cluster_distance="authors",
                      strategies=("n_first", "uniform", "top_confidence", "least_confidence", "random", "kcenter_greedy",
                                  "top_confidence+reset"),
                      workers=8, teacher="models/yolov8x6.pt", generic_epochs=0, generic_frames=0,
                      train_args=dict(optimizer="SGD", lr0=0.01, patience=50)),
 }
 
-# %% ../nbs/00_core.ipynb #7ed5ea4e
-_CHOICES = {"student_head": ("keep", "reset"), "selection_rules": ("sbad_nb", "authors"), "cluster_distance": ("relative", "authors")}
+# %% ../nbs/00_core.ipynb #fbcdad19
+_CHOICES = {"student_head": ("keep", "reset"), "selection_rules": ("sbad_nb", "authors"),
+            "cluster_distance": ("relative", "authors")}
 
 def _whole(v, lo: int) -> bool: return isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= lo
 
 def check_profile(prof: Profile,  # a resolved profile
                  ) -> Profile:
-    "`prof` unchanged if every field has a usable type and range; else a `ConfigError` naming the field, its value and the fix."
+    ("`prof` unchanged if every field has a usable type and range; else a `ConfigError` naming the field, "
+     "its value and the fix.")
     bad = []
     for k in ("budgets", "seeds"):
         v, lo = getattr(prof, k), 1 if k == "budgets" else 0
-        if not v or not all(_whole(x, lo) for x in v): bad.append(f"{k}={v!r}: whole numbers >= {lo}, e.g. --set {k}=" + ("30,60" if k == "budgets" else "0,1"))
+        if not v or not all(_whole(x, lo) for x in v):
+            bad.append(f"{k}={v!r}: whole numbers >= {lo}, e.g. --set {k}=" + ("30,60" if k == "budgets" else "0,1"))
     for k in ("imgsz", "teacher_imgsz"):
         v = getattr(prof, k)
-        if not _whole(v, 0) or v % 32 or (k == "imgsz" and v == 0): bad.append(f"{k}={v!r}: a multiple of 32 (YOLO's stride)" + (", or 0" if k != "imgsz" else ""))
-    for k, lo in (("epochs", 1), ("batch", 1), ("jobs", 1), ("clusters", 1), ("warmup", 0), ("val_frames", 0), ("workers", 0),
-                  ("generic_epochs", 0), ("generic_frames", 0), ("train_images", 0), ("budget_epochs", 0), ("ceiling_frames", 0)):
+        if not _whole(v, 0) or v % 32 or (k == "imgsz" and v == 0):
+            bad.append(f"{k}={v!r}: a multiple of 32 (YOLO's stride)" + (", or 0" if k != "imgsz" else ""))
+    for k, lo in (("epochs", 1), ("batch", 1), ("jobs", 1), ("clusters", 1), ("warmup", 0), ("val_frames", 0),
+                  ("workers", 0), ("generic_epochs", 0), ("generic_frames", 0), ("train_images", 0),
+                  ("budget_epochs", 0), ("ceiling_frames", 0)):
         if not _whole(getattr(prof, k), lo): bad.append(f"{k}={getattr(prof, k)!r}: a whole number >= {lo}")
     for k in ("conf", "eval_conf", "score_conf", "iou", "teacher_conf"):
         v = getattr(prof, k)
-        if not (v is None and k == "teacher_conf") and not (isinstance(v, (int, float)) and 0 < v < 1): bad.append(f"{k}={v!r}: a number in (0, 1)")
-    if not (isinstance(prof.width, (int, float)) and prof.width > 0): bad.append(f"width={prof.width!r}: a positive width multiple (yolov8n: 0.25)")
-    bad += [f"{k}={getattr(prof, k)!r}: one of {', '.join(c)}" for k, c in _CHOICES.items() if getattr(prof, k) not in c]
-    if not (prof.teacher == "oracle" or str(prof.teacher).endswith(".pt")): bad.append(f"teacher={prof.teacher!r}: 'oracle' or local YOLO weights (.pt)")
+        if not (v is None and k == "teacher_conf") and not (isinstance(v, (int, float)) and 0 < v < 1):
+            bad.append(f"{k}={v!r}: a number in (0, 1)")
+    if not (isinstance(prof.width, (int, float)) and prof.width > 0):
+        bad.append(f"width={prof.width!r}: a positive width multiple (yolov8n: 0.25)")
+    bad += [f"{k}={getattr(prof, k)!r}: one of {', '.join(c)}" for k, c in _CHOICES.items()
+            if getattr(prof, k) not in c]
+    if not (prof.teacher == "oracle" or str(prof.teacher).endswith(".pt")):
+        bad.append(f"teacher={prof.teacher!r}: 'oracle' or local YOLO weights (.pt)")
     if not set(prof.ceilings) <= {"teacher", "gt"}: bad.append(f"ceilings={prof.ceilings!r}: among 'teacher', 'gt'")
     from sbad_nb.strategies import parse_strategy, run_options    # the strategies module builds on this one
     for s in prof.strategies:
@@ -240,8 +289,9 @@ def check_profile(prof: Profile,  # a resolved profile
     if bad: raise ConfigError(f"profile {prof.name!r} has unusable field(s):\n  " + "\n  ".join(bad))
     return prof
 
-# %% ../nbs/00_core.ipynb #0b2b74ac
-def manifest_path(manifest: str | os.PathLike) -> Path:
+# %% ../nbs/00_core.ipynb #ac9f4511
+def manifest_path(manifest: str | os.PathLike,  # a shipped manifest's name (`synthetic`, `walt`) or a `.yaml` path
+                 ) -> Path:
     "A shipped manifest by name (`synthetic`, `walt`: `sbad_nb/manifests/<name>.yaml`), or your own by path (`.yaml`)."
     s = str(manifest)
     if s.endswith((".yaml", ".yml")) or os.sep in s:
@@ -252,7 +302,8 @@ def manifest_path(manifest: str | os.PathLike) -> Path:
     p = resolve(f"{PACKAGE_PREFIX}manifests/{s}.yaml")
     if not p.is_file():
         have = ", ".join(sorted(q.stem for q in p.parent.glob("*.yaml")))
-        raise ConfigError(f"no shipped data manifest {s!r} (sbad-nb ships: {have or 'none, reinstall sbad-nb'}); or give the path of your own .yaml")
+        raise ConfigError(f"no shipped data manifest {s!r} (sbad-nb ships: {have or 'none, reinstall sbad-nb'}); "
+                          "or give the path of your own .yaml")
     return p
 
 def _manifest_profile(manifest: str, name: str) -> dict:
@@ -261,11 +312,14 @@ def _manifest_profile(manifest: str, name: str) -> dict:
     except yaml.YAMLError as e: raise ConfigError(f"{p} is not valid YAML ({e}); fix the file") from e
     return dict((m.get("profiles") or {}).get(name) or {})
 
+# %% ../nbs/00_core.ipynb #ed7c99da
 def _field_value(prof: Profile, key: str, text: str):
-    "The value of `--set key=text` for `prof`: typed like the field (lists as `25,50`); `a.b=x` sets key b of dict field a."
+    ("The value of `--set key=text` for `prof`: typed like the field (lists as `25,50`); "
+     "`a.b=x` sets key b of dict field a.")
     field, _, sub = key.partition(".")
     known = sorted(f.name for f in fields(Profile) if f.name != "name")
-    if field not in known: raise ConfigError(f"unknown profile field {field!r} in --set {key}={text}; known fields: {', '.join(known)}")
+    if field not in known:
+        raise ConfigError(f"unknown profile field {field!r} in --set {key}={text}; known fields: {', '.join(known)}")
     cur = getattr(prof, field)
     if sub and not isinstance(cur, dict): raise ConfigError(f"{field} is not a dict field; set it as {field}=VALUE")
     try:
@@ -276,16 +330,22 @@ def _field_value(prof: Profile, key: str, text: str):
         if isinstance(cur, (int, float)): return type(cur)(text)
         return text if isinstance(cur, str) else yaml.safe_load(text)
     except (ValueError, AssertionError, yaml.YAMLError):
-        raise ConfigError(f"--set {key}={text}: {field} is a {type(cur).__name__} (now {cur!r}); give a value of that kind") from None
+        raise ConfigError(f"--set {key}={text}: {field} is a {type(cur).__name__} (now {cur!r}); "
+                          "give a value of that kind") from None
 
-def parse_profile(spec: str) -> tuple[str, list[tuple[str, str]]]:
-    "`paper;imgsz=320;budgets=25,50` -> the profile name and its `FIELD=VALUE` settings (as `sbad_reproduce --set` writes them)."
+def parse_profile(spec: str,  # a profile's name, with settings or without (`paper;imgsz=320;budgets=25,50`)
+                 ) -> tuple[str, list[tuple[str, str]]]:
+    ("`paper;imgsz=320;budgets=25,50` -> the profile name and its `FIELD=VALUE` settings "
+     "(as `sbad_reproduce --set` writes them).")
     name, *sets = [x.strip() for x in str(spec).split(";")]
     bad = [x for x in sets if "=" not in x]
     if bad: raise ConfigError(f"{bad[0]!r} in profile {spec!r} is not FIELD=VALUE (e.g. imgsz=320 or budgets=25,50)")
     return name, [tuple(x.split("=", 1)) for x in sets if x]
 
-def get_profile(name: str = "smoke", **overrides) -> Profile:
+# %% ../nbs/00_core.ipynb #4b93ed23
+def get_profile(name: str = "smoke",  # smoke, tiny, small or paper, with settings or without (`paper;imgsz=320`)
+                **overrides,  # profile fields to replace, by name (`budgets=(25, 50)`)
+               ) -> Profile:
     """The profile called `name` (smoke, tiny, small or paper), with fields replaced by `overrides`; `name` may carry
     settings as text, `paper;imgsz=320;budgets=25,50` (what `sbad_reproduce --set` passes to every notebook)."""
     name, sets = parse_profile(name)
@@ -294,60 +354,75 @@ def get_profile(name: str = "smoke", **overrides) -> Profile:
     known = {f.name for f in fields(Profile)} - {"name"}
     bad = set(overrides) - known
     if bad: raise ConfigError(f"unknown profile field(s) {sorted(bad)}; known fields: {sorted(known)}")
-    if "jobs" not in overrides and os.environ.get("SBAD_JOBS"):   # parallel runs for this machine, without editing a profile
+    # parallel runs for this machine, without editing a profile
+    if "jobs" not in overrides and os.environ.get("SBAD_JOBS"):
         try: overrides["jobs"] = int(os.environ["SBAD_JOBS"]); assert overrides["jobs"] >= 1
-        except (ValueError, AssertionError): raise ConfigError(f"SBAD_JOBS must be a whole number >= 1, got {os.environ['SBAD_JOBS']!r}") from None
+        except (ValueError, AssertionError):
+            raise ConfigError(f"SBAD_JOBS must be a whole number >= 1, got {os.environ['SBAD_JOBS']!r}") from None
     prof = PROFILES[name]
     manifest = overrides.get("manifest", dict(sets).get("manifest", prof.manifest))
     prof = replace(prof, stream=_manifest_profile(manifest, name))
     for key, text in sets: prof = replace(prof, **{key.partition(".")[0]: _field_value(prof, key, text)})
     for k in ("teacher", "student"):                         # weights the manifest names, unless set here
-        if prof.stream.get(k) and k not in overrides and k not in dict(sets): prof = replace(prof, **{k: str(prof.stream[k])})
+        if prof.stream.get(k) and k not in overrides and k not in dict(sets):
+            prof = replace(prof, **{k: str(prof.stream[k])})
     for k in ("budgets", "seeds", "cameras", "weeks"):
         if k in overrides: overrides[k] = tuple(np.atleast_1d(overrides[k]).tolist())
     return check_profile(_scoped(replace(prof, **overrides)))
 
+# %% ../nbs/00_core.ipynb #ab22f449
 def _scoped(prof: Profile) -> Profile:
-    "The profile's stream limited to its `cameras` and `weeks` (each a subset of its manifest's), rendered from its `world_seed`."
+    ("The profile's stream limited to its `cameras` and `weeks` (each a subset of its manifest's), "
+     "rendered from its `world_seed`.")
     s = dict(prof.stream)
     if prof.world_seed is not None: s["seed"] = int(prof.world_seed)
     for k in ("cameras", "weeks"):
         if not getattr(prof, k): continue
-        want, have = [int(str(x).removeprefix("cam").removeprefix("week")) for x in getattr(prof, k)], list(s.get(k) or [])
+        want, have = ([int(str(x).removeprefix("cam").removeprefix("week")) for x in getattr(prof, k)],
+                      list(s.get(k) or []))
         bad = [x for x in want if have and x not in [int(h) for h in have]]
-        if bad: raise ConfigError(f"{k} {bad} are not in profile {prof.name!r} of the {prof.manifest} manifest ({have}); choose among them")
+        if bad: raise ConfigError(f"{k} {bad} are not in profile {prof.name!r} of the {prof.manifest} manifest "
+                                  f"({have}); choose among them")
         s[k] = want
     return replace(prof, stream=s)
 
+# %% ../nbs/00_core.ipynb #a462f1b9
 def as_profile(profile,  # a `Profile`, a profile's name, or a name with settings (`paper;imgsz=320`)
               ) -> Profile:
     "The resolved `Profile`: what a public stage function does once with its `profile` argument before passing it down."
     if isinstance(profile, str): return get_profile(profile)
     if type(profile).__name__ == "Profile": return profile   # also one of a re-executed notebook's class
-    raise ConfigError(f"profile must be a Profile or a profile name (smoke, tiny, small, paper), got {type(profile).__name__}")
+    raise ConfigError(f"profile must be a Profile or a profile name (smoke, tiny, small, paper), "
+                      f"got {type(profile).__name__}")
 
-def profile_name(profile) -> str:
+def profile_name(profile,  # a `Profile`, a profile's name, or a name with settings (`paper;imgsz=320`)
+                ) -> str:
     "The name of a profile given as a `Profile`, a name, or a name with settings (`paper;imgsz=320`)."
     return profile.name if isinstance(profile, Profile) else parse_profile(profile)[0]
 
-# %% ../nbs/00_core.ipynb #8e18f191
-NOTEBOOK_FIELDS = ("root", "cameras", "weeks", "device", "imgsz", "epochs", "batch", "budgets", "seeds", "jobs")  # declared in every pipeline notebook
+# %% ../nbs/00_core.ipynb #065f5640
+# declared in every pipeline notebook
+NOTEBOOK_FIELDS = ("root", "cameras", "weeks", "device", "imgsz", "epochs", "batch", "budgets", "seeds", "jobs")
 
 def profile_spec(profile: str,  # the profile's name, or name and settings (`paper;imgsz=320`)
                  ns: dict,  # the notebook's variables (`globals()`) right after its parameters cell
                 ) -> str:
-    "`profile` with the profile fields set in `ns` (papermill parameters) added as settings: `paper;root=/data;budgets=25,50`."
+    ("`profile` with the profile fields set in `ns` (papermill parameters) added as settings: "
+     "`paper;root=/data;budgets=25,50`.")
     sets = []
     for k in sorted(({f.name for f in fields(Profile)} - {"name", "stream"}) & set(ns)):
         v = ns[k]
         if v is None or callable(v): continue                # None: the profile's own value
-        text = ",".join(map(str, v)) if isinstance(v, (list, tuple)) else json.dumps(v) if isinstance(v, dict) else str(v)
+        text = (",".join(map(str, v)) if isinstance(v, (list, tuple)) else json.dumps(v) if isinstance(v, dict)
+                else str(v))
         if ";" in text: raise ConfigError(f"notebook parameter {k}={text!r} contains ';'; give a value without it")
         sets.append(f"{k}={text}")
     return ";".join([str(profile), *sets])
 
-# %% ../nbs/00_core.ipynb #98bccde2
-def seed_everything(seed: int = 0, deterministic: bool = False) -> np.random.Generator:
+# %% ../nbs/00_core.ipynb #0108b774
+def seed_everything(seed: int = 0,  # a non-negative integer
+                    deterministic: bool = False,  # also make cuDNN deterministic (no benchmark-chosen kernels)
+                   ) -> np.random.Generator:
     "Seed python, numpy and torch; return `np.random.default_rng(seed)`."
     if not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ConfigError(f"seed must be a non-negative integer, got {seed!r}")
@@ -361,16 +436,24 @@ def seed_everything(seed: int = 0, deterministic: bool = False) -> np.random.Gen
     except ImportError: pass
     return np.random.default_rng(seed)
 
-# %% ../nbs/00_core.ipynb #615f903f
+# %% ../nbs/00_core.ipynb #c11dc2d6
 @contextlib.contextmanager
-def atomic_write(path: str | os.PathLike, mode: str = "w", encoding: str | None = None, fsync: bool = True):
-    "Context manager: a file object whose content replaces `path` atomically on success (`fsync`: also durable on power loss)."
+def atomic_write(path: str | os.PathLike,  # the file to write
+                 mode: str = "w",  # a writing mode: "w" or "wb" ("r" and "a" are refused)
+                 encoding: str | None = None,  # text encoding (None: utf-8 in text modes)
+                 fsync: bool = True,  # flush to disk before the rename
+                ):
+    ("Context manager: a file object whose content replaces `path` atomically on success "
+     "(`fsync`: also durable on power loss).")
     path = Path(path)
     if "r" in mode or "a" in mode: raise ConfigError(f"atomic_write writes whole files; mode {mode!r} is not allowed")
     try: path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as e: raise DataError(f"cannot create folder {path.parent} ({e.strerror}); check the path and its permissions") from e
+    except OSError as e:
+        raise DataError(f"cannot create folder {path.parent} ({e.strerror}); check the path and its permissions") from e
     try: fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as e: raise DataError(f"cannot write in {path.parent} ({e.strerror}); make it writable or choose another folder") from e
+    except OSError as e:
+        raise DataError(f"cannot write in {path.parent} ({e.strerror}); "
+                        "make it writable or choose another folder") from e
     try:
         with os.fdopen(fd, mode, encoding=encoding if "b" in mode else (encoding or "utf-8")) as f:
             yield f
@@ -381,16 +464,24 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", encoding: str | None 
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
         raise
 
-def write_text(path, text: str, fsync: bool = True) -> Path:
+# %% ../nbs/00_core.ipynb #158730ef
+def write_text(path,  # the file to write
+               text: str,  # its whole content
+               fsync: bool = True,  # flush to disk before the rename
+              ) -> Path:
     "Write `text` to `path` atomically."
     with atomic_write(path, fsync=fsync) as f: f.write(text)
     return Path(path)
 
-def write_json(path, obj, **kw) -> Path:
+def write_json(path,  # the file to write
+               obj,  # JSON-able data (numpy values, paths and profiles included)
+               **kw,  # more `json.dumps` arguments
+              ) -> Path:
     "Write `obj` as indented JSON to `path` atomically (numpy and paths become plain values)."
     return write_text(path, json.dumps(obj, indent=2, default=_jsonable, **kw) + "\n")
 
-def digest(*parts) -> str:
+def digest(*parts,  # JSON-able values (paths, numpy values and profiles included)
+          ) -> str:
     "A short, stable hash of JSON-able `parts` (paths, numpy values and profiles included): a cache key."
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=_jsonable).encode()).hexdigest()[:16]
 
@@ -402,9 +493,10 @@ def _jsonable(o):
     if isinstance(o, (set, tuple)): return list(o)
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
-# %% ../nbs/00_core.ipynb #75efeb94
+# %% ../nbs/00_core.ipynb #7b0cf90e
 @contextlib.contextmanager
-def file_lock(path: str | os.PathLike):
+def file_lock(path: str | os.PathLike,  # the lock file
+             ):
     "Exclusive inter-process lock on `path` (created if needed) for the duration of the block."
     import fcntl
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -413,32 +505,36 @@ def file_lock(path: str | os.PathLike):
         try: yield path
         finally: fcntl.flock(f, fcntl.LOCK_UN)
 
-# %% ../nbs/00_core.ipynb #c780b35a
+# %% ../nbs/00_core.ipynb #5bc960ea
 def _format_warning(message, category, filename, lineno, line=None, _default=warnings.formatwarning):
     if issubclass(category, SbadWarning): return f"sbad-nb {category.__name__}: {message}\n"
     return _default(message, category, filename, lineno, line)
 
 def setup(cache=None,  # where third-party files go (None: `<work dir>/.cache`)
          ) -> dict:
-    "Ready this process for sbad-nb (offline ultralytics and wandb, caches in `cache`, a local font, one-line warnings); return the variables."
+    ("Ready this process for sbad-nb (offline ultralytics and wandb, caches in `cache`, a local font, "
+     "one-line warnings); return the variables.")
     cache = Path(cache or ROOT/".cache")
-    env = dict(YOLO_OFFLINE="1", YOLO_CONFIG_DIR=str(cache/"ultralytics"), WANDB_MODE="offline", WANDB_DIR=str(cache/"wandb"),
-               MPLCONFIGDIR=str(cache/"matplotlib"))
+    env = dict(YOLO_OFFLINE="1", YOLO_CONFIG_DIR=str(cache/"ultralytics"), WANDB_MODE="offline",
+               WANDB_DIR=str(cache/"wandb"), MPLCONFIGDIR=str(cache/"matplotlib"))
     for k, v in env.items(): os.environ.setdefault(k, v)
     fonts = Path(os.environ["YOLO_CONFIG_DIR"])/"Ultralytics"
     for name in ("Arial.ttf", "Arial.Unicode.ttf"):
         if not (fonts/name).exists():
             import matplotlib
-            with atomic_write(fonts/name, "wb") as f: f.write((Path(matplotlib.get_data_path())/"fonts"/"ttf"/"DejaVuSans.ttf").read_bytes())
+            with atomic_write(fonts/name, "wb") as f:
+                f.write((Path(matplotlib.get_data_path())/"fonts"/"ttf"/"DejaVuSans.ttf").read_bytes())
     if not getattr(warnings.formatwarning, "_sbad", False):   # once, even when this module is executed again
         _format_warning._sbad = True; warnings.formatwarning = _format_warning
     return {k: os.environ[k] for k in env}
 
-# %% ../nbs/00_core.ipynb #6d15f31c
+# %% ../nbs/00_core.ipynb #42d9f39a
 def _pool_init(threads: int):
-    "Worker start-up: limit the numeric libraries to `threads` threads; leave Ctrl-C to the parent (which stops the workers)."
+    ("Worker start-up: limit the numeric libraries to `threads` threads; "
+     "leave Ctrl-C to the parent (which stops the workers).")
     import signal
-    signal.signal(signal.SIGINT, signal.SIG_IGN)         # a notebook's kernel is interrupted at shutdown: no traceback per worker
+    # a notebook's kernel is interrupted at shutdown: no traceback per worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"): os.environ[k] = str(threads)
     try:
         import torch; torch.set_num_threads(threads)
@@ -467,9 +563,17 @@ def _main_not_rerun(fn):
     finally:
         if hide: main.__file__, main.__spec__ = saved
 
-# %% ../nbs/00_core.ipynb #dc6337ef
-def pmap(fn, items, jobs: int = 1, desc: str = "", unit: str = "job", progress: bool = True, label=None) -> list:
-    "`[fn(*args) for args in items]`, run in `jobs` processes (each with its share of this machine's cores); input order."
+# %% ../nbs/00_core.ipynb #c7503446
+def pmap(fn,  # a picklable function (one defined in a notebook runs as its exported copy)
+         items,  # argument tuples, one per job (a value that is not a tuple or list: the only argument)
+         jobs: int = 1,  # processes side by side (1: a plain loop in this process)
+         desc: str = "",  # the progress bar's description, also in the note on a failed job
+         unit: str = "job",  # the progress bar's unit
+         progress: bool = True,  # show the progress bar
+         label=None,  # a job's arguments -> the text naming it (None: the arguments joined by commas)
+        ) -> list:
+    ("`[fn(*args) for args in items]`, run in `jobs` processes (each with its share of this machine's cores); "
+     "input order.")
     from tqdm.auto import tqdm
     items = [tuple(a) if isinstance(a, (tuple, list)) else (a,) for a in items]
     label = label or (lambda a: ", ".join(map(str, a)))
@@ -484,7 +588,8 @@ def pmap(fn, items, jobs: int = 1, desc: str = "", unit: str = "job", progress: 
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         fn, key = _importable(fn), (jobs, max(1, cores//jobs))
         try:
-            with _main_not_rerun(fn): futs = {_pool(*key).submit(fn, *a): i for i, a in enumerate(items)}   # workers start here
+            # workers start here
+            with _main_not_rerun(fn): futs = {_pool(*key).submit(fn, *a): i for i, a in enumerate(items)}
             pending = set(futs)
             while pending:
                 done, pending = wait(pending, return_when=FIRST_EXCEPTION)
@@ -493,15 +598,19 @@ def pmap(fn, items, jobs: int = 1, desc: str = "", unit: str = "job", progress: 
                     if (e := f.exception()) is not None:       # the worker's own error, with the job that raised it
                         e.add_note(f"in {desc or getattr(fn, '__name__', 'pmap')} job ({label(items[i])})"); raise e
                     out[i] = f.result(); bar.update()
-        except BaseException as e:                          # an error: running jobs finish (each is atomic), queued ones are dropped;
-            pmap_shutdown(kill=isinstance(e, KeyboardInterrupt))   # Ctrl-C: the workers stop now (a killed job leaves no result)
+        except BaseException as e:
+            # an error: running jobs finish (each is atomic), queued ones are dropped;
+            # Ctrl-C: the workers stop now (a killed job leaves no result)
+            pmap_shutdown(kill=isinstance(e, KeyboardInterrupt))
             raise
     return out
 
+# %% ../nbs/00_core.ipynb #f35b2bf1
 _POOL: dict = {}
 
 def _pool(jobs: int, threads: int):
-    "This process's worker pool for `jobs` x `threads`: started by the first map and kept for the next (workers keep their imports)."
+    ("This process's worker pool for `jobs` x `threads`: started by the first map and kept for the next "
+     "(workers keep their imports).")
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
     ex = _POOL.get((jobs, threads))
@@ -511,15 +620,17 @@ def _pool(jobs: int, threads: int):
                                                           initializer=_importable(_pool_init), initargs=(threads,))
     return ex
 
-def pmap_shutdown(kill: bool = False):
-    "Stop the worker processes `pmap` keeps between maps, after their running jobs (`kill`: at once); they also end with this process."
+def pmap_shutdown(kill: bool = False,  # terminate the workers at once instead of letting their running jobs finish
+                 ):
+    ("Stop the worker processes `pmap` keeps between maps, after their running jobs (`kill`: at once); "
+     "they also end with this process.")
     while _POOL:
         ex = _POOL.popitem()[1]
         if kill:
             for p in list((getattr(ex, "_processes", None) or {}).values()): p.terminate()
         ex.shutdown(wait=True, cancel_futures=True)
 
-# %% ../nbs/00_core.ipynb #8aa76045
+# %% ../nbs/00_core.ipynb #2b9c0207
 PACKAGES = ("sbad-nb", "numpy", "pandas", "torch", "torchvision", "ultralytics", "fastai", "scikit-learn",
             "scipy", "faster-coco-eval", "pycocotools", "papermill", "nbdev", "pillow", "seaborn", "matplotlib")
 
@@ -528,18 +639,25 @@ def code_dir() -> Path:
     here = globals().get("__file__")                   # unset when the notebook itself runs (inside the checkout)
     return Path(here).resolve().parents[1] if here and _is_checkout(Path(here).resolve().parents[1]) else ROOT
 
-def git_info(root: Path = None) -> dict:
-    "Commit hash of the code (its checkout) and whether tracked code outside `reports/` and the shipped models has uncommitted changes."
+def git_info(root: Path = None,  # a folder of the checkout (None: `code_dir()`)
+            ) -> dict:
+    ("Commit hash of the code (its checkout) and whether tracked code outside `reports/` and the shipped models "
+     "has uncommitted changes.")
     root = Path(root or code_dir())
     def git(*args):
-        try: return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10).stdout.strip()
+        try:
+            return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
+                                  timeout=10).stdout.strip()
         except (OSError, subprocess.SubprocessError): return ""
     h = git("rev-parse", "HEAD")
-    # dirty = the code differs from the commit; regenerated reports and shipped models (`make generic`, `make teacher`) do not count
-    dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)reports", ":(exclude)sbad_nb/assets") if h else ""
+    # dirty = the code differs from the commit; regenerated reports and shipped models (`make generic`,
+    # `make teacher`) do not count
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)reports",
+                ":(exclude)sbad_nb/assets") if h else ""
     return {"git_hash": h or None, "git_dirty": bool(dirty) if h else None}
 
-def versions(packages=PACKAGES) -> dict:
+def versions(packages=PACKAGES,  # distribution names, as pip knows them
+            ) -> dict:
     "Installed versions of `packages` (None for those missing)."
     out = {}
     for p in packages:
@@ -547,6 +665,7 @@ def versions(packages=PACKAGES) -> dict:
         except metadata.PackageNotFoundError: out[p] = None
     return out
 
+# %% ../nbs/00_core.ipynb #13871785
 class Timings(dict):
     "Wall time per named step: `with timings('render'): ...`."
     @contextlib.contextmanager
@@ -559,25 +678,36 @@ class Timings(dict):
 def machine() -> dict:
     """Platform, cores, processor and the instruction set of torch's CPU kernels: the same seed trains the same
     weights on one machine, but kernels for another instruction set round differently and a training drifts."""
-    try: cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")), None)
+    try: cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                     if l.startswith("model name")), None)
     except OSError: cpu = None
     try:
         import torch; cap = torch.backends.cpu.get_cpu_capability()
     except Exception: cap = None
-    return {"platform": platform.platform(), "cpus": os.cpu_count(), "processor": cpu or platform.processor() or None, "torch_cpu": cap}
+    return {"platform": platform.platform(), "cpus": os.cpu_count(), "processor": cpu or platform.processor() or None,
+            "torch_cpu": cap}
 
-def run_metadata(params: dict | None = None, timings: dict | None = None, **extra) -> dict:
+def run_metadata(params: dict | None = None,  # the parameters of the run (None: none)
+                 timings: dict | None = None,  # wall times of named steps, e.g. a `Timings` (None: none)
+                 **extra,  # more entries, added as they are
+                ) -> dict:
     "Git hash, parameters, package versions, machine and timings for a report."
     return {**git_info(), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "params": dict(params or {}),
             "versions": {"python": platform.python_version(), **versions()},
             "machine": dict(machine()), "timings": dict(timings or {}), **extra}
 
-# %% ../nbs/00_core.ipynb #7c6ad424
+# %% ../nbs/00_core.ipynb #f65cb258
 def _sidecar(path: Path, params, sources, kind: str):
     write_json(path.with_suffix(".json"), run_metadata(params, artifact=path.name, kind=kind,
                                                        sources=[rel(s) for s in (sources or [])]))
 
-def save_table(df, path, params: dict | None = None, sources=(), index: bool = False, floatfmt: str = ".4g") -> Path:
+def save_table(df,  # the table
+               path,  # where it goes (the suffix becomes .csv)
+               params: dict | None = None,  # the parameters behind it, for the sidecar (None: none)
+               sources=(),  # the files it was computed from, for the sidecar
+               index: bool = False,  # write the DataFrame's index too
+               floatfmt: str = ".4g",  # number format of the Markdown copy
+              ) -> Path:
     "Write `df` to `path` (.csv) and beside it .md and a .json sidecar with run metadata."
     path = Path(path).with_suffix(".csv")
     with atomic_write(path) as f: df.to_csv(f, index=index)
@@ -587,7 +717,13 @@ def save_table(df, path, params: dict | None = None, sources=(), index: bool = F
     _sidecar(path, params, sources, "table")
     return path
 
-def save_fig(fig, path, params: dict | None = None, sources=(), dpi: int = 150, pdf: bool = True) -> Path:
+def save_fig(fig,  # a matplotlib figure
+             path,  # where it goes (the suffix becomes .png)
+             params: dict | None = None,  # the parameters behind it, for the sidecar (None: none)
+             sources=(),  # the files it was drawn from, for the sidecar
+             dpi: int = 150,  # resolution of the PNG
+             pdf: bool = True,  # also write a PDF beside it
+            ) -> Path:
     "Write matplotlib `fig` to `path` (.png), a .pdf beside it, and a .json sidecar with run metadata."
     path = Path(path).with_suffix(".png")
     for suffix in (".png", ".pdf") if pdf else (".png",):
@@ -596,11 +732,15 @@ def save_fig(fig, path, params: dict | None = None, sources=(), dpi: int = 150, 
     _sidecar(path, params, sources, "figure")
     return path
 
-# %% ../nbs/00_core.ipynb #7085a8de
+# %% ../nbs/00_core.ipynb #814e84f6
 NOT_APPLICABLE = ".does_not_apply.json"   # in a reports folder: the stages the running notebook skipped
 
-def does_not_apply(out, stage: str, why: str) -> None:
-    "Say, in the notebook and in `out` (for `sbad_reproduce`'s `run.json`), that `stage` does not apply here, and `why`."
+def does_not_apply(out,  # the reports folder the running notebook writes to
+                   stage: str,  # the stage that does not apply
+                   why: str,  # the reason, for the reader
+                  ) -> None:
+    ("Say, in the notebook and in `out` (for `sbad_reproduce`'s `run.json`), that `stage` does not apply here, "
+     "and `why`.")
     print(f"Does not apply: {stage}: {why}")
     p = Path(out)/NOT_APPLICABLE
     have = json.loads(p.read_text()) if p.exists() else []

@@ -18,9 +18,11 @@ from .core import ConfigError, as_profile, cam_name, data_dir, file_lock, pmap
 __all__ = ['ENGINES', 'load_tag', 'run_id', 'runs_dir', 'same_recipe', 'finished', 'weights_digest', 'once', 'link_weights',
            'RunSpec', 'run_grid', 'ray_init', 'ray_map', 'ray_gpus']
 
-# %% ../nbs/00b_runs.ipynb #16aa9b94
-def load_tag(prof) -> str:
-    "The training load of a profile's runs: `e100` (100 epochs), `b8` (8 epochs of the budget) or `i1200` (image-iterations)."
+# %% ../nbs/00b_runs.ipynb #afad2cb1
+def load_tag(prof,  # a resolved Profile
+            ) -> str:
+    ("The training load of a profile's runs: `e100` (100 epochs), `b8` (8 epochs of the budget) "
+     "or `i1200` (image-iterations).")
     if prof.budget_epochs: return f"b{int(prof.budget_epochs)}"
     return f"i{int(prof.train_images)}" if prof.train_images else f"e{int(prof.epochs)}"
 
@@ -36,7 +38,8 @@ def run_id(cam,  # a camera (3, 'cam3') or a cluster's name ('cam1+cam3')
     tag = load if isinstance(load, str) else f"e{int(load)}"
     return f"{cam_name(cam)}_w{w}_{strategy}_n{int(samples)}_s{int(seed)}_{tag}"
 
-def runs_dir(profile) -> Path:
+def runs_dir(profile,  # a Profile, or a profile's name
+            ) -> Path:
     "Where a profile's runs live: `data/<profile>/runs`."
     return data_dir(profile)/"runs"
 
@@ -63,12 +66,12 @@ def weights_digest(path,  # a weights file
     "The sha256 of a file's bytes: what names weights in recipes and caches."
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:n]
 
-# %% ../nbs/00b_runs.ipynb #233046cb
+# %% ../nbs/00b_runs.ipynb #79ef4f9b
 def once(lock,  # the work's lock file
          done: Callable,  # () -> the finished work, or None
          make: Callable,  # (ready's result) -> the work, made now (with no `ready`: called without arguments)
          force: bool = False,  # make it again even when it is done
-         ready: Callable | None = None,  # () -> what `make` needs; runs before the lock, so its errors come before any write
+         ready: Callable | None = None,  # () -> what `make` needs, run before the lock: its errors precede any write
         ):
     "The finished work, or made now: `done()`, else `ready()`, then under `lock` `done()` again or `make`."
     if not force and (r := done()) is not None: return r
@@ -87,7 +90,7 @@ def link_weights(src: Path,  # a finished run folder
     except OSError: shutil.copyfile(src/"weights"/"best.pt", w)
     return w
 
-# %% ../nbs/00b_runs.ipynb #8e9d6a10
+# %% ../nbs/00b_runs.ipynb #5608329b
 ENGINES = ("local", "ray")
 
 @dataclass(frozen=True)
@@ -121,24 +124,32 @@ def run_grid(specs: list,  # `RunSpec`s, in the order of the rows returned
     if engine == "ray": out = ray_map(job, items, gpus, address, f"{desc} (ray)", progress)
     else:
         names = {id(a): label(s) for a, s in zip(items, todo)}
-        out = pmap(job, items, jobs=jobs, desc=desc, unit="run", progress=progress, label=lambda a: names.get(id(a), ""))
+        out = pmap(job, items, jobs=jobs, desc=desc, unit="run", progress=progress,
+                   label=lambda a: names.get(id(a), ""))
     rows.update(zip(todo, out))
     return [rows[s] for s in specs]
 
-# %% ../nbs/00b_runs.ipynb #0bda7260
+# %% ../nbs/00b_runs.ipynb #5aeaf1d9
 def ray_init(address: str | None = None,  # the Ray cluster's address (None: start a local Ray)
              num_cpus: int | None = None,  # CPUs of a local Ray (None: all)
             ):
     "Connect to a Ray cluster at `address`, or start a local one; a clear error without the `ray` extra."
     try: import ray
-    except ImportError as e: raise ConfigError('the ray engine needs Ray: pip install -e ".[ray]" (the local engine needs nothing)') from e
+    except ImportError as e:
+        raise ConfigError('the ray engine needs Ray: pip install -e ".[ray]" (the local engine needs nothing)') from e
     if not ray.is_initialized():
         env = {"env_vars": {k: v for k, v in os.environ.items() if k.startswith(("SBAD_", "YOLO_", "WANDB_"))}}
         ray.init(address=address, num_cpus=None if address else num_cpus, runtime_env=env, include_dashboard=False,
                  log_to_driver=False, configure_logging=False)
     return ray
 
-def ray_map(fn, items, num_gpus: float = 0, address: str | None = None, desc: str = "", progress: bool = True) -> list:
+def ray_map(fn,  # a picklable function, run as a Ray task
+            items,  # argument tuples, one per task
+            num_gpus: float = 0,  # the share of a GPU each task asks for
+            address: str | None = None,  # the Ray cluster's address (None: a local Ray)
+            desc: str = "",  # the progress bar's title
+            progress: bool = True,  # show a progress bar
+           ) -> list:
     "`[fn(*args) for args in items]` as Ray tasks (one CPU and `num_gpus` each), in input order, with a progress bar."
     ray = ray_init(address)
     task = ray.remote(num_cpus=1, num_gpus=num_gpus)(fn)
@@ -150,6 +161,7 @@ def ray_map(fn, items, num_gpus: float = 0, address: str | None = None, desc: st
             out[pending.pop(done[0])] = ray.get(done[0]); bar.update()
     return [out[i] for i in range(len(refs))]
 
-def ray_gpus(prof) -> float:
+def ray_gpus(prof,  # a resolved Profile
+            ) -> float:
     "The share of a GPU each training asks Ray for: the profile's `gpus_per_run` on a GPU device, else 0."
     return prof.gpus_per_run if str(prof.device) not in ("cpu", "mps") else 0
