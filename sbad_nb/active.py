@@ -15,8 +15,8 @@ import torch
 from PIL import Image
 from tqdm.auto import tqdm
 
-from .core import (as_profile, ConfigError, DataError, atomic_write, data_dir, digest, file_lock, get_profile, pmap, rel,
-                          save_table, seed_everything, write_json)
+from .core import (as_profile, ConfigError, DataError, atomic_write, data_dir, digest, file_lock, get_profile,
+    pmap, rel, save_table, seed_everything, write_json)
 from .data import CLASSES, data_root, list_frames
 from .strategies import REQUIRED, STRATEGIES, select
 
@@ -31,35 +31,50 @@ IMG_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 
 def _crop(img: Image.Image, x1, y1, x2, y2, size: int, margin: float = 0.15) -> Image.Image:
     cx, cy, s = (x1 + x2)/2, (y1 + y2)/2, max(x2 - x1, y2 - y1)*(1 + 2*margin)
-    return img.crop((round(cx - s/2), round(cy - s/2), round(cx + s/2), round(cy + s/2))).resize((size, size), Image.BILINEAR)
+    return img.crop((round(cx - s/2), round(cy - s/2), round(cx + s/2), round(cy + s/2))).resize((size, size),
+                                                                                               Image.BILINEAR)
 
-def vehicle_crops(profile="smoke", size: int = 32, min_size: float = 8, min_visible: float = 0.6, pool_per_class: int = 250,
-                  test_per_class: int = 100, seed: int = 0, progress: bool = True) -> Path:
-    "Write (or reuse) `data/<profile>/crops/{pool,test}/<class>/*.png` from the stream's ground truth; return the folder."
+# %% ../nbs/11_active_learning.ipynb #1b949886
+def vehicle_crops(profile="smoke",  # a `Profile` or a profile name (a synthetic one)
+                  size: int = 32,  # crop side (px)
+                  min_size: float = 8,  # smallest vehicle height cropped (px)
+                  min_visible: float = 0.6,  # smallest visible share of a vehicle cropped
+                  pool_per_class: int = 250,  # pool crops per class (at most)
+                  test_per_class: int = 100,  # test crops per class (at most)
+                  seed: int = 0,  # seed of the sampled vehicles and background squares
+                  progress: bool = True,  # show progress bars
+                 ) -> Path:
+    "Write (or reuse) `data/<profile>/crops/{pool,test}/<class>/*.png` from the stream's ground truth; the folder."
     prof = as_profile(profile)
     if prof.manifest != "synthetic":
-        raise ConfigError(f"vehicle crops are cut by the synthetic stream's ground truth (car, bus, truck); profile {prof.name!r} reads the "
-                          f"{prof.manifest} manifest, whose labels have one class: use a synthetic profile, or image_folder on your own class folders")
+        raise ConfigError(f"vehicle crops are cut by the synthetic stream's ground truth (car, bus, truck); "
+                          f"profile {prof.name!r} reads the "
+                          f"{prof.manifest} manifest, whose labels have one class: use a synthetic profile, "
+                          "or image_folder on your own class folders")
     root, out = data_root(prof), data_dir(prof)/"crops"
-    recipe = dict(size=size, min_size=min_size, min_visible=min_visible, pool=pool_per_class, test=test_per_class, seed=seed,
-                  cameras=list(prof.stream["cameras"]), weeks=list(prof.week_ids), stream=prof.stream)
+    recipe = dict(size=size, min_size=min_size, min_visible=min_visible, pool=pool_per_class, test=test_per_class,
+                  seed=seed, cameras=list(prof.stream["cameras"]), weeks=list(prof.week_ids), stream=prof.stream)
     marker = out/"crops.json"
     with file_lock(data_dir(prof)/".crops.lock"):
-        if marker.exists() and json.loads(marker.read_text()).get("recipe") == json.loads(json.dumps(recipe)): return out
+        if marker.exists() and json.loads(marker.read_text()).get("recipe") == json.loads(json.dumps(recipe)):
+            return out
         import shutil; shutil.rmtree(out, ignore_errors=True)
         rng = np.random.default_rng(seed)
         for split, cap in (("pool", pool_per_class), ("test", test_per_class)):
             rows = []
             for cam in prof.stream["cameras"]:
-                folders = [root/f"cam{cam}"/f"week{w}"/"bank" for w in recipe["weeks"]] if split == "pool" else [root/f"cam{cam}"/"test"]
+                folders = ([root/f"cam{cam}"/f"week{w}"/"bank" for w in recipe["weeks"]] if split == "pool"
+                           else [root/f"cam{cam}"/"test"])
                 for f in folders:
                     g = pd.read_csv(f/"gt.csv").assign(folder=str(f), cam=cam)
                     rows.append(g)
             g = pd.concat(rows, ignore_index=True)
             ok = g[((g.y2 - g.y1) >= min_size) & (g.visible >= min_visible)]
-            picks = [ok[ok.cls == k].sample(min(cap, int((ok.cls == k).sum())), random_state=seed + k) for k in range(len(CLASSES))]
+            picks = [ok[ok.cls == k].sample(min(cap, int((ok.cls == k).sum())), random_state=seed + k)
+                     for k in range(len(CLASSES))]
             frames = g[["folder", "frame", "cam"]].drop_duplicates().sample(frac=1, random_state=seed).head(cap)
-            items = [(r.folder, r.frame, CLASSES[int(r.cls)], (r.x1, r.y1, r.x2, r.y2), r.cam) for p in picks for r in p.itertuples()]
+            items = [(r.folder, r.frame, CLASSES[int(r.cls)], (r.x1, r.y1, r.x2, r.y2), r.cam)
+                     for p in picks for r in p.itertuples()]
             for r in frames.itertuples():                   # a background square overlapping no vehicle
                 boxes = g[(g.folder == r.folder) & (g.frame == r.frame)][["x1", "y1", "x2", "y2"]].to_numpy()
                 with Image.open(Path(r.folder)/"images"/f"{int(r.frame):06d}.jpg") as im: W, H = im.size
@@ -70,25 +85,35 @@ def vehicle_crops(profile="smoke", size: int = 32, min_size: float = 8, min_visi
                         items.append((r.folder, r.frame, "background", (x, y, x + s, y + s), r.cam)); break
             for folder, frame, cls, box, cam in tqdm(items, desc=f"{split} crops", disable=not progress):
                 d = out/split/cls; d.mkdir(parents=True, exist_ok=True)
-                name = f"cam{cam}_{Path(folder).parent.name if split == 'pool' else 'test'}_{int(frame):06d}_{int(box[0])}_{int(box[1])}.png"
+                name = (f"cam{cam}_{Path(folder).parent.name if split == 'pool' else 'test'}_{int(frame):06d}_"
+                        f"{int(box[0])}_{int(box[1])}.png")
                 with Image.open(Path(folder)/"images"/f"{int(frame):06d}.jpg") as im:
-                    buf = io.BytesIO(); _crop(im.convert("RGB"), *box, size=size, margin=0.15 if cls != "background" else 0).save(buf, "PNG")
+                    buf = io.BytesIO()
+                    _crop(im.convert("RGB"), *box, size=size,
+                          margin=0.15 if cls != "background" else 0).save(buf, "PNG")
                 with atomic_write(d/name, "wb") as fh: fh.write(buf.getvalue())
         write_json(marker, {"recipe": recipe})
     return out
 
-def image_folder(root) -> pd.DataFrame:
+# %% ../nbs/11_active_learning.ipynb #7fb0c954
+def image_folder(root,  # an ImageNet-style folder: one sub-folder of images per class
+                ) -> pd.DataFrame:
     "Images of an ImageNet-style folder (`root/<class>/<image>`): `path, label`, checked to be readable."
     root = Path(root)
-    if not root.is_dir(): raise DataError(f"image folder {root} does not exist; give a folder with one sub-folder per class")
+    if not root.is_dir():
+        raise DataError(f"image folder {root} does not exist; give a folder with one sub-folder per class")
     classes = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     rows = [(str(f), c) for c in classes for f in sorted((root/c).iterdir()) if f.suffix.lower() in IMG_EXTS]
-    if not rows: raise DataError(f"{root} holds no images in class folders ({', '.join(IMG_EXTS)}); expected {root}/<class>/<image>")
+    if not rows:
+        raise DataError(f"{root} holds no images in class folders ({', '.join(IMG_EXTS)}); "
+                        f"expected {root}/<class>/<image>")
     df = pd.DataFrame(rows, columns=["path", "label"])
     if df.label.nunique() < 2:
-        raise DataError(f"{root} has images of a single class ({df.label.iloc[0]}); a classifier needs at least two class folders")
+        raise DataError(f"{root} has images of a single class ({df.label.iloc[0]}); "
+                        "a classifier needs at least two class folders")
     empty = [c for c in classes if c not in set(df.label)]
-    if empty: raise DataError(f"class folder(s) {', '.join(str(root/c) for c in empty)} hold no images; fill or remove them")
+    if empty:
+        raise DataError(f"class folder(s) {', '.join(str(root/c) for c in empty)} hold no images; fill or remove them")
     bad = []
     for p in df.path:
         try:
@@ -100,27 +125,38 @@ def image_folder(root) -> pd.DataFrame:
 # %% ../nbs/11_active_learning.ipynb #3f83bdc4
 class LabelStore:
     "Labels given by a person, in a CSV (`path,label`) that is rewritten atomically on every change."
-    def __init__(self, path, classes):
+    def __init__(self,
+                 path,  # the labels CSV (created on the first label)
+                 classes,  # the classes a label may take
+                ):
         self.path, self.classes = Path(path), list(classes)
         self.rows: list[tuple[str, str]] = self._read() if self.path.exists() else []
 
     def _read(self):
         try: df = pd.read_csv(self.path, dtype=str, keep_default_na=False)
-        except Exception as e: raise DataError(f"labels file {self.path} is not a readable CSV ({e}); fix it or move it away") from e
-        if list(df.columns) != ["path", "label"]: raise DataError(f"labels file {self.path} must have the columns path,label; it has {list(df.columns)}")
+        except Exception as e:
+            raise DataError(f"labels file {self.path} is not a readable CSV ({e}); fix it or move it away") from e
+        if list(df.columns) != ["path", "label"]:
+            raise DataError(f"labels file {self.path} must have the columns path,label; it has {list(df.columns)}")
         unknown = sorted(set(df.label) - set(self.classes))
         if unknown: raise DataError(f"labels file {self.path} has unknown class(es) {unknown}; known: {self.classes}")
         dup = df[df.path.duplicated(keep=False)]
-        if len(dup): raise DataError(f"labels file {self.path} labels {dup.path.iloc[0]} more than once; keep one row per image")
+        if len(dup):
+            raise DataError(f"labels file {self.path} labels {dup.path.iloc[0]} more than once; keep one row per image")
         return list(df.itertuples(index=False, name=None))
 
     def _write(self):
         with atomic_write(self.path) as f:
             w = csv.writer(f); w.writerow(["path", "label"]); w.writerows(self.rows)
 
-    def add(self, path, label):
+    def add(self,
+            path,  # the image labelled
+            label,  # its class, one of `classes`
+           ):
+        "Record a label and rewrite the file."
         if label not in self.classes: raise ConfigError(f"unknown class {label!r}; choose one of {self.classes}")
-        if str(path) in self.labelled: raise DataError(f"{path} is already labelled ({self.labelled[str(path)]}); undo it first")
+        if str(path) in self.labelled:
+            raise DataError(f"{path} is already labelled ({self.labelled[str(path)]}); undo it first")
         self.rows.append((str(path), label)); self._write()
 
     def undo(self):
@@ -129,41 +165,64 @@ class LabelStore:
         p, _ = self.rows.pop(); self._write(); return p
 
     @property
-    def labelled(self) -> dict: return dict(self.rows)
+    def labelled(self) -> dict:
+        "The labels so far, `{path: label}`."
+        return dict(self.rows)
 
 # %% ../nbs/11_active_learning.ipynb #8871731d
-_MEAN, _STD = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1), torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+_MEAN, _STD = (torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1),
+               torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1))
 
 def _load(paths, size: int) -> torch.Tensor:
     "Images as one normalised (ImageNet statistics) float tensor, N x 3 x size x size."
     arr = np.stack([np.asarray(Image.open(p).convert("RGB").resize((size, size), Image.BILINEAR)) for p in paths])
     return (torch.from_numpy(arr).permute(0, 3, 1, 2).float().div_(255) - _MEAN)/_STD
 
-def pool_scores(probs: np.ndarray) -> pd.DataFrame:
+def pool_scores(probs: np.ndarray,  # class probabilities, one row per pool image
+               ) -> pd.DataFrame:
     "A strategy `scores` table for a classification pool: one row per image, `conf_*` = top class probability."
     top = np.asarray(probs).max(1)
-    return pd.DataFrame({"frame": np.arange(len(top)), "n_boxes": 1, "conf_max": top, "conf_min": top, "conf_mean": top, "conf_sum": top})
+    return pd.DataFrame({"frame": np.arange(len(top)), "n_boxes": 1, "conf_max": top, "conf_min": top,
+                         "conf_mean": top, "conf_sum": top})
 
 AL_STRATEGIES = ("random", "least_confidence_pool", "margin", "entropy", "kcenter_greedy", "kmeans_diverse", "mix")
 
+# %% ../nbs/11_active_learning.ipynb #23c97eb7
 def fastai_vision():
-    "`fastai.vision.all`, imported without the deprecation warnings fastai's own code raises in torch and pandas (fastai's to fix, not yours)."
+    "`fastai.vision.all`, imported without the deprecation warnings fastai's own code raises in torch and pandas."
+    # (fastai's to fix, not yours)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r"`torch\.jit\.script` is deprecated", category=FutureWarning)
-        warnings.filterwarnings("ignore", message=r"The 'mode\.chained_assignment' option is deprecated")   # fastai.tabular, on pandas 3
+        # fastai.tabular, on pandas 3
+        warnings.filterwarnings("ignore", message=r"The 'mode\.chained_assignment' option is deprecated")
         import fastai.vision.all as fv
     return fv
 
+# %% ../nbs/11_active_learning.ipynb #2454dd90
 class ActiveLearner:
     "Pool-based active learning with a fastai learner: train, test, score the pool, query, label, repeat."
-    def __init__(self, pool: pd.DataFrame, test: pd.DataFrame, classes=None, arch: str = "resnet18", size: int = 32,
-                 epochs: int = 4, batch: int = 32, lr: float = 3e-3, seed: int = 0, weights=None, device="cpu", min_steps: int = 40,
-                 widen: float = 1.0):
+    def __init__(self,
+                 pool: pd.DataFrame,  # images to query from: `path, label` (the held labels simulate a person)
+                 test: pd.DataFrame,  # test images: `path, label`
+                 classes=None,  # class names in the network's order; None: the labels found, sorted
+                 arch: str = "resnet18",  # a fastai / torchvision architecture name
+                 size: int = 32,  # image side the images are resized to (px)
+                 epochs: int = 4,  # passes over the labelled images per round (at least `min_steps` updates)
+                 batch: int = 32,  # training batch size
+                 lr: float = 3e-3,  # maximum learning rate of the one-cycle schedule
+                 seed: int = 0,  # seed of the initial weights and the training
+                 weights=None,  # a local state dict to start from; None: random initial weights
+                 device="cpu",  # torch device
+                 min_steps: int = 40,  # fewest updates per round (BatchNorm's statistics need them)
+                 widen: float = 1.0,  # width multiplier of a fastai xresnet
+                ):
         from functools import partial
         fv = fastai_vision()
         from fastai.vision.all import create_vision_model
-        if not hasattr(fv, arch): raise ConfigError(f"unknown architecture {arch!r}; use a fastai / torchvision name like resnet18")
-        if widen != 1.0 and not arch.startswith("xresnet"): raise ConfigError(f"widen applies to fastai's xresnet models, not {arch}")
+        if not hasattr(fv, arch):
+            raise ConfigError(f"unknown architecture {arch!r}; use a fastai / torchvision name like resnet18")
+        if widen != 1.0 and not arch.startswith("xresnet"):
+            raise ConfigError(f"widen applies to fastai's xresnet models, not {arch}")
         for name, df in (("pool", pool), ("test", test)):
             if not len(df): raise DataError(f"the {name} set is empty; give images (image_folder or vehicle_crops)")
         self.classes = list(classes or sorted(set(pool.label) | set(test.label)))
@@ -173,12 +232,15 @@ class ActiveLearner:
         self.pool, self.test = pool.reset_index(drop=True), test.reset_index(drop=True)
         self.X, self.Xt = _load(self.pool.path, size), _load(self.test.path, size)
         cid = {c: i for i, c in enumerate(self.classes)}
-        self.y, self.yt = torch.tensor(self.pool.label.map(cid).to_numpy()), torch.tensor(self.test.label.map(cid).to_numpy())
-        self.epochs, self.batch, self.lr, self.seed, self.device, self.min_steps = epochs, batch, lr, seed, device, min_steps
+        self.y, self.yt = (torch.tensor(self.pool.label.map(cid).to_numpy()),
+                           torch.tensor(self.test.label.map(cid).to_numpy()))
+        self.epochs, self.batch, self.lr, self.seed, self.device, self.min_steps = (epochs, batch, lr, seed, device,
+                                                                                    min_steps)
         seed_everything(seed)
         net = getattr(fv, arch) if widen == 1.0 else partial(getattr(fv, arch), widen=widen)
         self.model = create_vision_model(net, len(self.classes), pretrained=False)
-        if weights is not None: self.model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True), strict=False)
+        if weights is not None:
+            self.model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True), strict=False)
         self.init = {k: v.clone() for k, v in self.model.state_dict().items()}
         self.labelled: list[int] = []
 
@@ -189,8 +251,9 @@ class ActiveLearner:
             def before_validate(self): raise CancelValidException()
         self.model.load_state_dict(self.init)
         g = torch.Generator().manual_seed(self.seed + len(idx))
-        tr = TfmdDL(list(zip(self.X[idx], self.y[idx])), bs=min(self.batch, len(idx)), shuffle=True, drop_last=len(idx) > self.batch,
-                    device=torch.device(self.device), num_workers=0)    # in memory already; workers would be forked every epoch
+        # in memory already; workers would be forked every epoch
+        tr = TfmdDL(list(zip(self.X[idx], self.y[idx])), bs=min(self.batch, len(idx)), shuffle=True,
+                    drop_last=len(idx) > self.batch, device=torch.device(self.device), num_workers=0)
         va = TfmdDL(list(zip(self.Xt, self.yt)), bs=256, device=torch.device(self.device), num_workers=0)
         return Learner(DataLoaders(tr, va), self.model, loss_func=CrossEntropyLossFlat(), cbs=[NoValidation()])
 
@@ -200,7 +263,8 @@ class ActiveLearner:
         torch.manual_seed(self.seed + len(self.labelled)); np.random.seed(self.seed)
         self.learn = self._learner(np.array(self.labelled))
         per_epoch = max(len(self.labelled)//self.batch, 1)
-        epochs = max(self.epochs, -(-self.min_steps//per_epoch))  # at least min_steps updates: BatchNorm statistics need them
+        # at least min_steps updates: BatchNorm statistics need them
+        epochs = max(self.epochs, -(-self.min_steps//per_epoch))
         with self.learn.no_bar(), self.learn.no_logging(): self.learn.fit_one_cycle(epochs, self.lr)
         return self.accuracy()
 
@@ -213,16 +277,26 @@ class ActiveLearner:
         return probs.numpy(), torch.cat(feats).numpy()
 
     def accuracy(self) -> float:
+        "The network's accuracy on the test images."
         p, _ = self._forward(self.Xt)
         return float((p.argmax(1) == self.yt.numpy()).mean())
 
-    def unlabelled(self) -> np.ndarray: return np.setdiff1d(np.arange(len(self.pool)), self.labelled)
+    def unlabelled(self) -> np.ndarray:
+        "Pool rows not labelled yet."
+        return np.setdiff1d(np.arange(len(self.pool)), self.labelled)
 
-    def query(self, strategy: str, n: int, rng_seed: int = 0, **params) -> np.ndarray:
+    def query(self,
+              strategy: str,  # a strategy of `sbad_nb.strategies` (`AL_STRATEGIES`)
+              n: int,  # images to query
+              rng_seed: int = 0,  # seed of the strategy's generator
+              **params,  # the strategy's own parameters
+             ) -> np.ndarray:
         "Pool rows the strategy picks among the unlabelled images."
-        if strategy not in STRATEGIES: raise ConfigError(f"unknown strategy {strategy!r}; choose one of {', '.join(AL_STRATEGIES)}")
+        if strategy not in STRATEGIES:
+            raise ConfigError(f"unknown strategy {strategy!r}; choose one of {', '.join(AL_STRATEGIES)}")
         free = self.unlabelled()
-        if n > len(free): raise ConfigError(f"query batch {n} is larger than the unlabelled pool ({len(free)} images); lower it")
+        if n > len(free):
+            raise ConfigError(f"query batch {n} is larger than the unlabelled pool ({len(free)} images); lower it")
         probs, feats = self._forward(self.X)
         if strategy in ("kcenter_greedy",):                 # all images, the labelled ones as existing centres
             sc = pool_scores(probs)
@@ -233,11 +307,15 @@ class ActiveLearner:
         if "features" in STRATEGIES[strategy].needs or strategy == "mix": kw["features"] = feats[free]
         if strategy == "mix":
             kw.setdefault("a", "margin"); kw.setdefault("b", "random")
-            if kw["a"] in ("least_confidence_pool", "margin", "entropy"): kw["a_params"] = {"probs": probs[free], **kw.get("a_params", {})}
+            if kw["a"] in ("least_confidence_pool", "margin", "entropy"):
+                kw["a_params"] = {"probs": probs[free], **kw.get("a_params", {})}
         return select(strategy, sc, n, seed=rng_seed, **kw)
 
-    def label(self, rows, store: LabelStore | None = None):
-        "Add pool rows to the labelled set: their held labels, or those a person gave in `store` (unlabelled ones wait)."
+    def label(self,
+              rows,  # pool rows to label
+              store: LabelStore | None = None,  # a person's labels; None: the held labels
+             ):
+        "Add pool rows to the labelled set: their held labels, or those a person gave in `store` (others wait)."
         rows = [int(r) for r in rows]
         if store is not None:
             given = store.labelled
@@ -248,12 +326,21 @@ class ActiveLearner:
         return rows
 
 # %% ../nbs/11_active_learning.ipynb #5c2b795c
-def run_active(pool: pd.DataFrame, test: pd.DataFrame, strategy: str = "random", seed: int = 0, init: int = 20, query: int = 20,
-               rounds: int = 5, progress: bool = False, **learner_kw) -> pd.DataFrame:
+def run_active(pool: pd.DataFrame,  # images to query from: `path, label`
+               test: pd.DataFrame,  # test images: `path, label`
+               strategy: str = "random",  # the query strategy (`AL_STRATEGIES`)
+               seed: int = 0,  # seed of the learner, the initial set and the queries
+               init: int = 20,  # images labelled at random before the first round
+               query: int = 20,  # images queried per round
+               rounds: int = 5,  # query rounds
+               progress: bool = False,  # show a progress bar
+               **learner_kw,  # `ActiveLearner`'s settings (size, epochs, arch, ...)
+              ) -> pd.DataFrame:
     "One active-learning run (simulated labels): `strategy, round, labelled, accuracy, seed` per round."
     al = ActiveLearner(pool, test, seed=seed, **learner_kw)
     if init + query*rounds > len(pool):
-        raise ConfigError(f"init {init} + {rounds} rounds x {query} = {init + query*rounds} images, more than the pool ({len(pool)}); lower them")
+        raise ConfigError(f"init {init} + {rounds} rounds x {query} = {init + query*rounds} images, "
+                          f"more than the pool ({len(pool)}); lower them")
     rng = np.random.default_rng(seed)
     al.label(rng.choice(len(pool), init, replace=False))      # the same random seed set for every strategy at this seed
     rows = []
@@ -267,24 +354,33 @@ def run_active(pool: pd.DataFrame, test: pd.DataFrame, strategy: str = "random",
 # %% ../nbs/11_active_learning.ipynb #364a0ea9
 class LabelSession:
     "Label a queue of images one by one into a LabelStore; resumable, with skip and undo."
-    def __init__(self, paths, store: LabelStore):
+    def __init__(self,
+                 paths,  # the images to label, in order
+                 store: LabelStore,  # where the labels go (and those already there are skipped)
+                ):
         self.paths, self.store, self.skipped, self.history = [str(p) for p in paths], store, set(), []
 
     @property
     def current(self) -> str | None:
+        "The next image to label; None when the queue is done."
         done = self.store.labelled
         return next((p for p in self.paths if p not in done and p not in self.skipped), None)
 
-    def label(self, cls: str):
+    def label(self,
+              cls: str,  # the current image's class
+             ):
+        "Label the current image."
         p = self.current
         if p is None: raise DataError("nothing left to label in this queue")
         self.store.add(p, cls); self.history.append(("label", p))
 
     def skip(self):
+        "Skip the current image (for this session)."
         p = self.current
         if p is not None: self.skipped.add(p); self.history.append(("skip", p))
 
     def undo(self):
+        "Undo the last label or skip."
         if not self.history: return
         kind, p = self.history.pop()
         if kind == "skip": self.skipped.discard(p)
@@ -292,10 +388,15 @@ class LabelSession:
 
     @property
     def progress(self) -> tuple[int, int]:
+        "Images labelled, images in the queue."
         done = self.store.labelled
         return sum(p in done for p in self.paths), len(self.paths)
 
-def label_widget(paths, store: LabelStore, size: int = 160):
+# %% ../nbs/11_active_learning.ipynb #5b3c8729
+def label_widget(paths,  # the images to label, in order
+                 store: LabelStore,  # where the labels go
+                 size: int = 160,  # image side on screen (px)
+                ):
     "An ipywidgets labelling panel for `paths` writing to `store`."
     import ipywidgets as W
     s = LabelSession(paths, store)
@@ -304,7 +405,8 @@ def label_widget(paths, store: LabelStore, size: int = 160):
         p = s.current; d, n = s.progress
         if p is None: info.value = f"<b>done</b>: {d}/{n} labelled"; img.value = b""; return
         info.value = f"{d}/{n} labelled &middot; <code>{Path(p).name}</code>"
-        buf = io.BytesIO(); Image.open(p).convert("RGB").resize((size, size), Image.NEAREST).save(buf, "PNG"); img.value = buf.getvalue()
+        buf = io.BytesIO(); Image.open(p).convert("RGB").resize((size, size), Image.NEAREST).save(buf, "PNG")
+        img.value = buf.getvalue()
     def act(f): return lambda _: (f(), show())
     buttons = [W.Button(description=c) for c in store.classes]
     for b, c in zip(buttons, store.classes): b.on_click(act(lambda c=c: s.label(c)))
@@ -315,32 +417,47 @@ def label_widget(paths, store: LabelStore, size: int = 160):
 
 # %% ../nbs/11_active_learning.ipynb #8cde4e34
 def _al_settings(prof) -> dict:
-    s = dict(strategies=("random", "margin", "kcenter_greedy", "mix"), seeds=(0, 1, 2), init=20, query=20, rounds=5, size=32,
-             epochs=4, batch=32, lr=3e-3, arch="resnet18", widen=1.0, pool_per_class=250, test_per_class=100, min_steps=40, pool_share=0.8)
+    s = dict(strategies=("random", "margin", "kcenter_greedy", "mix"), seeds=(0, 1, 2), init=20, query=20, rounds=5,
+             size=32, epochs=4, batch=32, lr=3e-3, arch="resnet18", widen=1.0, pool_per_class=250, test_per_class=100,
+             min_steps=40, pool_share=0.8)
     bad = set(prof.active) - set(s)
-    if bad: raise ConfigError(f"unknown active-learning setting(s) {sorted(bad)} in profile {prof.name!r}; known: {sorted(s)}")
+    if bad:
+        raise ConfigError(f"unknown active-learning setting(s) {sorted(bad)} in profile {prof.name!r}; "
+                          f"known: {sorted(s)}")
     return {**s, **prof.active}
 
 def _al_job(pool, test, strategy, seed, kw) -> pd.DataFrame: return run_active(pool, test, strategy, seed, **kw)
 
-def seed_pool(pool: pd.DataFrame, seed: int, share: float = 0.8) -> pd.DataFrame:
-    "A seed's own pool: `share` of each class's crops, drawn with the seed, so that seeds are independent draws, not one pool's repeats."
-    return pool.groupby("label", group_keys=False).sample(frac=share, random_state=int(seed)).sort_index().reset_index(drop=True)
+def seed_pool(pool: pd.DataFrame,  # all the pool's images: `path, label`
+              seed: int,  # the seed whose pool it is
+              share: float = 0.8,  # share of each class's images kept
+             ) -> pd.DataFrame:
+    "A seed's own pool: `share` of each class's crops, drawn with the seed (seeds are independent draws)."
+    return pool.groupby("label", group_keys=False).sample(frac=share, random_state=int(seed)).sort_index().reset_index(
+        drop=True)
 
-def compare_strategies(profile="smoke", out=None, progress: bool = True, jobs: int | None = None) -> pd.DataFrame:
+# %% ../nbs/11_active_learning.ipynb #050d30ff
+def compare_strategies(profile="smoke",  # a `Profile` or a profile name (a synthetic one)
+                       out=None,  # the report's folder: the results table goes to its tables/; None: not saved
+                       progress: bool = True,  # show a progress bar
+                       jobs: int | None = None,  # runs at once; None: the profile's `jobs`
+                      ) -> pd.DataFrame:
     "Active-learning curves of the profile's strategies x seeds on the vehicle crops (`jobs` runs at once)."
     prof = as_profile(profile)
     s = _al_settings(prof)
-    crops = vehicle_crops(prof, size=s["size"], pool_per_class=s["pool_per_class"], test_per_class=s["test_per_class"], progress=False)
+    crops = vehicle_crops(prof, size=s["size"], pool_per_class=s["pool_per_class"], test_per_class=s["test_per_class"],
+                          progress=False)
     pool, test = image_folder(crops/"pool"), image_folder(crops/"test")
-    kw = dict(init=s["init"], query=s["query"], rounds=s["rounds"], size=s["size"], epochs=s["epochs"], batch=s["batch"], lr=s["lr"],
-              arch=s["arch"], widen=s["widen"], classes=AL_CLASSES, device=prof.device, min_steps=s["min_steps"])
+    kw = dict(init=s["init"], query=s["query"], rounds=s["rounds"], size=s["size"], epochs=s["epochs"],
+              batch=s["batch"], lr=s["lr"], arch=s["arch"], widen=s["widen"], classes=AL_CLASSES, device=prof.device,
+              min_steps=s["min_steps"])
     grid = [(st, sd) for sd in s["seeds"] for st in s["strategies"]]
     jobs = prof.jobs if jobs is None else int(jobs)
-    parts = pmap(_al_job, [(seed_pool(pool, sd, s["pool_share"]), test, st, sd, kw) for st, sd in grid], jobs=jobs, desc="active learning", unit="run",
-                 progress=progress, label=lambda a: f"{a[2]} seed {a[3]}")
+    parts = pmap(_al_job, [(seed_pool(pool, sd, s["pool_share"]), test, st, sd, kw) for st, sd in grid], jobs=jobs,
+                 desc="active learning", unit="run", progress=progress, label=lambda a: f"{a[2]} seed {a[3]}")
     res = pd.concat(parts, ignore_index=True)
     if out is not None:
-        save_table(res.round(5), Path(out)/"tables"/"active_learning_results", dict(profile=prof.name, **{k: list(v) if isinstance(v, tuple) else v for k, v in s.items()}),
+        save_table(res.round(5), Path(out)/"tables"/"active_learning_results",
+                   dict(profile=prof.name, **{k: list(v) if isinstance(v, tuple) else v for k, v in s.items()}),
                    sources=[rel(crops)])
     return res

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .core import as_profile, ConfigError, DataError, SbadWarning, atomic_write, data_dir, digest, get_profile, pmap, rel, write_json
+from .core import (as_profile, ConfigError, DataError, SbadWarning, atomic_write, data_dir, digest, get_profile,
+    pmap, rel, write_json)
 from .data import cam_name, data_root, list_frames, profile_stream, split_dir
 from .models import load_detector, predict, train_generic_student
 from .pseudolabel import make_teacher, pseudo_label, teacher_settings
@@ -20,7 +21,9 @@ __all__ = ['SCORE_COLS', 'weeks_of', 'split_bank', 'frame_scores', 'score_frames
            'oracle_labels', 'labelled', 'prepare_bank', 'prepare_banks']
 
 # %% ../nbs/04_bank.ipynb #e76dfa04
-def weeks_of(root, cam) -> list[int]:
+def weeks_of(root,  # data root: the synthetic stream or a WALT copy
+             cam,  # camera: 3, '3' or 'cam3'
+            ) -> list[int]:
     "The week numbers of a camera, in order."
     c = split_dir(root, cam, split="test").parent
     ws = sorted(int(p.name[4:]) for p in c.glob("week*") if p.name[4:].isdigit() and (p/"bank").is_dir())
@@ -36,8 +39,13 @@ def _usable(f: pd.DataFrame) -> pd.DataFrame:
             st = pd.read_csv(t); bad |= set(st.frame[st.status == "corrupt"])
     return f[~f.frame.isin(bad)]
 
-def split_bank(root, cam, weeks=None, val_frames: int = 300,
-               labels=None,  # where the teacher's bank labels go (a real tree may be read-only); None: labels/ beside images/
+# %% ../nbs/04_bank.ipynb #b048d734
+def split_bank(root,  # data root: the synthetic stream or a WALT copy
+               cam,  # camera: 3, '3' or 'cam3'
+               weeks=None,  # bank week(s), a number or a list; None: all the camera's weeks
+               val_frames: int = 300,  # frames held out for validation at the end of each week's bank
+               # where the teacher's bank labels go (a real tree may be read-only); None: labels/ beside images/
+               labels=None,
               ) -> dict:
     "Bank, validation (last `val_frames` of each week's bank) and test frames of a camera."
     weeks = weeks_of(root, cam) if weeks is None else list(np.atleast_1d(weeks))
@@ -45,9 +53,12 @@ def split_bank(root, cam, weeks=None, val_frames: int = 300,
     bank, val = [], []
     for w in weeks:
         f = list_frames(root, cam, w).assign(cam=cam_name(cam), week=int(w))
-        if labels is not None: f["label"] = [str(Path(labels)/cam_name(cam)/f"week{int(w)}"/"labels"/f"{Path(i).stem}.txt") for i in f.image]
+        if labels is not None:
+            f["label"] = [str(Path(labels)/cam_name(cam)/f"week{int(w)}"/"labels"/f"{Path(i).stem}.txt")
+                          for i in f.image]
         if val_frames >= len(f):
-            raise ConfigError(f"val_frames={val_frames} leaves no bank frames in {cam_name(cam)}/week{w} ({len(f)} frames); lower val_frames")
+            raise ConfigError(f"val_frames={val_frames} leaves no bank frames in {cam_name(cam)}/week{w} "
+                              f"({len(f)} frames); lower val_frames")
         f = _usable(f)
         bank.append(f.iloc[:len(f) - val_frames]); val.append(f.iloc[len(f) - val_frames:])
     test = list_frames(root, cam, split="test").assign(cam=cam_name(cam), week=0)
@@ -56,11 +67,16 @@ def split_bank(root, cam, weeks=None, val_frames: int = 300,
 # %% ../nbs/04_bank.ipynb #fd3c8ccc
 SCORE_COLS = ["frame", "n_boxes", "conf_max", "conf_min", "conf_mean", "conf_sum"]
 
-def frame_scores(boxes: pd.DataFrame, frames) -> pd.DataFrame:
+def frame_scores(boxes: pd.DataFrame,  # one row per box: its `frame` and `conf` (other columns are ignored)
+                 frames,  # the frames to score, in order: a frame table or frame numbers
+                ) -> pd.DataFrame:
     "Per-frame box count and confidence max / min / mean / sum, one row per frame of `frames`, in order."
     missing = {"frame", "conf"} - set(boxes.columns)
-    if missing: raise DataError(f"boxes table lacks column(s) {sorted(missing)}; it needs one row per box with frame and conf")
-    if boxes.conf.isna().any(): raise DataError(f"{int(boxes.conf.isna().sum())} box(es) have a NaN confidence; drop them or fix the detector output")
+    if missing:
+        raise DataError(f"boxes table lacks column(s) {sorted(missing)}; it needs one row per box with frame and conf")
+    if boxes.conf.isna().any():
+        raise DataError(f"{int(boxes.conf.isna().sum())} box(es) have a NaN confidence; "
+                        "drop them or fix the detector output")
     order = np.asarray(frames.frame if isinstance(frames, pd.DataFrame) else frames)
     b = boxes.loc[boxes.frame.isin(order), ["frame", "conf"]]
     g = b.groupby("frame").conf.agg(n_boxes="size", conf_max="max", conf_min="min", conf_mean="mean", conf_sum="sum")
@@ -73,21 +89,29 @@ def _fingerprint(weights, frames, **kw) -> str:
     w = Path(weights); st = w.stat()
     return digest(str(w.resolve()), st.st_size, st.st_mtime_ns, list(map(str, frames.image)), kw)
 
-def score_frames(detector, frames: pd.DataFrame, out=None, batch: int = 16, imgsz: int = 96, conf: float = 0.25,
-                 iou: float = 0.7, device="cpu",
+def score_frames(detector,  # the student: a weights path or a loaded YOLO
+                 frames: pd.DataFrame,  # frames to score, with `frame` and `image`
+                 out=None,  # folder for the score table, embeddings and boxes (reused when the same); None: not saved
+                 batch: int = 16,  # images per forward pass
+                 imgsz: int = 96,  # inference size (px)
+                 conf: float = 0.25,  # confidence threshold of a box
+                 iou: float = 0.7,  # NMS IoU threshold
+                 device="cpu",  # torch device: cpu, 0, "0,1"
                  classes=None,  # the detector's classes that are vehicles (a COCO student: 2, 5, 7); None: all
                 ) -> tuple[pd.DataFrame, np.ndarray]:
     "Score `frames` with `detector` (weights path or YOLO): the per-frame score table and the embeddings."
     if not len(frames): raise DataError("no frames to score: the bank is empty")
     model = load_detector(detector) if isinstance(detector, (str, Path)) else detector
     classes = sorted(int(c) for c in classes) if classes else None
-    fp = (_fingerprint(model.ckpt_path, frames, imgsz=imgsz, conf=conf, iou=iou, **({"classes": classes} if classes else {}))
+    fp = (_fingerprint(model.ckpt_path, frames, imgsz=imgsz, conf=conf, iou=iou,
+                       **({"classes": classes} if classes else {}))
           if getattr(model, "ckpt_path", None) else None)
     if out is not None and fp:
         out = Path(out); meta = out/"scores.json"
         if meta.exists() and json.loads(meta.read_text()).get("fingerprint") == fp:
             return pd.read_parquet(out/"scores.parquet"), np.load(out/"embeddings.npy")
-    dets, feats = predict(model, frames.image, batch=batch, imgsz=imgsz, conf=conf, iou=iou, device=device, features=True, classes=classes)
+    dets, feats = predict(model, frames.image, batch=batch, imgsz=imgsz, conf=conf, iou=iou, device=device,
+                          features=True, classes=classes)
     boxes = pd.concat([d.to_frame(frame=f) for f, d in zip(frames.frame, dets)], ignore_index=True)
     scores = frame_scores(boxes, frames.frame)
     if out is not None:
@@ -95,25 +119,36 @@ def score_frames(detector, frames: pd.DataFrame, out=None, batch: int = 16, imgs
         with atomic_write(out/"scores.parquet", "wb") as f: scores.to_parquet(f, index=False)
         with atomic_write(out/"embeddings.npy", "wb") as f: np.save(f, feats.astype(np.float32))
         with atomic_write(out/"boxes.csv") as f: boxes.round(4).to_csv(f, index=False)
-        write_json(out/"scores.json", {"fingerprint": fp, "weights": rel(model.ckpt_path) if fp else None, "frames": len(frames),
-                                       "imgsz": imgsz, "conf": conf, "iou": iou})
+        write_json(out/"scores.json", {"fingerprint": fp, "weights": rel(model.ckpt_path) if fp else None,
+                                       "frames": len(frames), "imgsz": imgsz, "conf": conf, "iou": iou})
     return scores, feats
 
 # %% ../nbs/04_bank.ipynb #8ac6ec72
-def check_labels(prof, cam, frames: pd.DataFrame, min_share: float = 0.1):
-    "A DataError when the teacher found no vehicle in any labelled frame of `cam`, a warning when in fewer than `min_share` of them."
+def check_labels(prof,  # the resolved `Profile` (its teacher settings name the fix)
+                 cam,  # camera: 3, '3' or 'cam3'
+                 frames: pd.DataFrame,  # the camera's labelled frames, with `label`
+                 min_share: float = 0.1,  # share of frames with a vehicle under which it warns
+                ):
+    "A DataError when the teacher found no vehicle in `cam`'s labelled frames, a warning when in under `min_share`."
     with_boxes = sum(Path(l).stat().st_size > 0 for l in frames.label)
     t = teacher_settings(prof)
-    what = f"the teacher ({prof.teacher}, classes {', '.join(map(str, t['classes']))}, conf {t['conf']}, imgsz {t['imgsz']})"
+    what = (f"the teacher ({prof.teacher}, classes {', '.join(map(str, t['classes']))}, conf {t['conf']}, "
+            f"imgsz {t['imgsz']})")
     if not with_boxes:
-        raise DataError(f"{what} found no vehicle in any of the {len(frames)} frames of {cam_name(cam)} it labelled ({Path(frames.label.iloc[0]).parent}); "
-                        "students would learn nothing: check the teacher's weights and the profile's teacher_classes, teacher_conf, teacher_imgsz")
+        raise DataError(f"{what} found no vehicle in any of the {len(frames)} frames of {cam_name(cam)} it labelled "
+                        f"({Path(frames.label.iloc[0]).parent}); "
+                        "students would learn nothing: check the teacher's weights and the profile's teacher_classes, "
+                        "teacher_conf, teacher_imgsz")
     if with_boxes < min_share*len(frames):
-        warnings.warn(f"{what} found vehicles in only {with_boxes} of the {len(frames)} frames of {cam_name(cam)} it labelled", SbadWarning)
+        warnings.warn(f"{what} found vehicles in only {with_boxes} of the {len(frames)} frames of {cam_name(cam)} "
+                      "it labelled", SbadWarning)
 
-def teacher_labels(prof, frames: pd.DataFrame,  # frames with `image` and `label` (where the label file goes)
-                   progress: bool = False) -> pd.DataFrame:
-    "Label `frames` with the profile's teacher where they have no label yet (each frame once, resumable); the labelling summary."
+# %% ../nbs/04_bank.ipynb #4da5a4c9
+def teacher_labels(prof,  # the resolved `Profile`: its teacher and batch size
+                   frames: pd.DataFrame,  # frames with `image` and `label` (where the label file goes)
+                   progress: bool = False,  # show a progress bar
+                  ) -> pd.DataFrame:
+    "Label `frames` with the profile's teacher where unlabelled (each frame once, resumable): the labelling summary."
     return pseudo_label(_teacher(prof), frames, batch_size=prof.batch, progress=progress)
 
 _TEACHERS: dict = {}
@@ -124,38 +159,56 @@ def _teacher(prof):
     if key not in _TEACHERS: _TEACHERS[key] = make_teacher(prof)
     return _TEACHERS[key]
 
-def oracle_labels(prof, frames: pd.DataFrame) -> pd.DataFrame:
-    "`frames` whose label files are the oracle teacher's, kept apart from the profile teacher's (`data/<profile>/oracle_labels/`)."
+# %% ../nbs/04_bank.ipynb #fd68ed2b
+def oracle_labels(prof,  # the resolved `Profile` (its data folder)
+                  frames: pd.DataFrame,  # frames with `cam`, `week` and `image`
+                 ) -> pd.DataFrame:
+    "`frames` whose label files are the oracle teacher's (`data/<profile>/oracle_labels/`)."
     d = data_dir(prof)/"oracle_labels"
-    return frames.assign(label=[str(d/c/f"week{int(w)}"/"labels"/f"{Path(i).stem}.txt") for c, w, i in zip(frames.cam, frames.week, frames.image)])
+    return frames.assign(label=[str(d/c/f"week{int(w)}"/"labels"/f"{Path(i).stem}.txt")
+                                for c, w, i in zip(frames.cam, frames.week, frames.image)])
 
-def labelled(frames: pd.DataFrame) -> pd.DataFrame:
+def labelled(frames: pd.DataFrame,  # frames with `label` (where the teacher's label file goes)
+            ) -> pd.DataFrame:
     "The frames of `frames` that the teacher labelled (a label file, not found corrupt)."
     return _usable(frames[[Path(l).exists() for l in frames.label]])
 
-def prepare_bank(profile="smoke", cam=1, weeks=None, progress: bool = True) -> dict:
-    "Split and score one target camera's bank, and label its validation frames: `bank, val, test, scores, features, labelling`."
+# %% ../nbs/04_bank.ipynb #731e6510
+def prepare_bank(profile="smoke",  # a `Profile` or a profile name
+                 cam=1,  # target camera: 3, '3' or 'cam3'
+                 weeks=None,  # bank week(s); None: the profile's
+                 progress: bool = True,  # show progress bars
+                ) -> dict:
+    "Split and score a camera's bank, label its validation frames: `bank, val, test, scores, features, labelling`."
     prof = as_profile(profile)
     root = data_root(prof, progress=progress)
     weeks = weeks if weeks is not None else prof.stream.get("weeks")
     labels = None if prof.manifest == "synthetic" else data_dir(prof)/"teacher_labels"   # a real tree is only read
     sp = split_bank(root, cam, weeks, prof.val_frames, labels)
-    need = pd.concat([sp["bank"], sp["val"]]) if prof.teacher_all else sp["val"]   # bank frames: on demand, unless teacher_all
+    # bank frames: on demand, unless teacher_all
+    need = pd.concat([sp["bank"], sp["val"]]) if prof.teacher_all else sp["val"]
     labelling = teacher_labels(prof, need, progress=progress)
     sp = split_bank(root, cam, weeks, prof.val_frames, labels)   # again: frames found corrupt are out now
-    check_labels(prof, cam, labelled(pd.concat([sp["bank"], sp["val"]])))   # a teacher that found nothing stops here, before any training
+    # a teacher that found nothing stops here, before any training
+    check_labels(prof, cam, labelled(pd.concat([sp["bank"], sp["val"]])))
     student = train_generic_student(prof, progress=progress)
     scores, feats = score_frames(student, sp["bank"], out=data_dir(prof)/"scores"/cam_name(cam), batch=prof.batch,
-                                 imgsz=prof.imgsz, conf=prof.score_conf, iou=prof.iou, device=prof.device, classes=prof.student_classes)
+                                 imgsz=prof.imgsz, conf=prof.score_conf, iou=prof.iou, device=prof.device,
+                                 classes=prof.student_classes)
     return {**sp, "scores": scores, "features": feats, "labelling": labelling, "root": root, "student": student}
 
 def _bank_job(prof, cam) -> dict: return prepare_bank(prof, cam, progress=False)
 
-def prepare_banks(profile="smoke", cameras=None, jobs: int | None = None, progress: bool = True) -> dict:
+def prepare_banks(profile="smoke",  # a `Profile` or a profile name
+                  cameras=None,  # target cameras; None: all the profile's
+                  jobs: int | None = None,  # cameras prepared at once; None: the profile's `jobs`
+                  progress: bool = True,  # show progress bars
+                 ) -> dict:
     "`prepare_bank` for each target camera (default: all), the profile's `jobs` cameras at once: `{camera: bank}`."
     prof = as_profile(profile)
     cameras = list(prof.stream["cameras"] if cameras is None else cameras)
-    data_root(prof, progress=progress); train_generic_student(prof, progress=progress)   # shared by all: made once, first
+    # shared by all: made once, first
+    data_root(prof, progress=progress); train_generic_student(prof, progress=progress)
     banks = pmap(_bank_job, [(prof, c) for c in cameras], jobs=prof.jobs if jobs is None else jobs, desc="banks",
                  unit="camera", progress=progress, label=lambda a: cam_name(a[1]))
     return dict(zip(cameras, banks))

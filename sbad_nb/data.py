@@ -15,8 +15,8 @@ import yaml
 from PIL import Image, UnidentifiedImageError
 from tqdm.auto import tqdm
 
-from .core import (as_profile, cam_id, cam_name, ROOT, ConfigError, DataError, SbadWarning, atomic_write, data_dir, file_lock, get_profile, manifest_path, pmap,
-                          rel, resolve, write_json)
+from .core import (as_profile, cam_id, cam_name, ROOT, ConfigError, DataError, SbadWarning, atomic_write, data_dir,
+    file_lock, get_profile, manifest_path, pmap, rel, resolve, write_json)
 
 # %% auto #0
 __all__ = ['CLASSES', 'SEG_CLASSES', 'IMG_EXTS', 'MANIFEST_KEYS', 'FRAME_NAMES', 'SCENE', 'FAMILIES', 'POSE', 'BOX_COLS',
@@ -30,36 +30,52 @@ CLASSES = ("car", "bus", "truck")
 SEG_CLASSES = ("background", "sky", "building", "road", "car", "bus", "truck")
 IMG_EXTS = (".jpg", ".jpeg", ".png", ".bmp")
 
-def frame_index(path) -> int:
-    "The frame index of an image: the last integer in its file name (before Roboflow's `_jpg.rf.<hash>` suffix, if any)."
+def frame_index(path,  # an image file
+               ) -> int:
+    "The frame index of an image: the last integer in its file name (before a Roboflow `_jpg.rf.<hash>` suffix)."
     stem = re.sub(r"_(?:jpe?g|png|bmp)\.rf\.[0-9a-zA-Z]+$", "", Path(path).stem)   # 000003_jpg.rf.8f2c... is frame 3
     nums = re.findall(r"\d+", stem)
-    if not nums: raise DataError(f"{path}: no frame index in the file name; frames must be named with their index (e.g. 000123.jpg)")
+    if not nums:
+        raise DataError(f"{path}: no frame index in the file name; frames must be named with their index "
+                        "(e.g. 000123.jpg)")
     return int(nums[-1])
 
 # %% ../nbs/01_data.ipynb #d5a94db4
 def _numbered(folder: Path, prefix: str) -> list[int]:
-    return sorted(int(p.name[len(prefix):]) for p in folder.glob(f"{prefix}*") if p.is_dir() and p.name[len(prefix):].isdigit())
+    return sorted(int(p.name[len(prefix):]) for p in folder.glob(f"{prefix}*")
+                  if p.is_dir() and p.name[len(prefix):].isdigit())
 
-def split_dir(root, cam, week=None, split: str = "bank") -> Path:
+def split_dir(root,  # data root: the synthetic stream or a WALT copy
+              cam,  # camera: 3, '3' or 'cam3'
+              week=None,  # the bank's week: 2 or 'week2' (a bank split needs one)
+              split: str = "bank",  # bank or test
+             ) -> Path:
     "Folder of a camera's split: `cam{c}/week{w}/bank` or `cam{c}/test`."
     root = Path(root)
     if not root.is_dir():
-        raise DataError(f"data root {root} does not exist; render the synthetic stream with make_synthetic_stream({str(root)!r}) or point root at your WALT copy")
+        raise DataError(f"data root {root} does not exist; render the synthetic stream with "
+                        f"make_synthetic_stream({str(root)!r}) or point root at your WALT copy")
     c = root/cam_name(cam)
     if not c.is_dir():
         have = ", ".join(p.name for p in sorted(root.glob("cam*")) if p.is_dir()) or "none"
-        raise DataError(f"camera folder {c} does not exist (cameras in {root}: {have}); check the camera name or the data root")
+        raise DataError(f"camera folder {c} does not exist (cameras in {root}: {have}); "
+                        "check the camera name or the data root")
     if split == "test": return c/"test"
-    if split != "bank": raise ConfigError(f"unknown split {split!r}; use 'bank' or 'test' (validation frames come from split_bank)")
+    if split != "bank":
+        raise ConfigError(f"unknown split {split!r}; use 'bank' or 'test' (validation frames come from split_bank)")
     if week is None: raise ConfigError("a bank split needs a week")
     d = c/f"week{int(str(week).removeprefix('week'))}"/"bank"
     if not d.is_dir():
-        raise DataError(f"bank folder {d} does not exist (weeks of {c.name}: {_numbered(c, 'week') or 'none'}); check the week")
+        raise DataError(f"bank folder {d} does not exist (weeks of {c.name}: {_numbered(c, 'week') or 'none'}); "
+                        "check the week")
     return d
 
 # %% ../nbs/01_data.ipynb #8ec5e78a
-def list_frames(root, cam, week=None, split: str = "bank") -> pd.DataFrame:
+def list_frames(root,  # data root: the synthetic stream or a WALT copy
+                cam,  # camera: 3, '3' or 'cam3'
+                week=None,  # the bank's week; None: every week, in order
+                split: str = "bank",  # bank or test
+               ) -> pd.DataFrame:
     "Frames of a camera's split in stream order: `frame, image, label`."
     if split == "bank" and week is None:
         c = split_dir(root, cam, split="test").parent
@@ -70,7 +86,9 @@ def list_frames(root, cam, week=None, split: str = "bank") -> pd.DataFrame:
     imgs = d/"images"
     if not imgs.is_dir(): raise DataError(f"{imgs} does not exist; a split holds its frames in images/")
     files = [p for p in imgs.iterdir() if p.suffix.lower() in IMG_EXTS]
-    if not files: raise DataError(f"{imgs} is empty (no {'/'.join(IMG_EXTS)} files); copy the frames there or re-render the stream")
+    if not files:
+        raise DataError(f"{imgs} is empty (no {'/'.join(IMG_EXTS)} files); "
+                        "copy the frames there or re-render the stream")
     df = pd.DataFrame({"frame": [frame_index(p) for p in files], "image": [str(p) for p in files]})
     df = df.sort_values("frame", kind="stable", ignore_index=True)
     df["label"] = [str(d/"labels"/(Path(p).stem + ".txt")) for p in df.image]
@@ -78,55 +96,73 @@ def list_frames(root, cam, week=None, split: str = "bank") -> pd.DataFrame:
 
 def _check_unique(df, where):
     dup = df.frame[df.frame.duplicated()]
-    if len(dup): raise DataError(f"{where}: frame index {dup.iloc[0]} appears twice ({', '.join(df.image[df.frame == dup.iloc[0]].map(lambda p: Path(p).name))}); each frame needs a unique index")
+    if len(dup):
+        raise DataError(f"{where}: frame index {dup.iloc[0]} appears twice "
+                        f"({', '.join(df.image[df.frame == dup.iloc[0]].map(lambda p: Path(p).name))}); "
+                        "each frame needs a unique index")
     return df
 
-def with_truth(frames: pd.DataFrame) -> pd.DataFrame:
-    "`frames` plus a `truth` column: each bank image's ground-truth label file (`bank/gt/`, the synthetic stream has it)."
+def with_truth(frames: pd.DataFrame,  # frames with `image`
+              ) -> pd.DataFrame:
+    "`frames` plus a `truth` column: each image's ground-truth label file (`gt/`, the synthetic stream has it)."
     return frames.assign(truth=[str(Path(i).parent.parent/"gt"/(Path(i).stem + ".txt")) for i in frames.image])
 
 # %% ../nbs/01_data.ipynb #66f9a0d5
-def read_labels(path, allow_conf: bool = True) -> np.ndarray:
+def read_labels(path,  # a YOLO label file
+                allow_conf: bool = True,  # accept a sixth field, the confidence (teacher labels)
+               ) -> np.ndarray:
     "Rows `cls, xc, yc, w, h[, conf]` of a YOLO label file (an empty file gives no rows)."
     path = Path(path)
     try: text = path.read_text()
-    except FileNotFoundError: raise DataError(f"label file {path} does not exist; run the teacher (pseudo_label) or copy the labels") from None
-    except UnicodeDecodeError: raise DataError(f"{path} is not a text file; YOLO labels are plain text, one box per line") from None
+    except FileNotFoundError:
+        raise DataError(f"label file {path} does not exist; "
+                        "run the teacher (pseudo_label) or copy the labels") from None
+    except UnicodeDecodeError:
+        raise DataError(f"{path} is not a text file; YOLO labels are plain text, one box per line") from None
     rows, width = [], None
     for i, line in enumerate(text.splitlines(), 1):
         if not line.strip(): continue
         parts = line.split()
         ok = (5, 6) if allow_conf else (5,)
         if len(parts) not in ok:
-            raise DataError(f"{path}:{i}: {len(parts)} fields in {line.strip()!r}; expected 5 (class x_center y_center width height)"
+            raise DataError(f"{path}:{i}: {len(parts)} fields in {line.strip()!r}; "
+                            "expected 5 (class x_center y_center width height)"
                             + (" or 6 (… confidence)" if allow_conf else "") + "; fix or delete the line")
         if width is not None and len(parts) != width:
             raise DataError(f"{path}:{i}: mixes lines with and without confidence; write every line the same way")
         width = len(parts)
         try: vals = [float(v) for v in parts]
-        except ValueError: raise DataError(f"{path}:{i}: non-numeric field in {line.strip()!r}; fix or delete the line") from None
-        if not vals[0].is_integer() or vals[0] < 0: raise DataError(f"{path}:{i}: class {parts[0]!r} is not a non-negative integer")
+        except ValueError:
+            raise DataError(f"{path}:{i}: non-numeric field in {line.strip()!r}; fix or delete the line") from None
+        if not vals[0].is_integer() or vals[0] < 0:
+            raise DataError(f"{path}:{i}: class {parts[0]!r} is not a non-negative integer")
         bad = [v for v in vals[1:] if not (-1e-6 <= v <= 1 + 1e-6)]
-        if bad: raise DataError(f"{path}:{i}: value {bad[0]} outside [0, 1]; YOLO coordinates (and confidences) are normalised by the image size")
+        if bad:
+            raise DataError(f"{path}:{i}: value {bad[0]} outside [0, 1]; "
+                            "YOLO coordinates (and confidences) are normalised by the image size")
         rows.append(vals)
     return np.asarray(rows, dtype=np.float64).reshape(-1, width or 5)
 
 # %% ../nbs/01_data.ipynb #dc76f0cc
 MANIFEST_KEYS = ("name", "layout", "classes", "splits")
 # How frames are named (a manifest's `frame_names`; file stems): `integer` 000123.jpg (WALT, the synthetic stream),
-# `roboflow` those and 000123_jpg.rf.<hash>.jpg (how Roboflow exports; the CSBAD test sets are published so), `any` the last integer.
+# `roboflow` those and 000123_jpg.rf.<hash>.jpg (how Roboflow exports; the CSBAD test sets are published so),
+# `any` the last integer.
 FRAME_NAMES = {"integer": r"\d+", "roboflow": r"\d+(?:_(?:jpe?g|png|bmp)\.rf\.[0-9a-zA-Z]+)?", "any": r".*\d.*"}
 
-def load_manifest(name_or_path="synthetic") -> dict:
+def load_manifest(name_or_path="synthetic",  # a shipped manifest's name (walt, synthetic) or a yaml path
+                 ) -> dict:
     "A data manifest by name (shipped: `sbad_nb/manifests/<name>.yaml`) or path, with its required keys checked."
     p = manifest_path(name_or_path)
     try: m = yaml.safe_load(p.read_text())
     except yaml.YAMLError as e: raise ConfigError(f"{p} is not valid YAML: {e}") from e
     if not isinstance(m, dict): raise ConfigError(f"{p} must be a YAML mapping with keys {', '.join(MANIFEST_KEYS)}")
     for k in MANIFEST_KEYS:
-        if k not in m: raise ConfigError(f"{p}: missing key {k!r}; add it (sbad_nb/manifests/synthetic.yaml shows every key)")
+        if k not in m:
+            raise ConfigError(f"{p}: missing key {k!r}; add it (sbad_nb/manifests/synthetic.yaml shows every key)")
     for k in ("bank", "test"):
-        if k not in (m["layout"] or {}): raise ConfigError(f"{p}: layout has no {k!r} entry; add the path pattern of the {k} images")
+        if k not in (m["layout"] or {}):
+            raise ConfigError(f"{p}: layout has no {k!r} entry; add the path pattern of the {k} images")
     return {**m, "path": str(p)}
 
 # %% ../nbs/01_data.ipynb #213c532d
@@ -139,7 +175,9 @@ def _check_image(p: Path) -> str | None:
         return f"corrupt or unreadable image ({type(e).__name__}); re-copy or delete it"
     return None
 
-def _check_split(d: Path, images: bool, labels: bool, problems: list, label_classes=("vehicle",), names: str = "integer") -> dict:
+# %% ../nbs/01_data.ipynb #4751c0d3
+def _check_split(d: Path, images: bool, labels: bool, problems: list, label_classes=("vehicle",),
+                 names: str = "integer") -> dict:
     imgs = d/"images"
     files = sorted(imgs.iterdir()) if imgs.is_dir() else []
     if not imgs.is_dir(): problems.append(f"{imgs}: missing; a split keeps its frames in images/")
@@ -149,14 +187,19 @@ def _check_split(d: Path, images: bool, labels: bool, problems: list, label_clas
             if (msg := _check_image(p)): problems.append(f"{p}: {msg}")
     seen = {}
     for p in (p for p in files if p.suffix.lower() in IMG_EXTS):   # other files are reported above
-        if labels and d.name == "test" and not (d/"labels"/f"{p.stem}.txt").exists():   # human labels: every test frame has one
-            problems.append(f"{p}: no label file {d/'labels'/(p.stem + '.txt')}; every test frame needs its human label")
+        # human labels: every test frame has one
+        if labels and d.name == "test" and not (d/"labels"/f"{p.stem}.txt").exists():
+            problems.append(f"{p}: no label file {d/'labels'/(p.stem + '.txt')}; "
+                            "every test frame needs its human label")
         if not re.fullmatch(FRAME_NAMES[names], p.stem):
-            problems.append(f"{p}: the name does not follow the manifest's frame_names: {names} (e.g. {_EXAMPLE[names]}); rename the frames, "
-                            f"or declare their pattern in the manifest (frame_names: {' | '.join(FRAME_NAMES)})"); continue
+            problems.append(f"{p}: the name does not follow the manifest's frame_names: {names} "
+                            f"(e.g. {_EXAMPLE[names]}); rename the frames, "
+                            f"or declare their pattern in the manifest (frame_names: {' | '.join(FRAME_NAMES)})")
+            continue
         try: k = frame_index(p)
         except DataError as e: problems.append(str(e)); continue
-        if k in seen: problems.append(f"{p}: frame index {k} again (also {seen[k].name}); each frame needs a unique index")
+        if k in seen:
+            problems.append(f"{p}: frame index {k} again (also {seen[k].name}); each frame needs a unique index")
         seen.setdefault(k, p)
     n_lab = n_box = 0
     for sub in ("labels", "gt") if labels else ():
@@ -172,39 +215,56 @@ def _check_split(d: Path, images: bool, labels: bool, problems: list, label_clas
 
 _EXAMPLE = {"integer": "000123.jpg", "roboflow": "000123_jpg.rf.8f2c4e1b.jpg", "any": "frame_123.jpg"}
 
-def validate_layout(root, manifest=None, cameras=None, weeks=None, images: bool = True, labels: bool = True,
-                    max_listed: int = 20) -> pd.DataFrame:
+# %% ../nbs/01_data.ipynb #ae95812d
+def validate_layout(root,  # data root: the synthetic stream or a WALT copy
+                    manifest=None,  # a manifest (name, path or loaded dict) for cameras, classes, names; None: none
+                    cameras=None,  # cameras to check; None: the manifest's, else every cam* folder
+                    weeks=None,  # bank weeks to check; None: every week* folder of a camera
+                    images: bool = True,  # open every image (slower; finds corrupt files)
+                    labels: bool = True,  # parse every label file, and require a test frame's label
+                    max_listed: int = 20,  # problems listed in the error (the rest are counted)
+                   ) -> pd.DataFrame:
     "Check a data tree (folders, images, labels); raise one `DataError` listing every problem, else summarise."
     root = Path(root)
     if not root.is_dir():
         raise DataError(f"data root {root} does not exist; render the synthetic stream or point root at your WALT copy")
     m = load_manifest(manifest) if isinstance(manifest, (str, Path)) else manifest
-    if cameras is None: cameras = list((m or {}).get("cameras") or []) or [p.name for p in sorted(root.glob("cam*")) if p.is_dir()]
+    if cameras is None:
+        cameras = list((m or {}).get("cameras") or []) or [p.name for p in sorted(root.glob("cam*")) if p.is_dir()]
     if not cameras: raise DataError(f"{root} holds no cam* folders; expected {root}/cam1/week1/bank/images")
     problems, rows, partial, lc = [], [], [], tuple((m or {}).get("label_classes") or ("vehicle",))
     names = (m or {}).get("frame_names") or "integer"
-    if names not in FRAME_NAMES: raise ConfigError(f"{(m or {}).get('path', 'the manifest')}: frame_names {names!r} is not one of {', '.join(FRAME_NAMES)}")
+    if names not in FRAME_NAMES:
+        raise ConfigError(f"{(m or {}).get('path', 'the manifest')}: frame_names {names!r} is not one of "
+                          f"{', '.join(FRAME_NAMES)}")
     for cam in cameras:
         c = root/cam_name(cam)
-        if not c.is_dir(): problems.append(f"{c}: camera folder missing; copy it or drop the camera from the list"); continue
+        if not c.is_dir():
+            problems.append(f"{c}: camera folder missing; copy it or drop the camera from the list"); continue
         ws = list(weeks) if weeks is not None else _numbered(c, "week")
         if not ws: problems.append(f"{c}: no week folders; expected {c}/week1/bank/images")
         for w in ws:
             bd = c/f"week{w}"/"bank"
             if not bd.is_dir(): problems.append(f"{bd}: missing"); continue
-            rows.append({"cam": c.name, "split": "bank", "week": w, **_check_split(bd, images, labels, problems, lc, names)})
+            rows.append({"cam": c.name, "split": "bank", "week": w,
+                         **_check_split(bd, images, labels, problems, lc, names)})
         if (c/"test").is_dir():
-            r = {"cam": c.name, "split": "test", "week": None, **_check_split(c/"test", images, labels, problems, lc, names)}
+            r = {"cam": c.name, "split": "test", "week": None,
+                 **_check_split(c/"test", images, labels, problems, lc, names)}
             want = ((m or {}).get("cameras") or {}).get(cam) if isinstance((m or {}).get("cameras"), dict) else None
-            if want and want.get("test_images") not in (None, r["images"]):   # a partial copy still validates, with a warning
-                partial.append(f"{c/'test/images'}: {r['images']} images, the {m.get('name', 'data')} manifest expects {want['test_images']}")
+            # a partial copy still validates, with a warning
+            if want and want.get("test_images") not in (None, r["images"]):
+                partial.append(f"{c/'test/images'}: {r['images']} images, the {m.get('name', 'data')} manifest "
+                               f"expects {want['test_images']}")
             rows.append(r)
         else: problems.append(f"{c/'test'}: missing; every camera needs a test split (test/images, test/labels)")
     if problems:
         listed = "\n  - ".join(problems[:max_listed])
         more = f"\n  ... and {len(problems) - max_listed} more" if len(problems) > max_listed else ""
         raise DataError(f"{len(problems)} problem(s) in {root}:\n  - {listed}{more}")
-    if partial: warnings.warn("; ".join(partial) + ": a partial copy, whose results will not compare with the paper's", SbadWarning)
+    if partial:
+        warnings.warn("; ".join(partial) + ": a partial copy, whose results will not compare with the paper's",
+                      SbadWarning)
     return pd.DataFrame(rows)
 
 # %% ../nbs/01_data.ipynb #311bd141
@@ -219,10 +279,12 @@ _CAR_COLOURS = np.array([[235, 235, 235], [30, 30, 34], [160, 162, 168], [120, 1
 # for `buildings`, Dirichlet weights of car / bus / truck for `mix`, and an RGB gain for `tint`.
 SCENE = dict(horizon=(0.28, 0.42), vpx=(0.3, 0.7), d_near=(6, 10), height=(4, 7), lanes=(2, 3, 4), offset=(-3, 3),
              pavement=(2, 4), sky=((150, 180, 215), (190, 215, 245)), road=(70, 115), walk=(140, 180),
-             ground=((60, 90, 40), (130, 140, 90)), far=((120, 125, 135), (160, 165, 175)), facade=((90, 70, 60), (210, 200, 190)),
+             ground=((60, 90, 40), (130, 140, 90)), far=((120, 125, 135), (160, 165, 175)),
+             facade=((90, 70, 60), (210, 200, 190)),
              buildings=0.75, setback=(1, 6), storeys=(6, 25), mix=(16, 1.5, 2.5), speed=(7, 13), rate=(0.12, 0.3),
              overcast=(0, 1), tint=(1.0, 1.0, 1.0))
 
+# %% ../nbs/01_data.ipynb #e41ab3bc
 # Families of similar cameras, as cameras along one road: each narrows SCENE's scene type (lanes, buildings), palette,
 # traffic and light, so its cameras share them, but leaves their pose wide (`POSE`: height, tilt, zoom, pan, lateral
 # position), and each camera takes its own point in it (`pose`): no two cameras share a viewpoint. Each camera also
@@ -231,54 +293,91 @@ FAMILIES = {
     "avenue": dict(horizon=(0.34, 0.50), vpx=(0.30, 0.70), d_near=(4, 9), height=(3, 7.5), lanes=(2,), offset=(-2, 2),
                    pavement=(2.5, 3.5), ground=((95, 85, 75), (120, 105, 90)), facade=((140, 70, 50), (215, 140, 100)),
                    buildings=1.0, setback=(0.5, 2), storeys=(12, 25), mix=(8, 6, 1), speed=(6, 8), rate=(0.22, 0.3),
-                   overcast=(0, 0.6), tint=(1.06, 1.0, 0.92)),        # a low camera on a city street, brick facades, buses
+                   # a low camera on a city street, brick facades, buses
+                   overcast=(0, 0.6), tint=(1.06, 1.0, 0.92)),
     "highway": dict(horizon=(0.16, 0.30), vpx=(0.18, 0.50), d_near=(10, 20), height=(7, 13), lanes=(4,), offset=(-3, 1),
-                    pavement=(1, 1.5), road=(95, 115), ground=((70, 110, 45), (95, 135, 60)), buildings=0.0, mix=(10, 0.5, 6),
-                    speed=(11, 14), rate=(0.2, 0.3), overcast=(0, 0.5)),   # a mast over a 4-lane road in open country, trucks
-    "industrial": dict(horizon=(0.26, 0.40), vpx=(0.52, 0.82), d_near=(6, 11), height=(4.5, 8.5), lanes=(3,), offset=(-2, 2),
+                    pavement=(1, 1.5), road=(95, 115), ground=((70, 110, 45), (95, 135, 60)), buildings=0.0,
+                    mix=(10, 0.5, 6),
+                    # a mast over a 4-lane road in open country, trucks
+                    speed=(11, 14), rate=(0.2, 0.3), overcast=(0, 0.5)),
+    "industrial": dict(horizon=(0.26, 0.40), vpx=(0.52, 0.82), d_near=(6, 11), height=(4.5, 8.5), lanes=(3,),
+                       offset=(-2, 2),
                        road=(60, 75), ground=((90, 90, 85), (115, 115, 110)), facade=((105, 105, 108), (150, 150, 156)),
                        buildings=0.9, setback=(2, 6), storeys=(6, 12), mix=(6, 0.5, 8), speed=(7, 9), rate=(0.12, 0.18),
                        overcast=(0.5, 1.0), tint=(0.94, 0.98, 1.06)),    # grey sheds, overcast, cool light, trucks
     # Not a target family: a pre-training domain far from every fixed camera above, as COCO's photographs are from
     # WALT's (the paper's generic student): eye-level views down a street, large near cars, small far ones.
-    "street": dict(horizon=(0.46, 0.54), vpx=(0.35, 0.65), d_near=(3, 4.5), height=(1.5, 2.2), lanes=(1, 2), offset=(-1, 1),
-                   pavement=(3, 5), sky=((120, 160, 210), (170, 200, 240)), buildings=1.0, setback=(0.3, 1.5), storeys=(3, 8),
+    "street": dict(horizon=(0.46, 0.54), vpx=(0.35, 0.65), d_near=(3, 4.5), height=(1.5, 2.2), lanes=(1, 2),
+                   offset=(-1, 1), pavement=(3, 5), sky=((120, 160, 210), (170, 200, 240)), buildings=1.0,
+                   setback=(0.3, 1.5), storeys=(3, 8),
                    mix=(20, 1, 1), speed=(4, 7), rate=(0.1, 0.2), overcast=(0, 0.3)),
 }
 
-def scene_spec(family: str | None = None) -> dict:
+def scene_spec(family: str | None = None,  # a name of `FAMILIES`; None: no family (`SCENE`)
+              ) -> dict:
     "The ranges a camera of `family` (None: no family) is drawn from."
     if family is None: return SCENE
-    if family not in FAMILIES: raise ConfigError(f"unknown camera family {family!r}; choose one of {', '.join(FAMILIES)}")
+    if family not in FAMILIES:
+        raise ConfigError(f"unknown camera family {family!r}; choose one of {', '.join(FAMILIES)}")
     return {**SCENE, **FAMILIES[family]}
 
-POSE = ("height", "horizon", "d_near", "vpx", "offset")   # camera height, tilt (horizon row), zoom (nearest ground seen), pan, lateral position
+# %% ../nbs/01_data.ipynb #5edc2f43
+# camera height, tilt (horizon row), zoom (nearest ground seen), pan, lateral position
+POSE = ("height", "horizon", "d_near", "vpx", "offset")
 _R5 = 1/np.array([1.1673039782614187**(k + 1) for k in range(len(POSE))])   # the R_5 low-discrepancy sequence's steps
 
-def pose(cam: int, family: str | None = None) -> np.ndarray:
-    """A camera's point in its family's pose ranges, in [0, 1) per `POSE` quantity: the `cam`-th point of a
-    low-discrepancy sequence (shifted per family), so the cameras of a family spread over the ranges, whichever are rendered."""
+def pose(cam: int,  # the camera's number
+         family: str | None = None,  # its family (the sequence is shifted per family)
+        ) -> np.ndarray:
+    "A camera's point in its family's pose ranges, in [0, 1) per `POSE` quantity."
+    # The `cam`-th point of a low-discrepancy sequence (shifted per family), so the cameras of a family spread over the
+    # ranges, whichever are rendered.
     shift = np.random.default_rng(zlib.crc32(str(family).encode())).random(len(POSE))
     return np.mod(shift + int(cam)*_R5, 1.0)
 
+# %% ../nbs/01_data.ipynb #a0f34fc7
 @dataclass
 class Camera:
     "A fixed camera: geometry, lanes, traffic, light and the rendered static scene."
-    cam: int; W: int; H: int
-    horizon: float; vpx: float; f: float; height: float; d_near: float
-    lanes: np.ndarray; dirs: np.ndarray; speed: float; rate: float; mix: np.ndarray
-    palette: np.ndarray; bg: np.ndarray; seg: np.ndarray
-    family: str | None = None; overcast: tuple = (0.0, 1.0); tint: np.ndarray = field(default_factory=lambda: np.ones(3))
-    params: dict = field(default_factory=dict)               # what the camera was drawn as: pose, layout, traffic (`camera.json`)
+    cam: int  # the camera's number
+    W: int  # image width (px)
+    H: int  # image height (px)
+    horizon: float  # the horizon's row (px)
+    vpx: float  # the vanishing point's column (px)
+    f: float  # focal length (px)
+    height: float  # camera height above the road (m)
+    d_near: float  # distance of the ground seen by the bottom row (m)
+    lanes: np.ndarray  # lateral position of each lane's centre (m)
+    dirs: np.ndarray  # each lane's direction: +1 towards the camera, -1 away
+    speed: float  # mean vehicle speed (m/s)
+    rate: float  # vehicle arrivals per lane and second, before the time of day's factor
+    mix: np.ndarray  # shares of car, bus and truck
+    palette: np.ndarray  # the scene's colours (sky, road, walk, ground, far), one RGB row each
+    bg: np.ndarray  # the rendered static scene, H x W x 3 uint8
+    seg: np.ndarray  # its semantic mask, H x W class ids (`SEG_CLASSES`)
+    family: str | None = None  # its family (`FAMILIES`); None: none
+    overcast: tuple = (0.0, 1.0)  # range of a week's overcast
+    tint: np.ndarray = field(default_factory=lambda: np.ones(3))  # RGB gain of the family's light
+    params: dict = field(default_factory=dict)   # what the camera was drawn as: pose, layout, traffic (`camera.json`)
 
-    def ground_y(self, d): return self.horizon + self.f*self.height/d
-    def x(self, X, d): return self.vpx + self.f*X/d
+    def ground_y(self,
+                 d,  # distance along the road (m)
+                ):
+        "The image row of the ground at distance `d`."
+        return self.horizon + self.f*self.height/d
+    def x(self,
+          X,  # lateral position (m)
+          d,  # distance along the road (m)
+         ):
+        "The image column of lateral position `X` at distance `d`."
+        return self.vpx + self.f*X/d
 
 # %% ../nbs/01_data.ipynb #54e00589
 def _scene(cam: int, W: int, H: int, rng: np.random.Generator, family: str | None = None) -> Camera:
     s = scene_spec(family)
     u = lambda k, size=None: rng.uniform(*np.asarray(s[k], np.float64), size=size)
-    at = dict(zip(POSE, pose(cam, family) if family else rng.random(len(POSE))))   # a family camera: its own point in the ranges
+    # a family camera: its own point in the ranges
+    at = dict(zip(POSE, pose(cam, family) if family else rng.random(len(POSE))))
     p = {k: s[k][0] + (s[k][1] - s[k][0])*at[k] for k in POSE}
     horizon, vpx, d_near, height, x0 = H*p["horizon"], W*p["vpx"], p["d_near"], p["height"], p["offset"]
     f = (H - horizon)*d_near/height                    # the bottom row sees the ground at d_near
@@ -287,7 +386,8 @@ def _scene(cam: int, W: int, H: int, rng: np.random.Generator, family: str | Non
     dirs = np.where(lanes < x0, 1, -1)                 # +1 drives towards the camera, -1 away
     if n % 2: dirs[n//2] = rng.choice([1, -1])
     half, walk = n*1.75, n*1.75 + u("pavement")
-    pal = dict(sky=u("sky"), road=u("road")*np.array([1, 1, 1.04]), walk=u("walk")*np.ones(3), ground=u("ground"), far=u("far"))
+    pal = dict(sky=u("sky"), road=u("road")*np.array([1, 1, 1.04]), walk=u("walk")*np.ones(3), ground=u("ground"),
+               far=u("far"))
     facades = [u("facade", size=(12, 3)) for _ in range(2)]
     # ground-plane intersection of every pixel
     ys, xs = np.mgrid[0:H, 0:W].astype(np.float64) + 0.5
@@ -333,7 +433,8 @@ def _scene(cam: int, W: int, H: int, rng: np.random.Generator, family: str | Non
                   **{f"share_{k}": v for k, v in zip(CLASSES, mix)})
     return Camera(cam, W, H, horizon, vpx, f, height, d_near, lanes, dirs, speed=speed, rate=rate, mix=mix,
                   palette=np.array(list(pal.values())), bg=bg, seg=seg, family=family, overcast=tuple(s["overcast"]),
-                  tint=np.asarray(s["tint"], np.float32), params={k: round(v, 4) if isinstance(v, float) else v for k, v in params.items()})
+                  tint=np.asarray(s["tint"], np.float32),
+                  params={k: round(v, 4) if isinstance(v, float) else v for k, v in params.items()})
 
 # %% ../nbs/01_data.ipynb #2919da79
 _FAR = 160.0
@@ -342,10 +443,15 @@ def _rush(hour):
     "Traffic intensity over the day: rush hours around 8:00 and 17:30."
     return 0.35 + 0.9*np.exp(-((hour - 8)/1.5)**2) + 0.8*np.exp(-((hour - 17.5)/1.8)**2) + 0.25*(6 < hour < 21)
 
+# %% ../nbs/01_data.ipynb #71fe6291
 class Traffic:
     "Vehicles on a camera's lanes, stepped in world time."
     cols = ("X", "d", "v", "dir", "cls", "w", "h", "L", "lane")
-    def __init__(self, cam: Camera, rng: np.random.Generator, dt: float = 0.4):
+    def __init__(self,
+                 cam: Camera,  # the camera whose lanes the vehicles drive
+                 rng: np.random.Generator,  # the draws of arrivals, vehicles and colours
+                 dt: float = 0.4,  # time step (s)
+                ):
         self.cam, self.rng, self.dt = cam, rng, dt
         self.v = np.zeros((0, len(self.cols))); self.colour = np.zeros((0, 3), np.uint8)
 
@@ -368,7 +474,9 @@ class Traffic:
                 rng.uniform([150, 20, 20], [250, 220, 90]) if k == 1 else rng.uniform(150, 245, size=3))
             self.colour = np.vstack([self.colour, np.asarray(col, np.uint8)])
 
-    def step(self, hour: float):
+    def step(self,
+             hour: float,  # the hour of day (sets the arrival rate)
+            ):
         "Advance one time step: move, remove those gone, spawn new ones."
         if len(self.v):
             self.v[:, 1] -= self.v[:, 3]*self.v[:, 2]*self.dt
@@ -386,15 +494,21 @@ def _rects(cam: Camera, v: np.ndarray, fracs=(1.0, 0.66, 0.33, 0.0)) -> np.ndarr
     "Pixel rectangles (x1, y1, x2, y2) of each vehicle's slices, far to near: shape (n, len(fracs), 4)."
     X, d, w, h, L = v[:, 0:1], v[:, 1:2], v[:, 5:6], v[:, 6:7], v[:, 7:8]
     dk = np.maximum(d + L*np.asarray(fracs)[None], 0.35*cam.d_near)
-    return np.stack([cam.x(X - w/2, dk), cam.horizon + cam.f*(cam.height - h)/dk, cam.x(X + w/2, dk), cam.ground_y(dk)], -1)
+    return np.stack([cam.x(X - w/2, dk), cam.horizon + cam.f*(cam.height - h)/dk, cam.x(X + w/2, dk), cam.ground_y(dk)],
+                    -1)
 
 def _fill(a, r, val, W, H):
     x1, y1, x2, y2 = int(max(r[0], 0)), int(max(r[1], 0)), int(min(np.ceil(r[2]), W)), int(min(np.ceil(r[3]), H))
     if x2 > x1 and y2 > y1: a[y1:y2, x1:x2] = val
 
+# %% ../nbs/01_data.ipynb #1a1af061
 BOX_COLS = ["cls", "x1", "y1", "x2", "y2", "visible", "depth"]
 
-def render(cam: Camera, traffic: Traffic, min_size: float = 0.025, min_visible: float = 0.25):
+def render(cam: Camera,  # the camera and its static scene
+           traffic: Traffic,  # the vehicles on its road now
+           min_size: float = 0.025,  # smallest labelled box side, as a share of the image width
+           min_visible: float = 0.25,  # smallest labelled visible fraction of a vehicle
+          ):
     "Draw the vehicles on the scene: (rgb uint8 image, semantic mask, boxes array with `BOX_COLS`)."
     W, H, v = cam.W, cam.H, traffic.v
     img, seg = cam.bg.copy(), cam.seg.copy()
@@ -466,6 +580,7 @@ def _write_split(d: Path, frames, rgbs, segs, boxes, test: bool):
     gt["cls"] = gt.cls.astype(int)
     gt.to_csv(d/"gt.csv", index=False)
 
+# %% ../nbs/01_data.ipynb #b7072ff8
 def _render_camera(tmp: Path, cam: int, weeks, bank_frames: int, test_frames: int, width: int, seed: int, bar=None,
                    family: str | None = None):
     H = int(round(width*0.75/8))*8
@@ -500,15 +615,27 @@ def _render_camera(tmp: Path, cam: int, weeks, bank_frames: int, test_frames: in
     _write_split(tmp/"test", range(test_frames), rgbs, segs, boxes, test=True)
 
 # %% ../nbs/01_data.ipynb #6dd0b3b6
-RENDER_VERSION = 4   # bump when the renderer changes: cameras rendered by an older version are stale (4: a pose of its own per camera)
+# bump when the renderer changes: cameras rendered by an older version are stale (4: a pose of its own per camera)
+RENDER_VERSION = 4
 
-def make_synthetic_stream(root, cameras=(1, 2), weeks=(1,), bank_frames: int = 100, test_frames: int = 20,
-                          width: int = 96, seed: int = 0, overwrite: bool | str = False, progress: bool = True,
-                          families: dict | None = None,
-                          jobs: int = 1,  # cameras rendered at once, each in its own process (the same bytes as one at a time)
+def make_synthetic_stream(root,  # where the stream goes (cam{c}/ folders)
+                          cameras=(1, 2),  # camera numbers (or names)
+                          weeks=(1,),  # week numbers
+                          bank_frames: int = 100,  # bank frames per camera and week
+                          test_frames: int = 20,  # test frames per camera
+                          width: int = 96,  # image width (px), a multiple of 8 (height: 3/4 of it)
+                          seed: int = 0,  # the world's seed: the same seed, the same bytes
+                          # a camera folder rendered otherwise: False raises, True replaces it, "rendered" replaces
+                          # it only when it was rendered (has a stream.json)
+                          overwrite: bool | str = False,
+                          progress: bool = True,  # show a progress bar
+                          families: dict | None = None,  # camera -> family (`FAMILIES`); None: no families
+                          # cameras rendered at once, each in its own process (the same bytes as one at a time)
+                          jobs: int = 1,
                          ) -> pd.DataFrame:
     "Render the synthetic multi-camera stream under `root` in the WALT layout; return per-camera statistics."
-    if overwrite not in (True, False, "rendered"): raise ConfigError(f"overwrite must be True, False or 'rendered', got {overwrite!r}")
+    if overwrite not in (True, False, "rendered"):
+        raise ConfigError(f"overwrite must be True, False or 'rendered', got {overwrite!r}")
     cameras, weeks = [cam_id(c) for c in cameras], [int(w) for w in weeks]
     for k, v in dict(bank_frames=bank_frames, test_frames=test_frames).items():
         if int(v) < 1: raise ConfigError(f"{k} must be at least 1, got {v}")
@@ -516,7 +643,8 @@ def make_synthetic_stream(root, cameras=(1, 2), weeks=(1,), bank_frames: int = 1
     if not cameras or not weeks: raise ConfigError("give at least one camera and one week")
     if len(set(cameras)) != len(cameras): raise ConfigError(f"cameras repeat: {cameras}")
     fam = {cam_id(c): f for c, f in (families or {}).items()}
-    if (extra := sorted(set(fam) - set(cameras))): raise ConfigError(f"families name camera(s) {extra} that are not rendered; drop them or add them to cameras")
+    if (extra := sorted(set(fam) - set(cameras))):
+        raise ConfigError(f"families name camera(s) {extra} that are not rendered; drop them or add them to cameras")
     for f in set(fam.values()): scene_spec(f)                # an unknown family fails before anything is written
     root = Path(root)
     if root.exists() and not root.is_dir(): raise DataError(f"{root} is a file; choose a folder for the stream")
@@ -524,22 +652,24 @@ def make_synthetic_stream(root, cameras=(1, 2), weeks=(1,), bank_frames: int = 1
     with file_lock(root/".render.lock"):                     # another process may be rendering the same stream
         return _make_stream(root, cameras, weeks, bank_frames, test_frames, width, seed, overwrite, progress, fam, jobs)
 
+# %% ../nbs/01_data.ipynb #e8506f61
 def _make_stream(root, cameras, weeks, bank_frames, test_frames, width, seed, overwrite, progress, families, jobs=1):
     todo = []
     for cam in cameras:
-        params = dict(cam=cam, family=families.get(cam), weeks=weeks, bank_frames=int(bank_frames), test_frames=int(test_frames),
-                      width=int(width), seed=int(seed), version=RENDER_VERSION)
+        params = dict(cam=cam, family=families.get(cam), weeks=weeks, bank_frames=int(bank_frames),
+                      test_frames=int(test_frames), width=int(width), seed=int(seed), version=RENDER_VERSION)
         d, marker = root/f"cam{cam}", root/f"cam{cam}"/"stream.json"
         if d.exists():
             old = json.loads(marker.read_text()) if marker.exists() else None
             if old == params: continue
             if not (overwrite is True or (overwrite == "rendered" and old is not None)):
-                raise DataError(f"{d} exists and was not rendered with these parameters ({'no stream.json' if old is None else old}); "
+                raise DataError(f"{d} exists and was not rendered with these parameters "
+                                f"({'no stream.json' if old is None else old}); "
                                 f"pass overwrite=True to replace it or choose another root")
         todo.append((cam, d, params))
-    if jobs > 1 and len(todo) > 1:                           # each camera has its own random streams: any order, same frames
-        pmap(_render_job, [(root, cam, d, params) for cam, d, params in todo], jobs=jobs, desc="rendering stream", unit="camera",
-             progress=progress, label=lambda a: cam_name(a[1]))
+    if jobs > 1 and len(todo) > 1:   # each camera has its own random streams: any order, same frames
+        pmap(_render_job, [(root, cam, d, params) for cam, d, params in todo], jobs=jobs, desc="rendering stream",
+             unit="camera", progress=progress, label=lambda a: cam_name(a[1]))
     else:
         total = len(todo)*(len(weeks)*bank_frames + test_frames)
         with tqdm(total=total, desc="rendering stream", unit="frame", disable=not progress or not todo) as bar:
@@ -550,87 +680,117 @@ def _render_job(root: Path, cam: int, d: Path, params: dict, bar=None):
     "Render camera `cam` into a partial folder, then swap it in for `d` (the caller holds the stream's lock)."
     tmp = root/f".cam{cam}.partial"
     shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir(parents=True)
-    _render_camera(tmp, cam, params["weeks"], params["bank_frames"], params["test_frames"], params["width"], params["seed"], bar,
-                   params["family"])
+    _render_camera(tmp, cam, params["weeks"], params["bank_frames"], params["test_frames"], params["width"],
+                   params["seed"], bar, params["family"])
     write_json(tmp/"stream.json", params)
     if d.exists(): shutil.rmtree(d)
     tmp.rename(d)
 
 # %% ../nbs/01_data.ipynb #7b2e60dd
-def stream_stats(root, cameras) -> pd.DataFrame:
+def stream_stats(root,  # a rendered synthetic stream
+                 cameras,  # its cameras to summarise
+                ) -> pd.DataFrame:
     "Per camera: frames, vehicles per class, vehicles per frame and box sizes (px) of the rendered stream."
     rows = []
     for cam in cameras:
         c = Path(root)/cam_name(cam)
         for split, csvs in (("bank", sorted(c.glob("week*/bank/gt.csv"))), ("test", [c/"test"/"gt.csv"])):
-            if not csvs or not all(p.exists() for p in csvs): raise DataError(f"{c}: no ground truth (gt.csv) for {split}; this is not a rendered synthetic stream")
+            if not csvs or not all(p.exists() for p in csvs):
+                raise DataError(f"{c}: no ground truth (gt.csv) for {split}; this is not a rendered synthetic stream")
             gt = pd.concat([pd.read_csv(p) for p in csvs])
             n = sum(len(list((p.parent/"images").glob("*.jpg"))) for p in csvs)
             h = gt.y2 - gt.y1
             fam = json.loads((c/"stream.json").read_text()).get("family") if (c/"stream.json").exists() else None
             rows.append({"camera": c.name, "family": fam, "split": split, "frames": n, "vehicles": len(gt),
                          **{k: int((gt.cls == i).sum()) for i, k in enumerate(CLASSES)},
-                         "per_frame": len(gt)/max(n, 1), "box_h_median": h.median(), "box_w_median": (gt.x2 - gt.x1).median(),
+                         "per_frame": len(gt)/max(n, 1), "box_h_median": h.median(),
+                         "box_w_median": (gt.x2 - gt.x1).median(),
                          "small_pct": 100*(h < 8).mean() if len(gt) else np.nan, "visible_mean": gt.visible.mean()})
     return pd.DataFrame(rows)
 
 # %% ../nbs/01_data.ipynb #d79d9cb7
-def camera_params(root, cameras) -> pd.DataFrame:
+def camera_params(root,  # a rendered synthetic stream
+                  cameras,  # its cameras
+                 ) -> pd.DataFrame:
     "One row per rendered camera: its `camera.json` (family, pose, layout, traffic), as `_scene` drew it."
     rows = []
     for cam in cameras:
         p = Path(root)/cam_name(cam)/"camera.json"
-        if not p.exists(): raise DataError(f"{p} is missing: {cam_name(cam)} was not rendered by this version of sbad-nb; render the stream again")
+        if not p.exists():
+            raise DataError(f"{p} is missing: {cam_name(cam)} was not rendered by this version of sbad-nb; "
+                            "render the stream again")
         rows.append({"camera": cam_name(cam), **json.loads(p.read_text())})
     return pd.DataFrame(rows)
 
 # %% ../nbs/01_data.ipynb #4969483e
-def profile_stream(profile="smoke", root=None, progress: bool = True) -> Path:
+def profile_stream(profile="smoke",  # a `Profile` or a profile name (a synthetic one)
+                   root=None,  # where the stream goes; None: data/<profile>/stream
+                   progress: bool = True,  # show a progress bar
+                  ) -> Path:
     "Render or reuse a profile's synthetic stream; return its root."
     prof = as_profile(profile)
     s = prof.stream
-    if prof.manifest != "synthetic": raise ConfigError(f"profile {prof.name!r} uses the {prof.manifest!r} manifest, not the synthetic stream")
+    if prof.manifest != "synthetic":
+        raise ConfigError(f"profile {prof.name!r} uses the {prof.manifest!r} manifest, not the synthetic stream")
     root = resolve(root) if root else data_dir(prof)/"stream"
     make_synthetic_stream(root, list(s["cameras"]) + list(s.get("source_cameras", [])), s["weeks"], s["bank_frames"],
                           s["test_frames"], s["width"], s["seed"], overwrite="rendered", progress=progress,
                           families={int(c[3:]): f for c, f in camera_families(prof).items()}, jobs=prof.jobs)
     return root
 
-def camera_families(profile="smoke") -> dict:
-    "`{camera: family}` of a profile's target cameras, as its manifest declares them (`families: {name: [cameras]}`); {} if none."
+def camera_families(profile="smoke",  # a `Profile` or a profile name
+                   ) -> dict:
+    "`{camera: family}` of a profile's target cameras, as its manifest declares them; {} if none."
+    # the manifest's `families: {name: [cameras]}`
     prof = as_profile(profile)
     out, targets = {}, {cam_name(c) for c in prof.stream.get("cameras") or []}
     for fam, cams in (prof.stream.get("families") or {}).items():
         for c in cams:
-            if (c := cam_name(c)) in out: raise ConfigError(f"{prof.manifest} manifest, profile {prof.name}: {c} is in families {out[c]!r} and {fam!r}; give each camera one family")
+            if (c := cam_name(c)) in out:
+                raise ConfigError(f"{prof.manifest} manifest, profile {prof.name}: {c} is in families {out[c]!r} "
+                                  f"and {fam!r}; give each camera one family")
             out[c] = fam
     return {c: f for c, f in out.items() if c in targets}     # `--set cameras=1,3`: those cameras' families only
 
 # %% ../nbs/01_data.ipynb #cfd93238
-def data_root(profile="smoke", progress: bool = False) -> Path:
-    "The data root of a profile: its `root`, else its synthetic stream (rendered if needed) or its manifest's local root."
+def data_root(profile="smoke",  # a `Profile` or a profile name
+              progress: bool = False,  # show a progress bar while the stream renders
+             ) -> Path:
+    "The data root of a profile: its `root`, else its synthetic stream (rendered if needed) or its manifest's root."
     prof = as_profile(profile)
     if prof.manifest == "synthetic": return profile_stream(prof, root=prof.root or None, progress=progress)
-    root = resolve(prof.root or prof.stream.get("root") or load_manifest(prof.manifest).get("root") or f"data/{prof.manifest}")
+    root = resolve(prof.root or prof.stream.get("root") or load_manifest(prof.manifest).get("root")
+                   or f"data/{prof.manifest}")
     key = tree_key(prof, root)
     if key not in _VALIDATED and os.environ.get("SBAD_VALIDATED") != key:   # once per process, and once per run:
         # `sbad_reproduce` checks the tree first and hands its notebooks' kernels SBAD_VALIDATED = this key
-        validate_layout(root, manifest=prof.manifest, cameras=prof.stream.get("cameras"), weeks=prof.stream.get("weeks"), labels=False)
+        validate_layout(root, manifest=prof.manifest, cameras=prof.stream.get("cameras"),
+                        weeks=prof.stream.get("weeks"), labels=False)
         _VALIDATED.add(key)
     return root
 
 _VALIDATED: set = set()
 
-def tree_key(prof, root) -> str:
+def tree_key(prof,  # the resolved `Profile`
+             root,  # the data root validated
+            ) -> str:
     "What a validation of a real data tree covers: the root, the profile, its cameras and weeks."
     return repr((str(root), prof.name, str(prof.stream.get("cameras")), str(prof.stream.get("weeks"))))
 
 # %% ../nbs/01_data.ipynb #1564470a
-def walt_tree(stream, dest, cameras=None, weeks=None, sizes: dict | None = None, progress: bool = False) -> Path:
-    """A WALT-shaped copy of the rendered `stream` in `dest` (bank images, test images and labels only); `sizes`
-    resizes a camera's images, e.g. `{2: (640, 480)}` (labels are normalised, so they stay as they are)."""
+def walt_tree(stream,  # a rendered synthetic stream
+              dest,  # an empty or new folder for the copy
+              cameras=None,  # cameras to copy; None: all the stream's
+              weeks=None,  # bank weeks to copy; None: all of a camera's
+              # camera -> (width, height) its images are resized to, e.g. `{2: (640, 480)}`; None: as rendered
+              sizes: dict | None = None,
+              progress: bool = False,  # show a progress bar
+             ) -> Path:
+    "A WALT-shaped copy of the rendered `stream` in `dest`: bank images, test images and labels only."
+    # labels are normalised, so a resized camera's stay as they are
     stream, dest = Path(stream), Path(dest)
-    if dest.exists() and any(dest.iterdir()): raise DataError(f"{dest} is not empty; walt_tree writes a new tree, choose an empty folder")
+    if dest.exists() and any(dest.iterdir()):
+        raise DataError(f"{dest} is not empty; walt_tree writes a new tree, choose an empty folder")
     cams = [cam_id(c) for c in (cameras or [p.name for p in sorted(stream.glob("cam*"))])]
     todo = []
     for c in cams:
@@ -638,18 +798,26 @@ def walt_tree(stream, dest, cameras=None, weeks=None, sizes: dict | None = None,
         todo += [(c, f"week{w}/bank/images") for w in ws] + [(c, "test/images"), (c, "test/labels")]
     for c, sub in tqdm(todo, desc="WALT tree", disable=not progress):
         src = stream/cam_name(c)/sub
-        if not src.is_dir(): raise DataError(f"{src} does not exist; render the stream with these cameras and weeks first")
+        if not src.is_dir():
+            raise DataError(f"{src} does not exist; render the stream with these cameras and weeks first")
         out = dest/cam_name(c)/sub; out.mkdir(parents=True, exist_ok=True)
         for f in sorted(src.iterdir()):
             if sub.endswith("images") and (sizes or {}).get(c):
-                with Image.open(f) as im: im.convert("RGB").resize(tuple(sizes[c]), Image.BILINEAR).save(out/f.name, quality=92)
+                with Image.open(f) as im:
+                    im.convert("RGB").resize(tuple(sizes[c]), Image.BILINEAR).save(out/f.name, quality=92)
             else: shutil.copy2(f, out/f.name)
     return dest
 
 # %% ../nbs/01_data.ipynb #2118655f
 BOX_COLOURS = {0: "#0072B2", 1: "#E69F00", 2: "#CC79A7"}    # colour-blind-safe (Okabe-Ito)
 
-def draw_boxes(ax, image, boxes: pd.DataFrame, title: str = "", colours=BOX_COLOURS, lw: float = 1.2):
+def draw_boxes(ax,  # matplotlib axes
+               image,  # an image path or array
+               boxes: pd.DataFrame,  # pixel boxes: `x1, y1, x2, y2`, optional `cls` and `conf`
+               title: str = "",  # the axes' title
+               colours=BOX_COLOURS,  # class id -> colour (others: green)
+               lw: float = 1.2,  # line width (pt)
+              ):
     "Show `image` on `ax` with pixel boxes (`x1, y1, x2, y2, cls`, optional `conf`)."
     import matplotlib.patches as patches
     ax.imshow(np.asarray(Image.open(image) if isinstance(image, (str, Path)) else image)); ax.set_axis_off()

@@ -27,35 +27,45 @@ PALETTE = "colorblind"
 def _style():
     sns.set_theme(style="whitegrid", context="notebook", palette=PALETTE)
 
-def strategy_colours(strategies) -> dict:
+def strategy_colours(strategies,  # strategy names (repeats are fine)
+                    ) -> dict:
     "A fixed colour per strategy name (sorted), from the colour-blind palette."
     names = sorted(set(strategies))
     pal = sns.color_palette(PALETTE, max(len(names), 1))
     return dict(zip(names, pal))
 
-def read_csv(path, needs=()) -> pd.DataFrame:
+def read_csv(path,  # the CSV file
+             needs=(),  # columns it must have
+            ) -> pd.DataFrame:
     "A result CSV, with a clear error when it is missing or lacks columns."
     path = Path(path)
-    if not path.exists(): raise DataError(f"{path} is missing; run the notebook that makes it (see README's notebook map) first")
+    if not path.exists():
+        raise DataError(f"{path} is missing; run the notebook that makes it (see README's notebook map) first")
     df = pd.read_csv(path)
     miss = set(needs) - set(df.columns)
-    if miss: raise DataError(f"{path} lacks column(s) {sorted(miss)}; it was made by another version, rerun its notebook")
+    if miss:
+        raise DataError(f"{path} lacks column(s) {sorted(miss)}; it was made by another version, rerun its notebook")
     return df
 
 # %% ../nbs/10_figures.ipynb #41ef4f3b
 RESULT_NEEDS = ("run_id", "data_name", "strategy", "samples", "seed", "mAP50", "mAP50_95", "model_role")
-REFERENCES = {"baseline": ("generic student", "grey", "--"), "ceiling_teacher": ("ceiling: whole bank, teacher labels", "black", ":"),
+REFERENCES = {"baseline": ("generic student", "grey", "--"),
+              "ceiling_teacher": ("ceiling: whole bank, teacher labels", "black", ":"),
               "ceiling_gt": ("ceiling: whole bank, ground truth", "#555555", "-.")}
 
 def _reference(results: pd.DataFrame, key: str) -> pd.DataFrame:
     "Rows of a reference: the generic student (`baseline`) or a ceiling (`ceiling_teacher`, `ceiling_gt`)."
     return results[results.model_role == key] if key == "baseline" else results[results.strategy == key]
 
-def plot_map_vs_samples(results: pd.DataFrame, metrics=("mAP50", "mAP50_95")):
-    "mAP vs labelled frames per strategy (mean and 95 % interval over cameras x seeds), with the generic student and the ceilings."
+# %% ../nbs/10_figures.ipynb #41360990
+def plot_map_vs_samples(results: pd.DataFrame,  # inference_results.csv: one row per model and test camera
+                        metrics=("mAP50", "mAP50_95"),  # one panel per metric
+                       ):
+    "mAP vs labelled frames per strategy (mean and 95 % interval over units), with the generic student and ceilings."
     _style()
     st = results[results.model_role == "student"]
-    if st.empty: raise DataError("the results hold no student rows; run the sweep (06_student) and evaluation (08) first")
+    if st.empty:
+        raise DataError("the results hold no student rows; run the sweep (06_student) and evaluation (08) first")
     colours = strategy_colours(st.strategy)
     fig, axs = plt.subplots(1, len(metrics), figsize=(5.2*len(metrics) + 2.6, 4), squeeze=False)
     for ax, m in zip(axs[0], metrics):
@@ -88,10 +98,13 @@ def plot_map_vs_samples(results: pd.DataFrame, metrics=("mAP50", "mAP50_95")):
 # %% ../nbs/10_figures.ipynb #8ea41567
 def _model(results: pd.DataFrame) -> np.ndarray:
     "Each row's model as the tables name it: the strategy of a student or ceiling, else `generic` or `teacher`."
-    return np.where(results.model_role.isin(["student", "ceiling"]), results.strategy, results.model_role.replace({"baseline": "generic"}))
+    return np.where(results.model_role.isin(["student", "ceiling"]), results.strategy,
+                    results.model_role.replace({"baseline": "generic"}))
 
-def camera_table(results: pd.DataFrame, metric: str = "mAP50") -> pd.DataFrame:
-    "Camera x budget rows, strategy columns (mean `metric` over seeds), with the seeds, teacher, generic and ceiling columns."
+def camera_table(results: pd.DataFrame,  # inference_results.csv: one row per model and test camera
+                 metric: str = "mAP50",  # the column tabled
+                ) -> pd.DataFrame:
+    "Camera x budget rows, strategy columns (mean `metric` over seeds), with seeds, teacher, generic, ceiling columns."
     st = results[results.model_role == "student"]
     t = st.pivot_table(index=["data_name", "samples"], columns="strategy", values=metric, aggfunc="mean")
     t.insert(0, "seeds", st.groupby(["data_name", "samples"]).seed.nunique())
@@ -99,17 +112,22 @@ def camera_table(results: pd.DataFrame, metric: str = "mAP50") -> pd.DataFrame:
     t = t.join(ref.pivot_table(index="data_name", columns="model", values=metric, aggfunc="mean"), on="data_name")
     return t.reset_index().rename(columns={"data_name": "camera"}).rename_axis(columns=None)
 
-def camera_summary(results: pd.DataFrame, metric: str = "mAP50") -> pd.DataFrame:
-    "Per camera, budget and model (strategy or reference, as `camera_table` names them): seeds, mean, std and 95 % interval over seeds."
+def camera_summary(results: pd.DataFrame,  # inference_results.csv: one row per model and test camera
+                   metric: str = "mAP50",  # the column summarised
+                  ) -> pd.DataFrame:
+    "Per camera, budget and model (as `camera_table` names them): seeds, mean, std and 95 % interval over seeds."
     out = summarize(results.assign(model=_model), ["data_name", "samples", "model"], metric, units=("seed",))
     return out.rename(columns={"data_name": "camera", "n": "seeds"})
 
-def strategy_summary(results: pd.DataFrame, metric: str = "mAP50") -> pd.DataFrame:
-    "Per strategy and budget (and per reference): units, mean, std and 95 % interval of `metric`, and the share of the ceiling's gain."
+def strategy_summary(results: pd.DataFrame,  # inference_results.csv: one row per model and test camera
+                     metric: str = "mAP50",  # the column summarised
+                    ) -> pd.DataFrame:
+    "Per strategy and budget (and reference): units, mean, std, 95 % interval of `metric`, share of the ceiling's gain."
     st = results[results.model_role == "student"]
     ref = results[results.model_role != "student"].assign(strategy=_model)
     out = pd.concat([summarize(st, ["strategy", "samples"], metric),
-                     summarize(ref.assign(samples=ref.samples.where(ref.model_role == "ceiling", 0)), ["strategy", "samples"], metric)],
+                     summarize(ref.assign(samples=ref.samples.where(ref.model_role == "ceiling", 0)),
+                               ["strategy", "samples"], metric)],
                     ignore_index=True)
     base, ceil = (out.loc[out.strategy == k, "mean"] for k in ("generic", "ceiling_teacher"))
     gain = ceil.mean() - base.mean() if len(base) and len(ceil) else np.nan
@@ -117,14 +135,17 @@ def strategy_summary(results: pd.DataFrame, metric: str = "mAP50") -> pd.DataFra
     return out.rename(columns={"n": "units"})
 
 # %% ../nbs/10_figures.ipynb #3b274171
-def plot_cross_performance(M: pd.DataFrame, families: dict | None = None, title: str = ""):
-    "Heatmap of a student-camera x test-camera mAP50 matrix in its order (09 groups cameras by family), a line between families."
+def plot_cross_performance(M: pd.DataFrame,  # student camera x test camera mAP50, in 09's order
+                           families: dict | None = None,  # camera -> family, shown under it; None: unknown
+                           title: str = "",  # the title; empty: "cross-camera mAP50"
+                          ):
+    "Heatmap of a student-camera x test-camera mAP50 matrix in its order, a line between families."
     _style()
     order = list(M.index); M = M.astype(float)
     labels = [f"{c}\n{families[c]}" if families and c in families else c for c in order]
     fig, ax = plt.subplots(figsize=(1.1*len(M) + 2.5, 1.0*len(M) + 1.5))
-    sns.heatmap(M, annot=True, fmt=".2f", cmap="viridis", vmin=0, vmax=max(float(np.nanmax(M.to_numpy())), 1e-6), square=True,
-                cbar_kws={"label": "mAP50"}, xticklabels=labels, yticklabels=labels, ax=ax)
+    sns.heatmap(M, annot=True, fmt=".2f", cmap="viridis", vmin=0, vmax=max(float(np.nanmax(M.to_numpy())), 1e-6),
+                square=True, cbar_kws={"label": "mAP50"}, xticklabels=labels, yticklabels=labels, ax=ax)
     if families:
         fam = [families.get(c) for c in order]
         for i in range(1, len(fam)):
@@ -135,13 +156,20 @@ def plot_cross_performance(M: pd.DataFrame, families: dict | None = None, title:
 
 def cross_summary(S: pd.DataFrame,  # cross_performance_seeds.csv: student camera, test camera, seed, mAP50
                  ) -> pd.DataFrame:
-    "Per student camera and test camera, in the seed table's order: seeds, mean, std and 95 % interval of mAP50 over the seeds."
+    "Per student camera and test camera, in the seed table's order: seeds, mean, std, 95 % interval of mAP50."
     out = summarize(S, ["student camera", "test camera"], "mAP50", units=("seed",)).rename(columns={"n": "seeds"})
     pos = {c: i for i, c in enumerate(pd.unique(S["student camera"]))}
-    return out.sort_values(["student camera", "test camera"], key=lambda c: c.map(pos), kind="stable", ignore_index=True)
+    return out.sort_values(["student camera", "test camera"], key=lambda c: c.map(pos), kind="stable",
+                           ignore_index=True)
 
-def plot_dendrogram(Z: np.ndarray, labels, clusters: dict | None = None, families: dict | None = None, ari: float | None = None):
-    "Dendrogram of a scipy linkage `Z` (09 writes it as `csbad_linkage.csv`): leaves coloured by cluster, family under the camera."
+# %% ../nbs/10_figures.ipynb #25f269fc
+def plot_dendrogram(Z: np.ndarray,  # scipy linkage: left, right, distance, size per merge
+                    labels,  # the cameras, in the linkage's order
+                    clusters: dict | None = None,  # camera -> cluster number (from 1); None: leaves not coloured
+                    families: dict | None = None,  # camera -> family, shown under it; None: unknown
+                    ari: float | None = None,  # adjusted Rand index of clusters against families, for the title
+                   ):
+    "Dendrogram of a scipy linkage `Z` (09's `csbad_linkage.csv`): leaves coloured by cluster, family under the camera."
     from scipy.cluster.hierarchy import dendrogram
     _style()
     fig, ax = plt.subplots(figsize=(1.1*len(labels) + 3, 3.9))
@@ -154,8 +182,10 @@ def plot_dendrogram(Z: np.ndarray, labels, clusters: dict | None = None, familie
         if families: ax.set_xticklabels([t.get_text() for t in ax.get_xticklabels()])
         title = f"{max(clusters.values())} cluster(s): " + ", ".join(
             f"{k}: " + "+".join(c for c, v in clusters.items() if v == k) for k in sorted(set(clusters.values())))
-        ax.set_title(title + (f"\nagreement with the camera families: ARI = {ari:.2f}" if ari is not None and np.isfinite(ari) else ""), fontsize=10)
-    ax.set(xlabel="camera (colour = cluster" + (", below: its family)" if families else ")"), ylabel="distance (1 - mean cross mAP50)")
+        ax.set_title(title + (f"\nagreement with the camera families: ARI = {ari:.2f}"
+                              if ari is not None and np.isfinite(ari) else ""), fontsize=10)
+    ax.set(xlabel="camera (colour = cluster" + (", below: its family)" if families else ")"),
+           ylabel="distance (1 - mean cross mAP50)")
     ax.grid(axis="x", visible=False)
     fig.tight_layout()
     return fig
@@ -163,8 +193,10 @@ def plot_dendrogram(Z: np.ndarray, labels, clusters: dict | None = None, familie
 # %% ../nbs/10_figures.ipynb #5b1d641f
 SEG_NEEDS = ("window_start", "frame", "teacher", "replay", "accuracy", "mIoU", "student", "target")
 
-def plot_online_seg(res: pd.DataFrame, metric: str = "mIoU"):
-    "`metric` per window along the stream: online students per replay, frozen student, teacher; vs ground truth and vs teacher."
+def plot_online_seg(res: pd.DataFrame,  # online_seg_results.csv: one row per model, target and test frame
+                    metric: str = "mIoU",  # the column plotted: mIoU or accuracy
+                   ):
+    "`metric` per window: online students per replay, frozen student, teacher; against ground truth and teacher."
     _style()
     df = res.assign(model=np.where(res.student == "online", "online, replay " + res.replay.astype(str), res.student))
     w = df.groupby(["target", "model", "window_start"], as_index=False)[metric].mean()
@@ -174,8 +206,9 @@ def plot_online_seg(res: pd.DataFrame, metric: str = "mIoU"):
     fig, axs = plt.subplots(1, len(targets), figsize=(5.5*len(targets) + 2, 3.8), squeeze=False, sharey=True)
     for ax, t in zip(axs[0], targets):
         sub = w[w.target == t]
-        sns.lineplot(sub, x="window_start", y=metric, hue="model", hue_order=[m for m in models if m in set(sub.model)], palette=pal,
-                     style="model", dashes={m: (2, 2) if m in ("frozen", "teacher") else "" for m in models}, ax=ax, legend=False)
+        sns.lineplot(sub, x="window_start", y=metric, hue="model", hue_order=[m for m in models if m in set(sub.model)],
+                     palette=pal, style="model",
+                     dashes={m: (2, 2) if m in ("frozen", "teacher") else "" for m in models}, ax=ax, legend=False)
         ax.set(xlabel="stream position (frame index of the window start)", ylabel=f"{metric} per window",
                title=f"against {'ground truth' if t == 'gt' else 'the teacher masks'}")
     handles = [plt.Line2D([], [], color=pal[m], ls="--" if m in ("frozen", "teacher") else "-") for m in models]
@@ -186,13 +219,16 @@ def plot_online_seg(res: pd.DataFrame, metric: str = "mIoU"):
 # %% ../nbs/10_figures.ipynb #0d1340d6
 AL_NEEDS = ("strategy", "round", "labelled", "accuracy", "seed")
 
-def plot_active_learning(res: pd.DataFrame):
+def plot_active_learning(res: pd.DataFrame,  # active_learning_results.csv: one row per strategy, seed and round
+                        ):
     "Accuracy vs labelled images per strategy, mean +- std over seeds."
     _style()
     fig, ax = plt.subplots(figsize=(6.5, 4))
-    sns.lineplot(res, x="labelled", y="accuracy", hue="strategy", palette=strategy_colours(res.strategy), errorbar="sd", marker="o", ax=ax)
+    sns.lineplot(res, x="labelled", y="accuracy", hue="strategy", palette=strategy_colours(res.strategy),
+                 errorbar="sd", marker="o", ax=ax)
     n = res.seed.nunique()
-    ax.set(xlabel="labelled images", ylabel="test accuracy", title=f"pool-based active learning ({n} seed{'s' if n > 1 else ''}, band = +- 1 sd)")
+    ax.set(xlabel="labelled images", ylabel="test accuracy",
+           title=f"pool-based active learning ({n} seed{'s' if n > 1 else ''}, band = +- 1 sd)")
     sns.move_legend(ax, "center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     fig.tight_layout()
     return fig
@@ -201,7 +237,10 @@ def plot_active_learning(res: pd.DataFrame):
 CLUSTER_NEEDS, LINKAGE_NEEDS = ("camera", "family", "cluster", "ari"), ("left", "right", "distance", "size")
 SEED_NEEDS = ("student camera", "test camera", "seed", "mAP50")
 
-def make_figures(out, profile: str = "") -> dict:
+# %% ../nbs/10_figures.ipynb #7ac82d6b
+def make_figures(out,  # the report's folder: reads tables/, writes figures/ and summary tables
+                 profile: str = "",  # the profile, recorded in each artifact's sidecar
+                ) -> dict:
     "Remake every figure and summary table of the report in `out` from its CSVs; {name: path or reason skipped}."
     out = Path(out); tables = out/"tables"; made = {}
     params = dict(profile=profile)
@@ -212,9 +251,12 @@ def make_figures(out, profile: str = "") -> dict:
         res = read_csv(src, RESULT_NEEDS)
         if (res.model_role == "student").any():
             done("map_vs_samples", plot_map_vs_samples(res), [src])
-            made["camera_table"] = save_table(camera_table(res).round(4), tables/"camera_table", params, sources=[rel(src)])
-            made["camera_summary"] = save_table(camera_summary(res).round(4), tables/"camera_summary", params, sources=[rel(src)])
-            made["strategy_summary"] = save_table(strategy_summary(res).round(4), tables/"strategy_summary", params, sources=[rel(src)])
+            made["camera_table"] = save_table(camera_table(res).round(4), tables/"camera_table", params,
+                                              sources=[rel(src)])
+            made["camera_summary"] = save_table(camera_summary(res).round(4), tables/"camera_summary", params,
+                                                sources=[rel(src)])
+            made["strategy_summary"] = save_table(strategy_summary(res).round(4), tables/"strategy_summary", params,
+                                                  sources=[rel(src)])
         else: made["map_vs_samples"] = f"{rel(src)} has no student rows"
     else: made["map_vs_samples"] = f"{rel(src)} is missing (notebook 08)"
     src, cl, lk = tables/"cross_performance.csv", tables/"csbad_clusters.csv", tables/"csbad_linkage.csv"
@@ -225,10 +267,12 @@ def make_figures(out, profile: str = "") -> dict:
         done("cross_performance", plot_cross_performance(M, fam), [src] + ([cl] if c is not None else []))
         if (sd := tables/"cross_performance_seeds.csv").exists():
             made["cross_performance_summary"] = save_table(cross_summary(read_csv(sd, SEED_NEEDS)).round(4),
-                                                           tables/"cross_performance_summary", params, sources=[rel(sd)])
+                                                           tables/"cross_performance_summary", params,
+                                                           sources=[rel(sd)])
         if lk.exists() and c is not None:
-            done("csbad_dendrogram", plot_dendrogram(read_csv(lk, LINKAGE_NEEDS)[list(LINKAGE_NEEDS)].to_numpy(), M.index,
-                                                     dict(zip(c.camera, c.cluster)), fam, c.ari.iloc[0]), [lk, cl])
+            done("csbad_dendrogram", plot_dendrogram(read_csv(lk, LINKAGE_NEEDS)[list(LINKAGE_NEEDS)].to_numpy(),
+                                                     M.index, dict(zip(c.camera, c.cluster)), fam, c.ari.iloc[0]),
+                 [lk, cl])
     else: made["cross_performance"] = f"{rel(src)} is missing (notebook 09)"
     src = tables/"online_seg_results.csv"
     if src.exists(): done("online_seg", plot_online_seg(read_csv(src, SEG_NEEDS)), [src])

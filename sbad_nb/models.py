@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .core import (as_profile, ROOT, ConfigError, DataError, atomic_write, data_dir, file_lock, get_profile, rel, resolve,
-                          seed_everything, setup, write_json, write_text)
+from .core import (as_profile, ROOT, ConfigError, DataError, atomic_write, data_dir, file_lock, get_profile, rel,
+    resolve, seed_everything, setup, write_json, write_text)
 from .data import RENDER_VERSION, list_frames, make_synthetic_stream, profile_stream, read_labels, with_truth
 
 # %% auto #0
@@ -25,19 +25,20 @@ __all__ = ['SEGMENTERS', 'GENERIC', 'GENERIC_ASSET', 'TEACHER', 'TEACHER_ASSET',
 
 # %% ../nbs/02_models.ipynb #c922c1e9
 def _save_label_cache(prefix: str, path, x: dict, version: str):
-    "ultralytics' `save_dataset_cache_file`, written atomically: runs over one label folder cannot delete each other's cache."
+    "ultralytics' `save_dataset_cache_file`, written atomically: runs cannot delete each other's cache."
     x["version"] = version
     try:
         with atomic_write(path, "wb", fsync=False) as f: np.save(f, x)
-    except (DataError, OSError): pass                      # a read-only folder: no cache, as in ultralytics (which only warns)
+    except (DataError, OSError): pass   # a read-only folder: no cache, as in ultralytics (which only warns)
 
 def _ultralytics():
     "Import ultralytics in a set-up process (`setup`), with sync off, quiet logs and label caches saved atomically."
-    setup()                                               # offline and in the project before ultralytics reads its settings
+    setup()   # offline and in the project before ultralytics reads its settings
     import ultralytics
     from ultralytics import settings
     from ultralytics.utils import LOGGER
-    quiet = {"sync": False, "raytune": False}            # no analytics; no Ray Tune reporting (and its warning) in plain trainings
+    # no analytics; no Ray Tune reporting (and its warning) in plain trainings
+    quiet = {"sync": False, "raytune": False}
     if any(settings.get(k) != v for k, v in quiet.items()): settings.update(quiet)
     LOGGER.setLevel(logging.WARNING)
     import ultralytics.data.dataset as yolo_data
@@ -48,47 +49,64 @@ def _ultralytics():
 @dataclass
 class Detections:
     "Boxes of one image: `xyxy` (n x 4, pixels), `conf` (n), `cls` (n) and the image `shape` (h, w)."
-    xyxy: np.ndarray
-    conf: np.ndarray
-    cls: np.ndarray
-    shape: tuple
+    xyxy: np.ndarray  # n x 4 boxes, x1 y1 x2 y2 in pixels
+    conf: np.ndarray  # n confidences
+    cls: np.ndarray  # n class ids
+    shape: tuple  # the image's (height, width)
 
     def __post_init__(self):
         self.xyxy = np.asarray(self.xyxy, np.float32).reshape(-1, 4)
         self.conf = np.asarray(self.conf, np.float32).reshape(-1)
         self.cls = np.asarray(self.cls, np.int64).reshape(-1)
         if not (len(self.xyxy) == len(self.conf) == len(self.cls)):
-            raise ValueError(f"Detections: {len(self.xyxy)} boxes, {len(self.conf)} confidences, {len(self.cls)} classes")
+            raise ValueError(f"Detections: {len(self.xyxy)} boxes, {len(self.conf)} confidences, "
+                             f"{len(self.cls)} classes")
 
     def __len__(self): return len(self.conf)
 
     @classmethod
-    def empty(cls, shape): return cls(np.zeros((0, 4)), np.zeros(0), np.zeros(0), shape)
+    def empty(cls,
+              shape,  # the image's (height, width)
+             ):
+        "No boxes, on an image of `shape`."
+        return cls(np.zeros((0, 4)), np.zeros(0), np.zeros(0), shape)
 
     def yolo_lines(self) -> str:
         "YOLO label text (`cls xc yc w h`, normalised, clipped to the image)."
         h, w = self.shape
         b = np.clip(self.xyxy, 0, [w, h, w, h])
         xc, yc, bw, bh = (b[:, 0] + b[:, 2])/2/w, (b[:, 1] + b[:, 3])/2/h, (b[:, 2] - b[:, 0])/w, (b[:, 3] - b[:, 1])/h
-        return "".join(f"{c} {x:.6f} {y:.6f} {ww:.6f} {hh:.6f}\n" for c, x, y, ww, hh in zip(self.cls, xc, yc, bw, bh) if ww > 0 and hh > 0)
+        return "".join(f"{c} {x:.6f} {y:.6f} {ww:.6f} {hh:.6f}\n" for c, x, y, ww, hh in zip(self.cls, xc, yc, bw, bh)
+                       if ww > 0 and hh > 0)
 
-    def to_frame(self, **cols) -> pd.DataFrame:
+    def to_frame(self,
+                 **cols,  # constant columns put first (e.g. frame=42)
+                ) -> pd.DataFrame:
         "One row per box: `cls, x1, y1, x2, y2, conf` plus constant `cols`."
         df = pd.DataFrame(self.xyxy, columns=["x1", "y1", "x2", "y2"]).assign(cls=self.cls, conf=self.conf)
         return df.assign(**cols)[[*cols, "cls", "x1", "y1", "x2", "y2", "conf"]]
 
 # %% ../nbs/02_models.ipynb #2370708f
-def build_detector(cfg: str = "yolov8n.yaml", nc: int = 1, width: float | None = None, depth: float | None = None):
+def build_detector(cfg: str = "yolov8n.yaml",  # an ultralytics model yaml (name or local path), or a .pt to load
+                   nc: int = 1,  # number of classes
+                   width: float | None = None,  # width multiple; None: the yaml's scale
+                   depth: float | None = None,  # depth multiple; None: the yaml's scale
+                  ):
     "A YOLO detector from a model yaml, optionally with another width / depth multiple."
     YOLO = _ultralytics().YOLO
     if str(cfg).endswith(".pt"): return load_detector(cfg)
     if width is None and depth is None:
         try: return YOLO(cfg, task="detect")
-        except FileNotFoundError as e: raise ConfigError(f"model yaml {cfg!r} not found; use an ultralytics name like yolov8n.yaml or a local yaml path") from e
+        except FileNotFoundError as e:
+            raise ConfigError(f"model yaml {cfg!r} not found; use an ultralytics name like yolov8n.yaml "
+                              "or a local yaml path") from e
     from ultralytics.nn.tasks import yaml_model_load
     try: d = yaml_model_load(cfg)
-    except FileNotFoundError as e: raise ConfigError(f"model yaml {cfg!r} not found; use an ultralytics name like yolov8n.yaml or a local yaml path") from e
-    dm, wm, mc = (d.pop("scales") or {}).get(d.get("scale") or "n", (d.get("depth_multiple", 1.0), d.get("width_multiple", 1.0), 1024))
+    except FileNotFoundError as e:
+        raise ConfigError(f"model yaml {cfg!r} not found; use an ultralytics name like yolov8n.yaml "
+                          "or a local yaml path") from e
+    dm, wm, mc = (d.pop("scales") or {}).get(d.get("scale") or "n",
+                                             (d.get("depth_multiple", 1.0), d.get("width_multiple", 1.0), 1024))
     d.update(depth_multiple=depth or dm, width_multiple=width or wm, nc=nc)
     d.pop("scale", None); d.pop("yaml_file", None)
     # a name without the `yolov8n` pattern, from which ultralytics would guess a scale and override our multiples
@@ -96,26 +114,37 @@ def build_detector(cfg: str = "yolov8n.yaml", nc: int = 1, width: float | None =
     path = write_text(ROOT/".cache"/"models"/f"sbad_det_{tag}.yaml", yaml.safe_dump(d, sort_keys=False))
     return YOLO(str(path), task="detect")
 
-def load_detector(weights):
+# %% ../nbs/02_models.ipynb #76664158
+def load_detector(weights,  # a local YOLO detection checkpoint (.pt)
+                 ):
     "A YOLO detector from a local weights file."
     p = resolve(weights)
     if not p.exists():
-        raise DataError(f"weights file {p} does not exist; put the checkpoint there (nothing is downloaded) or pass another path")
+        raise DataError(f"weights file {p} does not exist; put the checkpoint there (nothing is downloaded) "
+                        "or pass another path")
     if p.stat().st_size == 0: raise DataError(f"weights file {p} is empty; re-copy it")
     try: m = _ultralytics().YOLO(str(p))
     except Exception as e:
-        raise DataError(f"{p} is not a YOLO checkpoint ({type(e).__name__}: {str(e)[:120]}); pass a .pt saved by ultralytics") from None
+        raise DataError(f"{p} is not a YOLO checkpoint ({type(e).__name__}: {str(e)[:120]}); "
+                        "pass a .pt saved by ultralytics") from None
     if m.task != "detect": raise DataError(f"{p} is a {m.task} model; a detection checkpoint is needed")
     return m
 
-def n_params(model) -> int: return sum(p.numel() for p in model.model.parameters())
+def n_params(model,  # a YOLO detector
+            ) -> int:
+    "The number of the network's parameters."
+    return sum(p.numel() for p in model.model.parameters())
 
 # %% ../nbs/02_models.ipynb #8da44669
 def _label_of(image) -> Path:
     p = Path(image)
     return p.parent.parent/"labels"/(p.stem + ".txt")
 
-def dataset_yaml(path, train, val, names=("vehicle",)) -> Path:
+def dataset_yaml(path,  # the yaml to write; the image lists go beside it
+                 train,  # training images: paths, or a frame table with `image`
+                 val,  # validation images: paths, or a frame table with `image`
+                 names=("vehicle",),  # class names, in id order
+                ) -> Path:
     "Write a YOLO dataset yaml (and its image lists) for `train` / `val` image paths; every image needs a label file."
     path = Path(path)
     lists = {}
@@ -123,34 +152,44 @@ def dataset_yaml(path, train, val, names=("vehicle",)) -> Path:
         imgs = [str(Path(i).absolute()) for i in (imgs.image if isinstance(imgs, pd.DataFrame) else imgs)]
         if not imgs: raise ConfigError(f"the {split} split is empty; select at least one frame")
         missing = [i for i in imgs if not _label_of(i).exists()]
-        if missing: raise DataError(f"{len(missing)} {split} image(s) have no label file, e.g. {_label_of(missing[0])}; run the teacher (pseudo_label) first")
+        if missing:
+            raise DataError(f"{len(missing)} {split} image(s) have no label file, e.g. {_label_of(missing[0])}; "
+                            "run the teacher (pseudo_label) first")
         lists[split] = write_text(path.with_name(f"{path.stem}_{split}.txt"), "\n".join(imgs) + "\n")
     return write_text(path, yaml.safe_dump({"path": str(path.parent.resolve()), "train": str(lists["train"].resolve()),
-                                            "val": str(lists["val"].resolve()), "names": dict(enumerate(names))}, sort_keys=False))
+                                            "val": str(lists["val"].resolve()), "names": dict(enumerate(names))},
+                                           sort_keys=False))
 
 # %% ../nbs/02_models.ipynb #8c2bc943
-def link_dataset(dst, frames: pd.DataFrame, label_col: str = "label", class_map: dict | None = None) -> list[str]:
-    "Link `frames.image` into `dst/images`, copy labels (classes mapped by `class_map`) to `dst/labels`; return the image paths."
-    dst = Path(dst); (dst/"images").mkdir(parents=True, exist_ok=True); (dst/"labels").mkdir(parents=True, exist_ok=True)
+def link_dataset(dst,  # the training folder: images/ and labels/ go there
+                 frames: pd.DataFrame,  # frames with `image` and a label column
+                 label_col: str = "label",  # the column of the label files
+                 class_map: dict | None = None,  # label class -> training class (others -> 0); None: as they are
+                ) -> list[str]:
+    "Link `frames.image` into `dst/images`, copy labels (classes mapped) to `dst/labels`; return the image paths."
+    dst = Path(dst); (dst/"images").mkdir(parents=True, exist_ok=True)
+    (dst/"labels").mkdir(parents=True, exist_ok=True)
     out = []
     for img, lab in zip(frames.image, frames[label_col]):
-        img = Path(img); link = dst/"images"/f"{img.parents[3].name}_{img.parents[2].name}_{img.name}"   # cam_week_frame
+        # cam_week_frame
+        img = Path(img); link = dst/"images"/f"{img.parents[3].name}_{img.parents[2].name}_{img.name}"
         if not link.exists(): link.symlink_to(img.resolve())
         rows = read_labels(lab, allow_conf=False)
         if class_map is not None: rows[:, 0] = [class_map.get(int(c), 0) for c in rows[:, 0]]
-        write_text(dst/"labels"/(link.stem + ".txt"), "".join(f"{int(r[0])} {r[1]:.6f} {r[2]:.6f} {r[3]:.6f} {r[4]:.6f}\n" for r in rows))
+        write_text(dst/"labels"/(link.stem + ".txt"),
+                   "".join(f"{int(r[0])} {r[1]:.6f} {r[2]:.6f} {r[3]:.6f} {r[4]:.6f}\n" for r in rows))
         out.append(str(link))
     return out
 
 # %% ../nbs/02_models.ipynb #ed70fc28
 def _last_eval_trainer(base):
-    "ultralytics' detection trainer whose final evaluation does not validate again the weights its last epoch validated."
+    "ultralytics' detection trainer whose final evaluation does not validate again what its last epoch validated."
     class _LastEvalTrainer(base):
         def final_eval(self):
             if self.args.val or not self.best.exists(): return super().final_eval()   # best.pt may be an earlier epoch
             from ultralytics.utils.torch_utils import strip_optimizer
             strip_optimizer(self.best)                      # the weights train() returns, without the optimizer's state
-            self.last.unlink(missing_ok=True)               # the same epoch's checkpoint, optimizer and all: no run resumes
+            self.last.unlink(missing_ok=True)   # the same epoch's checkpoint, optimizer and all: no run resumes
     return _LastEvalTrainer
 
 def _transfer_counter(model):
@@ -159,17 +198,30 @@ def _transfer_counter(model):
     def count(trainer):
         net = getattr(trainer.model, "module", trainer.model)   # unwrapped from DDP
         dst = net.state_dict()
-        same = sum(k in src and src[k].shape == v.shape and torch.equal(src[k].to(v.device, v.dtype), v) for k, v in dst.items())
+        same = sum(k in src and src[k].shape == v.shape and torch.equal(src[k].to(v.device, v.dtype), v)
+                   for k, v in dst.items())
         trainer.transferred = (int(same), len(dst))
     return count
 
-def train(model, data, epochs: int = 1, imgsz: int = 96, batch: int = 8, device="cpu", seed: int = 0, project=None,
-          name: str = "train", workers: int = 0,
-          resume: bool = False,  # continue from `project/name/weights/last.pt` when a stopped training left one (needs save=True)
+# %% ../nbs/02_models.ipynb #8d0be74d
+def train(model,  # a YOLO detector (built or loaded)
+          data,  # dataset yaml (`dataset_yaml`)
+          epochs: int = 1,  # training epochs
+          imgsz: int = 96,  # training image size (px)
+          batch: int = 8,  # batch size
+          device="cpu",  # torch device: cpu, 0, "0,1" (mixed precision off on cpu and mps)
+          seed: int = 0,  # ultralytics' seed (deterministic training)
+          project=None,  # folder of the runs; None: runs/train
+          name: str = "train",  # the run's folder under `project`
+          workers: int = 0,  # dataloader worker processes
+          # continue from `project/name/weights/last.pt` when a stopped training left one (needs save=True)
+          resume: bool = False,
           progress: bool = False,  # a bar over the epochs (long trainings: the teacher, the generic student)
-          **kw) -> Path:
-    """Train `model` on dataset yaml `data` with ultralytics; return the path of the best weights. A model loaded from
-    weights leaves on `model.trainer.transferred` how many of the trained network's tensors started from them."""
+          **kw,  # more ultralytics training arguments (lr0, mosaic, val, save, ...)
+         ) -> Path:
+    "Train `model` on dataset yaml `data` with ultralytics; return the path of the best weights."
+    # A model loaded from weights leaves on `model.trainer.transferred` how many of the trained network's tensors
+    # started from them.
     _ultralytics()
     from tqdm.auto import tqdm
     from ultralytics.models.yolo.detect import DetectionTrainer
@@ -179,7 +231,8 @@ def train(model, data, epochs: int = 1, imgsz: int = 96, batch: int = 8, device=
     args = dict(data=str(data), epochs=int(epochs), imgsz=int(imgsz), batch=int(batch), device=device, seed=int(seed),
                 deterministic=True, amp=amp, workers=int(workers), project=str(project.resolve()), name=name,
                 exist_ok=True, plots=False, verbose=False, val=True)
-    if resume and last.exists(): model, args, kw = load_detector(last), {"resume": str(last)}, {}   # its own arguments, from the checkpoint
+    # its own arguments, from the checkpoint
+    if resume and last.exists(): model, args, kw = load_detector(last), {"resume": str(last)}, {}
     count = _transfer_counter(model) if getattr(model, "ckpt", None) and not args.get("resume") else None
     bar = tqdm(total=int(epochs), desc=f"training {name}", unit="epoch", disable=not progress)
     step = lambda trainer: bar.update(trainer.epoch + 1 - bar.n)
@@ -200,8 +253,17 @@ def _feature_layer(model) -> int:
     idx = [i for i, m in enumerate(layers) if type(m).__name__ in ("SPPF", "SPPELAN")]
     return idx[-1] if idx else len(layers) - 2
 
-def predict(model, images, batch: int = 16, imgsz: int = 96, conf: float = 0.25, iou: float = 0.7, device="cpu",
-            classes=None, features: bool = False):
+# %% ../nbs/02_models.ipynb #55422fe3
+def predict(model,  # a YOLO detector
+            images,  # image paths or arrays
+            batch: int = 16,  # images per forward pass
+            imgsz: int = 96,  # inference size (px)
+            conf: float = 0.25,  # confidence threshold of a box
+            iou: float = 0.7,  # NMS IoU threshold
+            device="cpu",  # torch device
+            classes=None,  # the classes kept; None: all
+            features: bool = False,  # also return the pooled backbone features, one row per image
+           ):
     "Detections for each image (and pooled backbone features when `features`), in batches."
     _ultralytics()
     images = list(images)
@@ -209,17 +271,19 @@ def predict(model, images, batch: int = 16, imgsz: int = 96, conf: float = 0.25,
     idx = _feature_layer(model)
     def attach(predictor):                                 # the predictor runs its own copy of the network
         layer = predictor.model.model.model[idx]
-        hooks.append(layer.register_forward_hook(lambda m, i, o: buf.append(o.detach().float().mean((2, 3)).cpu().numpy())))
+        hooks.append(layer.register_forward_hook(
+            lambda m, i, o: buf.append(o.detach().float().mean((2, 3)).cpu().numpy())))
     if features: model.add_callback("on_predict_start", attach)
     try:
         for s in range(0, len(images), batch):
             chunk = [str(x) if isinstance(x, Path) else x for x in images[s:s + batch]]
             buf.clear()
-            res = model.predict(chunk, imgsz=imgsz, conf=conf, iou=iou, device=device, classes=classes, batch=len(chunk),
-                                verbose=False, stream=False)
+            res = model.predict(chunk, imgsz=imgsz, conf=conf, iou=iou, device=device, classes=classes,
+                                batch=len(chunk), verbose=False, stream=False)
             for r in res:
                 b = r.boxes
-                dets.append(Detections(b.xyxy.cpu().numpy(), b.conf.cpu().numpy(), b.cls.cpu().numpy(), tuple(r.orig_shape)))
+                dets.append(Detections(b.xyxy.cpu().numpy(), b.conf.cpu().numpy(), b.cls.cpu().numpy(),
+                                       tuple(r.orig_shape)))
             if features: feats.append(np.concatenate(buf)[-len(chunk):])
     finally:
         for h in hooks: h.remove()
@@ -237,14 +301,20 @@ def _block(i, o):
 
 class SmallUNet(nn.Module):
     "A small U-Net (3 down, 3 up) for CPU-scale segmentation; logits at the input size."
-    def __init__(self, n_classes: int, width: int = 16):
+    def __init__(self,
+                 n_classes: int,  # output classes
+                 width: int = 16,  # channels of the first level (doubled at each level down)
+                ):
         super().__init__()
         w = [width, width*2, width*4, width*8]
         self.down = nn.ModuleList([_block(3, w[0]), _block(w[0], w[1]), _block(w[1], w[2]), _block(w[2], w[3])])
         self.up = nn.ModuleList([_block(w[3] + w[2], w[2]), _block(w[2] + w[1], w[1]), _block(w[1] + w[0], w[0])])
         self.head = nn.Conv2d(w[0], n_classes, 1)
 
-    def forward(self, x):
+    def forward(self,
+                x,  # images, N x 3 x H x W
+               ):
+        "Logits, N x n_classes x H x W."
         skips = []
         for i, d in enumerate(self.down):
             x = d(x if i == 0 else F.max_pool2d(x, 2))
@@ -253,6 +323,7 @@ class SmallUNet(nn.Module):
             x = u(torch.cat([F.interpolate(x, size=s.shape[-2:], mode="bilinear", align_corners=False), s], 1))
         return self.head(x)
 
+# %% ../nbs/02_models.ipynb #88007edb
 class _LRASPP(nn.Module):
     def __init__(self, n_classes):
         super().__init__()
@@ -262,75 +333,106 @@ class _LRASPP(nn.Module):
 
 SEGMENTERS = {"unet": SmallUNet, "lraspp": _LRASPP}
 
-def build_segmenter(arch: str = "unet", n_classes: int = 7, seed: int = 0, width: int = 16) -> nn.Module:
-    "A segmentation student (`unet` of `width` base channels, or `lraspp`) with `n_classes` outputs, from `seed` (no download)."
-    if arch not in SEGMENTERS: raise ConfigError(f"unknown segmentation arch {arch!r}; choose one of {', '.join(SEGMENTERS)}")
+def build_segmenter(arch: str = "unet",  # unet or lraspp
+                    n_classes: int = 7,  # output classes
+                    seed: int = 0,  # seed of the initial weights
+                    width: int = 16,  # the U-Net's base channels (unet only)
+                   ) -> nn.Module:
+    "A segmentation student (`unet` of `width` base channels, or `lraspp`) with `n_classes` outputs, from `seed`."
+    if arch not in SEGMENTERS:
+        raise ConfigError(f"unknown segmentation arch {arch!r}; choose one of {', '.join(SEGMENTERS)}")
     torch.manual_seed(seed)
     return SmallUNet(n_classes, width) if arch == "unet" else SEGMENTERS[arch](n_classes)
 
-def load_segmenter(weights, arch: str = "unet", n_classes: int = 7, width: int = 16) -> nn.Module:
+# %% ../nbs/02_models.ipynb #05f60a6e
+def load_segmenter(weights,  # a local torch file: a state dict for `arch`, or a whole saved module
+                   arch: str = "unet",  # unet or lraspp (for a state dict)
+                   n_classes: int = 7,  # output classes (for a state dict)
+                   width: int = 16,  # the U-Net's base channels (for a state dict)
+                  ) -> nn.Module:
     "A segmenter from local weights: a state dict for `arch`, or a whole saved module."
     p = Path(weights)
-    if not p.exists(): raise ConfigError(f"segmentation weights {p} not found; give a local file (nothing is downloaded)")
+    if not p.exists():
+        raise ConfigError(f"segmentation weights {p} not found; give a local file (nothing is downloaded)")
     try: obj = torch.load(p, map_location="cpu", weights_only=False)
-    except Exception as e: raise DataError(f"{p} is not a readable torch file ({type(e).__name__}: {e}); re-save or replace it") from e
+    except Exception as e:
+        raise DataError(f"{p} is not a readable torch file ({type(e).__name__}: {e}); re-save or replace it") from e
     if isinstance(obj, nn.Module): return obj
     m = build_segmenter(arch, n_classes, width=width)
     try: m.load_state_dict(obj)
-    except RuntimeError as e: raise DataError(f"{p} does not fit a {arch} with {n_classes} classes: {str(e)[:300]}") from e
+    except RuntimeError as e:
+        raise DataError(f"{p} does not fit a {arch} with {n_classes} classes: {str(e)[:300]}") from e
     return m
 
 # %% ../nbs/02_models.ipynb #c41067af
 GENERIC = dict(student="yolov8n.yaml", width=0.125, imgsz=160, epochs=20, frames=2400, batch=16, seed=0,
-               source_cameras=list(range(101, 113)), source_family="street",   # eye-level street views, far from every target
-               stream=dict(weeks=[1, 2], bank_frames=300, test_frames=50, width=320, seed=0),   # rendered as the targets are
-               train_args=dict(mosaic=0.0, scale=0.25, optimizer="AdamW", lr0=0.004, warmup_epochs=1, val=False, save=False))
+               # eye-level street views, far from every target
+               source_cameras=list(range(101, 113)), source_family="street",
+               # rendered as the targets are
+               stream=dict(weeks=[1, 2], bank_frames=300, test_frames=50, width=320, seed=0),
+               train_args=dict(mosaic=0.0, scale=0.25, optimizer="AdamW", lr0=0.004, warmup_epochs=1, val=False,
+                               save=False))
 GENERIC_ASSET = "sbad_nb:assets/generic_student.pt"   # what `make generic` writes, and the tiny profile starts from
 
 # The learned teacher of tiny and small: a detector 3x the student's parameters at twice its input size (as yolov8x6 at
 # 1280 px is to yolov8n at 640), trained on cameras that are never targets: cameras of the target families and others.
 TEACHER = dict(student="yolov8n.yaml", width=0.25, imgsz=320, epochs=8, frames=3600, batch=16, seed=0,
                source_cameras=list(range(201, 231)),
-               families={"avenue": list(range(201, 207)), "highway": list(range(207, 213)), "industrial": list(range(213, 219))},
+               families={"avenue": list(range(201, 207)), "highway": list(range(207, 213)),
+                         "industrial": list(range(213, 219))},
                stream=dict(weeks=[1, 2], bank_frames=150, test_frames=20, width=320, seed=0),
-               train_args=dict(mosaic=0.0, scale=0.25, optimizer="AdamW", lr0=0.002, warmup_epochs=1, val=False, save=True))
+               train_args=dict(mosaic=0.0, scale=0.25, optimizer="AdamW", lr0=0.002, warmup_epochs=1, val=False,
+                               save=True))
 TEACHER_ASSET = "sbad_nb:assets/teacher.pt"   # what `make teacher` writes: the default teacher of tiny and small
 
-def generic_recipe(prof) -> dict:
+# %% ../nbs/02_models.ipynb #a861bb9d
+def generic_recipe(prof,  # the resolved `Profile`
+                  ) -> dict:
     "The recipe of a profile's own generic student (profiles that train one: `generic_epochs > 0`)."
     s = prof.stream
-    return dict(student=prof.student, width=prof.width, imgsz=prof.imgsz, epochs=prof.generic_epochs, frames=prof.generic_frames,
+    return dict(student=prof.student, width=prof.width, imgsz=prof.imgsz, epochs=prof.generic_epochs,
+                frames=prof.generic_frames,
                 batch=prof.batch, seed=0, source_cameras=list(s.get("source_cameras", [])),
-                stream={k: s[k] for k in ("weeks", "bank_frames", "test_frames", "width", "seed")}, train_args=prof.train_args)
+                stream={k: s[k] for k in ("weeks", "bank_frames", "test_frames", "width", "seed")},
+                train_args=prof.train_args)
 
-def train_generic_student(profile="smoke", force: bool = False, progress: bool = True) -> Path:
-    "The generic student a profile fine-tunes: its local weights (`generic_epochs == 0`) or one trained on its source cameras."
+def train_generic_student(profile="smoke",  # a `Profile` or a profile name
+                          force: bool = False,  # train again even when the cached student matches the recipe
+                          progress: bool = True,  # show progress bars
+                         ) -> Path:
+    "The generic student a profile fine-tunes: its local weights (`generic_epochs == 0`) or one trained on its sources."
     prof = as_profile(profile)
-    if prof.generic_epochs == 0:                             # local weights: the shipped generic, or the paper's COCO yolov8n
+    if prof.generic_epochs == 0:   # local weights: the shipped generic, or the paper's COCO yolov8n
         load_detector(prof.student)                       # a clear error if the file is missing or not YOLO
         return check_generic(prof.student)
     d = data_dir(prof)/"models"
     with file_lock(d/".generic.lock"):                     # one trainer at a time; the others reuse its result
-        return fit_generic(generic_recipe(prof), d, root=profile_stream(prof, progress=progress), force=force, progress=progress)[0]
+        return fit_generic(generic_recipe(prof), d, root=profile_stream(prof, progress=progress), force=force,
+                           progress=progress)[0]
 
 # %% ../nbs/02_models.ipynb #bcb0f5f6
 def _source_families(recipe: dict) -> dict | None:
-    "{camera: family} of a recipe's source cameras: its `families` ({family: [cameras]}), or one `source_family` for all."
+    "{camera: family} of a recipe's source cameras: its `families` ({family: [cameras]}), or its `source_family`."
     if recipe.get("families"): return {c: f for f, cams in recipe["families"].items() for c in cams}
     return {c: recipe["source_family"] for c in recipe["source_cameras"]} if recipe.get("source_family") else None
 
 def _train_seconds(results: pd.DataFrame) -> float:
-    "Seconds a training took over all its sessions (ultralytics' results.csv): its `time` column restarts when a stopped training resumes."
+    "Seconds a training took over its sessions (ultralytics' results.csv): `time` restarts when a training resumes."
     t = results["time"].to_numpy()
     return round(float(t[:-1][np.diff(t) < 0].sum() + t[-1]), 1)
 
-def fit_generic(recipe: dict, work, root=None, force: bool = False, progress: bool = True,
+# %% ../nbs/02_models.ipynb #a940ae11
+def fit_generic(recipe: dict,  # what to train: `GENERIC`, `TEACHER` or `generic_recipe(prof)`
+                work,  # folder of the model, its record, its data and its training runs
+                root=None,  # where the source cameras are rendered; None: work/stream
+                force: bool = False,  # train again even when work/<name>.json has the same recipe
+                progress: bool = True,  # show progress bars
                 name: str = "generic",  # the model's name: work/<name>.pt, work/<name>.json
                ) -> tuple[Path, dict]:
-    """Train a detector from `recipe` on its source cameras (rendered under `root`, default `work/stream`, from their
-    families: `recipe["families"]` or `recipe["source_family"]`, else the whole scene) into `work/<name>.pt`; reuse it when
-    `work/<name>.json` has the same recipe, and resume a training that was stopped (when its `train_args` save every epoch).
-    Returns the weights and that record."""
+    "Train a detector from `recipe` on its source cameras into `work/<name>.pt`: the weights and their record."
+    # The source cameras are rendered under `root` from their families (`recipe["families"]` or
+    # `recipe["source_family"]`, else the whole scene). A model is reused when `work/<name>.json` has the same recipe,
+    # and a training that was stopped resumes (when its `train_args` save every epoch).
     import json
     work = Path(work); weights, meta = work/f"{name}.pt", work/f"{name}.json"
     if weights.exists() and meta.exists() and not force:
@@ -338,25 +440,33 @@ def fit_generic(recipe: dict, work, root=None, force: bool = False, progress: bo
         if m.get("recipe") == json.loads(json.dumps(recipe)): return weights, m
     if not recipe["source_cameras"]: raise ConfigError(f"the {name} recipe names no source_cameras")
     s = recipe["stream"]; root = Path(root) if root else work/"stream"
-    make_synthetic_stream(root, recipe["source_cameras"], s["weeks"], s["bank_frames"], s["test_frames"], s["width"], s["seed"],
-                          overwrite="rendered", progress=progress, families=_source_families(recipe))
+    make_synthetic_stream(root, recipe["source_cameras"], s["weeks"], s["bank_frames"], s["test_frames"], s["width"],
+                          s["seed"], overwrite="rendered", progress=progress, families=_source_families(recipe))
     data = generic_dataset(root, recipe["source_cameras"], recipe["frames"], work/f"{name}_data")
     seed_everything(recipe["seed"])
     model = build_detector(recipe["student"], nc=1, width=recipe["width"])
-    started = work/"train"/name/"recipe.json"                 # what a stopped training was training: resumed only if the same
-    resume = bool(recipe["train_args"].get("save")) and not force and started.exists() and json.loads(started.read_text()) == json.loads(json.dumps(recipe))
+    started = work/"train"/name/"recipe.json"   # what a stopped training was training: resumed only if the same
+    resume = (bool(recipe["train_args"].get("save")) and not force and started.exists()
+              and json.loads(started.read_text()) == json.loads(json.dumps(recipe)))
     if not resume: shutil.rmtree(started.parent, ignore_errors=True); write_json(started, recipe)
-    best = train(model, data, epochs=recipe["epochs"], imgsz=recipe["imgsz"], batch=recipe["batch"], seed=recipe["seed"],
-                 project=work/"train", name=name, resume=resume, progress=progress, **recipe["train_args"])
+    best = train(model, data, epochs=recipe["epochs"], imgsz=recipe["imgsz"], batch=recipe["batch"],
+                 seed=recipe["seed"], project=work/"train", name=name, resume=resume, progress=progress,
+                 **recipe["train_args"])
     with atomic_write(weights, "wb") as f: f.write(best.read_bytes())
     results = pd.read_csv(best.parent.parent/"results.csv"); res = results.iloc[-1]
     rec = {"recipe": recipe, "trained_from": rel(best), "train_seconds": _train_seconds(results),
-           "val_mAP50": float(res.get("metrics/mAP50(B)", np.nan)), "val_mAP50_95": float(res.get("metrics/mAP50-95(B)", np.nan))}
+           "val_mAP50": float(res.get("metrics/mAP50(B)", np.nan)),
+           "val_mAP50_95": float(res.get("metrics/mAP50-95(B)", np.nan))}
     write_json(meta, rec)
     return weights, rec
 
-def generic_dataset(root, cameras, frames: int, work) -> Path:
-    "A generic student's dataset: `frames` bank frames spread evenly over `cameras` (ground truth), their test sets to validate."
+# %% ../nbs/02_models.ipynb #dd0ae8d3
+def generic_dataset(root,  # the rendered source cameras
+                    cameras,  # the source cameras
+                    frames: int,  # bank frames to train on, spread evenly over the cameras' banks
+                    work,  # the dataset's folder (replaced)
+                   ) -> Path:
+    "A generic student's dataset: `frames` bank frames over `cameras` (ground truth), their test sets to validate."
     bank = pd.concat([list_frames(root, c) for c in cameras], ignore_index=True)
     val = pd.concat([list_frames(root, c, split="test") for c in cameras], ignore_index=True)
     take = np.linspace(0, len(bank) - 1, min(frames, len(bank))).round().astype(int)
@@ -373,18 +483,26 @@ def _val(model, frames: pd.DataFrame, work, imgsz: int) -> dict:
                   project=str(Path(work).resolve()), name="val", exist_ok=True)
     return {"mAP50": round(float(m.box.map50), 4), "mAP50_95": round(float(m.box.map), 4)}
 
-ASSETS = {"generic": (GENERIC, GENERIC_ASSET), "teacher": (TEACHER, TEACHER_ASSET)}   # what `make generic` / `make teacher` write
+# what `make generic` / `make teacher` write
+ASSETS = {"generic": (GENERIC, GENERIC_ASSET), "teacher": (TEACHER, TEACHER_ASSET)}
 
+# %% ../nbs/02_models.ipynb #994adabc
 def make_asset(kind: str = "generic",  # "generic" (the generic student) or "teacher" (the learned teacher)
-               out=None, recipe: dict | None = None, targets=("tiny", "small"), force: bool = False, progress: bool = True,
-               allow_dirty: bool = False,  # train from uncommitted code (the sidecar then says so); by default a clean commit
+               out=None,  # where the weights go (the sidecar beside them); None: the shipped asset's path
+               recipe: dict | None = None,  # the recipe; None: `GENERIC` or `TEACHER`
+               targets=("tiny", "small"),  # profiles whose target cameras it is measured on
+               force: bool = False,  # train again even when the cached model matches the recipe
+               progress: bool = True,  # show progress bars
+               # train from uncommitted code (the sidecar then says so); by default a clean commit
+               allow_dirty: bool = False,
               ) -> dict:
-    "Train a shipped model from its recipe (`GENERIC`, `TEACHER`), measure it on source and target test sets, write it and its sidecar."
+    "Train a shipped model from its recipe, measure it on source and target test sets, write it and its sidecar."
     from sbad_nb.core import run_metadata
     if kind not in ASSETS: raise ConfigError(f"unknown asset {kind!r}; choose one of {', '.join(ASSETS)}")
     meta = run_metadata()
     if meta.get("git_dirty") and not allow_dirty:
-        raise ConfigError(f"the checkout has uncommitted changes: a shipped model names the clean commit it was trained from; commit them "
+        raise ConfigError(f"the checkout has uncommitted changes: a shipped model names the clean commit "
+                          f"it was trained from; commit them "
                           f"first, or pass allow_dirty=True for a trial")
     recipe, out = recipe or ASSETS[kind][0], resolve(out or ASSETS[kind][1])
     work = data_dir(kind)
@@ -395,22 +513,31 @@ def make_asset(kind: str = "generic",  # "generic" (the generic student) or "tea
     for name in targets:
         prof = get_profile(name)
         root = profile_stream(prof, progress=progress)
-        measured["targets"][name] = {f"cam{c}": _val(model, list_frames(root, c, split="test"), work/f"val_{name}_cam{c}", recipe["imgsz"])
+        measured["targets"][name] = {f"cam{c}": _val(model, list_frames(root, c, split="test"),
+                                                     work/f"val_{name}_cam{c}", recipe["imgsz"])
                                      for c in prof.stream["cameras"]}
     with atomic_write(out, "wb") as f: f.write(weights.read_bytes())
-    side = {"file": out.name, "sha256": hashlib.sha256(out.read_bytes()).hexdigest(), "bytes": out.stat().st_size, "make": f"make {kind}",
+    side = {"file": out.name, "sha256": hashlib.sha256(out.read_bytes()).hexdigest(), "bytes": out.stat().st_size,
+            "make": f"make {kind}",
             "render_version": RENDER_VERSION, "recipe": recipe, "train_seconds": rec["train_seconds"],
             "measured": {"how": "ultralytics val, conf 0.001, IoU 0.7, imgsz " + str(recipe["imgsz"]), **measured},
             **{k: v for k, v in meta.items() if k in ("git_hash", "git_dirty", "created", "versions", "machine")}}
     write_json(out.with_suffix(".json"), side)
     return side
 
-def make_generic(out=GENERIC_ASSET, recipe: dict | None = None, targets=("tiny", "small"), force: bool = False, progress: bool = True,
-                 allow_dirty: bool = False) -> dict:
+# %% ../nbs/02_models.ipynb #3c1387ec
+def make_generic(out=GENERIC_ASSET,  # where the weights go (the sidecar beside them)
+                 recipe: dict | None = None,  # the recipe; None: `GENERIC`
+                 targets=("tiny", "small"),  # profiles whose target cameras it is measured on
+                 force: bool = False,  # train again even when the cached model matches the recipe
+                 progress: bool = True,  # show progress bars
+                 allow_dirty: bool = False,  # train from uncommitted code (the sidecar then says so)
+                ) -> dict:
     "`make_asset('generic', ...)`: train the shipped generic student (`GENERIC`), measure it, write it and its sidecar."
     return make_asset("generic", out, recipe, targets, force, progress, allow_dirty)
 
-def check_generic(weights) -> Path:
+def check_generic(weights,  # a weights file, or a `sbad_nb:assets/...` path
+                 ) -> Path:
     "`weights` as it is, after checking it against its sidecar when it has one (the shipped generic student)."
     import json
     p = resolve(weights); side = p.with_suffix(".json")
@@ -419,21 +546,28 @@ def check_generic(weights) -> Path:
     make = s.get("make", "make generic")
     how = f"`{make}` in a checkout, `sbad_nb.models.make_asset('{make.split()[-1]}', force=True)` elsewhere"
     if s.get("sha256") and s["sha256"] != hashlib.sha256(p.read_bytes()).hexdigest():
-        raise ConfigError(f"{p} does not match its sidecar {side.name} (sha256); reinstall sbad-nb, restore both from git, or retrain them: {how}")
+        raise ConfigError(f"{p} does not match its sidecar {side.name} (sha256); reinstall sbad-nb, "
+                          f"restore both from git, or retrain them: {how}")
     if s.get("render_version") not in (None, RENDER_VERSION):
-        raise ConfigError(f"{p} was trained on renderer version {s['render_version']}, this is version {RENDER_VERSION}; retrain it: {how}")
+        raise ConfigError(f"{p} was trained on renderer version {s['render_version']}, "
+                          f"this is version {RENDER_VERSION}; retrain it: {how}")
     return p
 
 # %% ../nbs/02_models.ipynb #bee44b63
-def coco_indexed(weights, dest, vehicle_class: int = 2) -> Path:
+def coco_indexed(weights,  # a one-class (vehicle) detector
+                 dest,  # where the 80-class copy goes
+                 vehicle_class: int = 2,  # the COCO class id the vehicle becomes (2: car)
+                ) -> Path:
     "Write to `dest` a copy of the one-class detector `weights` with COCO's 80 classes, the vehicle at `vehicle_class`."
     import copy, torch
     from ultralytics.utils import ROOT as UROOT, YAML
     m = copy.deepcopy(load_detector(weights).model).float()
     head = m.model[-1]
-    if head.nc != 1: raise ConfigError(f"{weights} has {head.nc} classes; coco_indexed expects a one-class (vehicle) detector")
+    if head.nc != 1:
+        raise ConfigError(f"{weights} has {head.nc} classes; coco_indexed expects a one-class (vehicle) detector")
     names = YAML.load(UROOT/"cfg"/"datasets"/"coco.yaml")["names"]
-    if not 0 <= vehicle_class < len(names): raise ConfigError(f"vehicle_class must be a COCO class id (0-{len(names) - 1}), got {vehicle_class}")
+    if not 0 <= vehicle_class < len(names):
+        raise ConfigError(f"vehicle_class must be a COCO class id (0-{len(names) - 1}), got {vehicle_class}")
     for seq in head.cv3:                                     # each scale's last 1x1 conv: 1 output -> 80 outputs
         old, new = seq[-1], torch.nn.Conv2d(seq[-1].in_channels, len(names), 1)
         with torch.no_grad():
@@ -459,16 +593,20 @@ def vehicle_head(weights,  # a detector with several classes (a COCO generic stu
     m = copy.deepcopy(src.model).float()
     head, classes = m.model[-1], [int(c) for c in classes]
     if not classes or not all(0 <= c < head.nc for c in classes):
-        raise ConfigError(f"{weights} has {head.nc} classes ({', '.join(f'{k}: {v}' for k, v in list(m.names.items())[:8])}, ...); "
+        raise ConfigError(f"{weights} has {head.nc} classes "
+                          f"({', '.join(f'{k}: {v}' for k, v in list(m.names.items())[:8])}, ...); "
                           f"student_classes must name its vehicle classes among them (COCO: 2, 5, 7), got {classes}")
     for attr in ("cv3", "one2one_cv3"):                      # each scale's last 1x1 conv: nc outputs -> 1 output
         for seq in getattr(head, attr, None) or ():
             old, new = seq[-1], torch.nn.Conv2d(seq[-1].in_channels, 1, 1)
-            with torch.no_grad(): new.weight.copy_(old.weight[classes[0]:classes[0] + 1]); new.bias.copy_(old.bias[classes[0]:classes[0] + 1])
+            with torch.no_grad():
+                new.weight.copy_(old.weight[classes[0]:classes[0] + 1])
+                new.bias.copy_(old.bias[classes[0]:classes[0] + 1])
             seq[-1] = new
     head.nc, head.no = 1, 1 + head.reg_max*4
     m.nc, m.names, m.yaml["nc"] = 1, {0: "vehicle"}, 1
     with atomic_write(Path(dest), "wb") as f:
-        torch.save({"model": m.half(), "ema": None, "train_args": {"task": "detect", "imgsz": 640}, "epoch": -1, "date": None,
-                    "version": None, "head_from": {"weights": rel(weights), "class": classes[0], "name": src.names[classes[0]]}}, f)
+        torch.save({"model": m.half(), "ema": None, "train_args": {"task": "detect", "imgsz": 640}, "epoch": -1,
+                    "date": None, "version": None,
+                    "head_from": {"weights": rel(weights), "class": classes[0], "name": src.names[classes[0]]}}, f)
     return Path(dest)

@@ -17,8 +17,8 @@ import torch.nn.functional as F
 from PIL import Image
 from tqdm.auto import tqdm
 
-from .core import (as_profile, ConfigError, DataError, SbadWarning, atomic_write, data_dir, digest, file_lock, get_profile, rel, seed_everything,
-                          write_json)
+from .core import (as_profile, ConfigError, DataError, SbadWarning, atomic_write, data_dir, digest, file_lock,
+    get_profile, rel, seed_everything, write_json)
 from .data import SEG_CLASSES, cam_name, data_root, list_frames
 from .models import build_segmenter, load_segmenter
 
@@ -28,21 +28,29 @@ __all__ = ['MMSEG_TEACHERS', 'REPLAYS', 'confusion', 'pixel_accuracy', 'miou', '
            'ReplayBuffer', 'OnlineDistiller', 'pretrain_segmenter', 'online_seg_run']
 
 # %% ../nbs/07_online_seg.ipynb #3ed49c6f
-def confusion(pred, target, n_classes: int) -> np.ndarray:
+def confusion(pred,  # predicted class-id mask (any shape)
+              target,  # target class-id mask, of the same shape
+              n_classes: int,  # number of classes C
+             ) -> np.ndarray:
     "C x C pixel counts, rows = target class, columns = predicted class."
     pred, target = np.asarray(pred), np.asarray(target)
-    if pred.shape != target.shape: raise DataError(f"prediction {pred.shape} and target {target.shape} masks differ in shape")
+    if pred.shape != target.shape:
+        raise DataError(f"prediction {pred.shape} and target {target.shape} masks differ in shape")
     for name, a in (("prediction", pred), ("target", target)):
         if a.size and (a.min() < 0 or a.max() >= n_classes):
-            raise DataError(f"{name} mask has class ids outside 0..{n_classes - 1} (found {int(a.min())}..{int(a.max())})")
-    return np.bincount(target.astype(np.int64).ravel()*n_classes + pred.astype(np.int64).ravel(), minlength=n_classes**2).reshape(n_classes, n_classes)
+            raise DataError(f"{name} mask has class ids outside 0..{n_classes - 1} "
+                            f"(found {int(a.min())}..{int(a.max())})")
+    return np.bincount(target.astype(np.int64).ravel()*n_classes + pred.astype(np.int64).ravel(),
+                       minlength=n_classes**2).reshape(n_classes, n_classes)
 
-def pixel_accuracy(cm: np.ndarray) -> float:
+def pixel_accuracy(cm: np.ndarray,  # confusion matrix, rows = target class
+                  ) -> float:
     "Correct pixels over all pixels."
     s = cm.sum()
     return float(np.trace(cm)/s) if s else float("nan")
 
-def miou(cm: np.ndarray) -> float:
+def miou(cm: np.ndarray,  # confusion matrix, rows = target class
+        ) -> float:
     "Mean IoU over the classes present in prediction or target."
     tp = np.diag(cm).astype(float); union = cm.sum(0) + cm.sum(1) - tp
     present = union > 0
@@ -50,48 +58,73 @@ def miou(cm: np.ndarray) -> float:
 
 # %% ../nbs/07_online_seg.ipynb #5816db86
 class SegTeacher(Protocol):
-    name: str
-    def predict(self, images: list) -> list[np.ndarray]: ...
+    "What the online loop needs from a segmentation teacher."
+    name: str  # what the teacher is, for tables and cache folders
+    def predict(self,
+                images: list,  # frames: image paths or RGB arrays
+               ) -> list[np.ndarray]:
+        "One H x W class-id mask per frame, at frame size."
+        ...
 
-def mask_path(image) -> Path:
+def mask_path(image,  # a stream frame: `.../images/x.jpg`
+             ) -> Path:
     "The ground-truth mask of a stream frame: `.../images/x.jpg` -> `.../masks/x.png`."
     p = Path(image)
     return p.parent.parent/"masks"/(p.stem + ".png")
 
+# %% ../nbs/07_online_seg.ipynb #b377823f
 def _rgb(im) -> np.ndarray:
     if isinstance(im, np.ndarray): return im
     try:
         with Image.open(im) as f: return np.asarray(f.convert("RGB"))
-    except Exception as e: raise DataError(f"cannot read image {im} ({type(e).__name__}); replace or remove the file") from e
+    except Exception as e:
+        raise DataError(f"cannot read image {im} ({type(e).__name__}); replace or remove the file") from e
 
-def read_mask(path, n_classes: int = len(SEG_CLASSES), shape=None) -> np.ndarray:
+def read_mask(path,  # a PNG mask, or an `.npz` with a `mask` array
+              n_classes: int = len(SEG_CLASSES),  # class ids must be below it
+              shape=None,  # its frame's shape, which the mask must have; None: not checked
+             ) -> np.ndarray:
     "A class-id mask from a PNG or `.npz` file, checked for shape and class range."
     path = Path(path)
-    if not path.exists(): raise DataError(f"mask {path} is missing; rerun the teacher (teacher_masks) or restore the file")
+    if not path.exists():
+        raise DataError(f"mask {path} is missing; rerun the teacher (teacher_masks) or restore the file")
     try:
         if path.suffix == ".npz":
             with np.load(path) as z: m = z["mask"]
         else:
             with Image.open(path) as f: m = np.asarray(f)
     except Exception as e:
-        raise DataError(f"mask {path} is corrupt ({type(e).__name__}); delete it and rerun the teacher, which recomputes it") from e
+        raise DataError(f"mask {path} is corrupt ({type(e).__name__}); "
+                        "delete it and rerun the teacher, which recomputes it") from e
     if m.ndim != 2: raise DataError(f"mask {path} has shape {m.shape}; a mask is H x W class ids")
     if shape is not None and tuple(m.shape) != tuple(shape[:2]):
-        raise DataError(f"mask {path} is {m.shape[1]}x{m.shape[0]} but its frame is {shape[1]}x{shape[0]}; the teacher must label at frame size")
-    if m.size and m.max() >= n_classes: raise DataError(f"mask {path} has class id {int(m.max())}, outside 0..{n_classes - 1}; check the teacher's class_map")
+        raise DataError(f"mask {path} is {m.shape[1]}x{m.shape[0]} but its frame is {shape[1]}x{shape[0]}; "
+                        "the teacher must label at frame size")
+    if m.size and m.max() >= n_classes:
+        raise DataError(f"mask {path} has class id {int(m.max())}, outside 0..{n_classes - 1}; "
+                        "check the teacher's class_map")
     return m.astype(np.uint8)
 
+# %% ../nbs/07_online_seg.ipynb #a049fdaa
 class OracleSegTeacher:
     "Noisy ground truth: coarse boundaries, vehicle classes confused, wrong patches (`noise` scales all three)."
     name = "oracle_seg"
-    def __init__(self, noise: float = 1.0, seed: int = 0, coarse: int = 4):
+    def __init__(self,
+                 noise: float = 1.0,  # how imperfect: 0 is the ground truth itself
+                 seed: int = 0,  # seed of its draws (each frame also draws from its path)
+                 coarse: int = 4,  # boundaries labelled at 1/coarse resolution (1: exact)
+                ):
         self.noise, self.seed, self.coarse = float(noise), int(seed), int(coarse)
 
-    def predict(self, images) -> list[np.ndarray]:
+    def predict(self,
+                images,  # stream frame paths (a masks/ folder beside images/)
+               ) -> list[np.ndarray]:
+        "Noisy ground-truth masks, one per frame."
         out = []
         for im in images:
             gt = read_mask(mask_path(im))
-            rng = np.random.default_rng(int(digest(Path(im).parent.parent.parent.name, Path(im).parent.parent.name, Path(im).name, self.seed), 16))
+            rng = np.random.default_rng(int(digest(Path(im).parent.parent.parent.name, Path(im).parent.parent.name,
+                                                   Path(im).name, self.seed), 16))
             out.append(self._noisy(gt, rng))
         return out
 
@@ -110,64 +143,101 @@ class OracleSegTeacher:
             m[y:y + h, x:x + w] = rng.integers(0, len(SEG_CLASSES))
         return m.astype(np.uint8)
 
+# %% ../nbs/07_online_seg.ipynb #501064ea
 class TorchvisionSegTeacher:
-    "A torchvision segmentation model from local weights; `class_map` maps its class ids to ours (others -> background)."
-    def __init__(self, weights, arch: str = "deeplabv3_resnet50", num_classes: int = 21, class_map: dict | None = None,
-                 device="cpu", batch: int = 4):
+    "A torchvision segmentation model from local weights; `class_map` maps its ids to ours (others -> background)."
+    def __init__(self,
+                 weights,  # local state dict of the model (nothing is downloaded)
+                 arch: str = "deeplabv3_resnet50",  # a `torchvision.models.segmentation` model name
+                 num_classes: int = 21,  # the model's classes
+                 class_map: dict | None = None,  # its class id -> ours; None: the identity over our classes
+                 device="cpu",  # torch device
+                 batch: int = 4,  # frames per forward pass
+                ):
         import torchvision.models.segmentation as seg
         if not hasattr(seg, arch): raise ConfigError(f"torchvision has no segmentation model {arch!r}")
         p = Path(weights)
-        if not p.exists(): raise ConfigError(f"teacher weights {p} not found; give a local file (nothing is downloaded)")
+        if not p.exists():
+            raise ConfigError(f"teacher weights {p} not found; give a local file (nothing is downloaded)")
         kw = {"aux_loss": False} if "lraspp" not in arch else {}
         self.model = getattr(seg, arch)(weights=None, weights_backbone=None, num_classes=num_classes, **kw)
         sd = torch.load(p, map_location="cpu", weights_only=True)
         self.model.load_state_dict({k: v for k, v in sd.items() if not k.startswith("aux_classifier")})
         self.model.eval().to(device)
         self.lut = np.zeros(max(num_classes, 1), np.uint8)
-        for k, v in (class_map if class_map is not None else {i: i for i in range(min(num_classes, len(SEG_CLASSES)))}).items():
+        for k, v in (class_map if class_map is not None
+                     else {i: i for i in range(min(num_classes, len(SEG_CLASSES)))}).items():
             self.lut[int(k)] = int(v)
         self.device, self.batch, self.name = device, batch, f"tv_{arch}"
 
     @torch.no_grad()
-    def predict(self, images) -> list[np.ndarray]:
+    def predict(self,
+                images,  # frames: image paths or RGB arrays
+               ) -> list[np.ndarray]:
+        "The model's masks, mapped to our classes, one per frame."
         out = []
-        mean, std = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1), torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+        mean, std = (torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1),
+                     torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1))
         for i in range(0, len(images), self.batch):
-            x = torch.stack([torch.from_numpy(_rgb(im).copy()).permute(2, 0, 1).float()/255 for im in images[i:i + self.batch]])
+            x = torch.stack([torch.from_numpy(_rgb(im).copy()).permute(2, 0, 1).float()/255
+                             for im in images[i:i + self.batch]])
             y = self.model(((x - mean)/std).to(self.device))["out"].argmax(1).cpu().numpy()
             out += [self.lut[m] for m in y]
         return out
 
+# %% ../nbs/07_online_seg.ipynb #58954baf
 MMSEG_TEACHERS = {  # the original work's teachers (mmsegmentation config names; checkpoints are local files)
-    "pspnet": "pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py", "segformer": "segformer_mit-b5_8xb1-160k_cityscapes-1024x1024.py",
-    "pointrend": "pointrend_r101_4xb2-80k_cityscapes-512x1024.py", "setr": "setr_vit-l_pup_8xb1-80k_cityscapes-768x768.py"}
+    "pspnet": "pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py",
+    "segformer": "segformer_mit-b5_8xb1-160k_cityscapes-1024x1024.py",
+    "pointrend": "pointrend_r101_4xb2-80k_cityscapes-512x1024.py",
+    "setr": "setr_vit-l_pup_8xb1-80k_cityscapes-768x768.py"}
 
 class MMSegTeacher:
     "An mmsegmentation model (config + local checkpoint); needs the optional `mmseg` extra."
-    def __init__(self, config, checkpoint, class_map: dict | None = None, device="cpu"):
+    def __init__(self,
+                 config,  # local mmsegmentation config file
+                 checkpoint,  # local checkpoint file
+                 class_map: dict | None = None,  # its class id -> ours; None: all -> background
+                 device="cpu",  # torch device
+                ):
         try: from mmseg.apis import inference_model, init_model
         except ImportError as e:
-            raise ConfigError("the mmseg teacher needs mmsegmentation and a full mmcv build: pip install -e \".[mmseg]\" "
+            raise ConfigError("the mmseg teacher needs mmsegmentation and a full mmcv build: "
+                              "pip install -e \".[mmseg]\" "
                               "(see README, 'Segmentation teachers'); the oracle teacher needs nothing") from e
         for f in (config, checkpoint):
-            if not Path(f).exists(): raise ConfigError(f"{f} not found; mmseg configs and checkpoints are read from local paths")
+            if not Path(f).exists():
+                raise ConfigError(f"{f} not found; mmseg configs and checkpoints are read from local paths")
         self.model, self._infer = init_model(str(config), str(checkpoint), device=device), inference_model
         self.lut = np.zeros(256, np.uint8)
         for k, v in (class_map or {}).items(): self.lut[int(k)] = int(v)
         self.name = f"mmseg_{Path(config).stem}"
 
-    def predict(self, images) -> list[np.ndarray]:
-        return [self.lut[self._infer(self.model, _rgb(im)[..., ::-1]).pred_sem_seg.data[0].cpu().numpy()] for im in images]
+    def predict(self,
+                images,  # frames: image paths or RGB arrays
+               ) -> list[np.ndarray]:
+        "The model's masks, mapped to our classes, one per frame."
+        return [self.lut[self._infer(self.model, _rgb(im)[..., ::-1]).pred_sem_seg.data[0].cpu().numpy()]
+                for im in images]
 
-def make_seg_teacher(kind: str = "oracle", **kw):
+# %% ../nbs/07_online_seg.ipynb #2f7f7409
+def make_seg_teacher(kind: str = "oracle",  # oracle, torchvision or mmseg
+                     **kw,  # the teacher's own arguments (weights, config, noise, ...)
+                    ):
     "A segmentation teacher by kind: `oracle`, `torchvision` or `mmseg`."
     kinds = {"oracle": OracleSegTeacher, "torchvision": TorchvisionSegTeacher, "mmseg": MMSegTeacher}
     if kind not in kinds: raise ConfigError(f"unknown segmentation teacher {kind!r}; choose one of {', '.join(kinds)}")
     return kinds[kind](**kw)
 
 # %% ../nbs/07_online_seg.ipynb #81b2608f
-def teacher_masks(teacher, frames: pd.DataFrame, cache, subsample: int = 1, batch: int = 16, n_classes: int = len(SEG_CLASSES),
-                  progress: bool = True) -> pd.DataFrame:
+def teacher_masks(teacher,  # a `SegTeacher`
+                  frames: pd.DataFrame,  # the video's frames in order: `frame, image`
+                  cache,  # folder of the cached masks
+                  subsample: int = 1,  # label every subsample-th frame
+                  batch: int = 16,  # frames per teacher call
+                  n_classes: int = len(SEG_CLASSES),  # class ids must be below it
+                  progress: bool = True,  # show a progress bar
+                 ) -> pd.DataFrame:
     "Teacher masks of every `subsample`-th frame, cached as `cache/<frame>.npz`: frames with a `teacher_mask` column."
     if subsample < 1: raise ConfigError(f"subsample must be >= 1, got {subsample}")
     cache = Path(cache); cache.mkdir(parents=True, exist_ok=True)
@@ -178,15 +248,18 @@ def teacher_masks(teacher, frames: pd.DataFrame, cache, subsample: int = 1, batc
         if not p.exists(): todo.append(i); continue
         try: read_mask(p, n_classes)
         except DataError as e: warnings.warn(f"{e}; recomputing it", SbadWarning); todo.append(i)
-    for s in tqdm(range(0, len(todo), batch), desc=f"teacher {teacher.name}", unit="batch", disable=not progress or not todo):
+    for s in tqdm(range(0, len(todo), batch), desc=f"teacher {teacher.name}", unit="batch",
+                  disable=not progress or not todo):
         idx = todo[s:s + batch]
         for i, m in zip(idx, teacher.predict([fr.image[i] for i in idx])):
             m = np.asarray(m); im = _rgb(fr.image[i])
             if m.shape != im.shape[:2]:
-                raise DataError(f"teacher {teacher.name} gave a {m.shape[1]}x{m.shape[0]} mask for {fr.image[i]} ({im.shape[1]}x{im.shape[0]}); "
+                raise DataError(f"teacher {teacher.name} gave a {m.shape[1]}x{m.shape[0]} mask for {fr.image[i]} "
+                                f"({im.shape[1]}x{im.shape[0]}); "
                                 "it must label at frame size")
             if m.size and (m.min() < 0 or m.max() >= n_classes):
-                raise DataError(f"teacher {teacher.name} gave class ids outside 0..{n_classes - 1} for {fr.image[i]}; fix its class_map")
+                raise DataError(f"teacher {teacher.name} gave class ids outside 0..{n_classes - 1} for {fr.image[i]}; "
+                                "fix its class_map")
             buf = io.BytesIO(); np.savez_compressed(buf, mask=m.astype(np.uint8))
             with atomic_write(fr.teacher_mask[i], "wb") as f: f.write(buf.getvalue())
     return fr
@@ -196,13 +269,20 @@ REPLAYS = ("none", "fifo", "uniform")
 
 class ReplayBuffer:
     "Frames that left the training window: `fifo` keeps the latest `capacity`, `uniform` a reservoir sample."
-    def __init__(self, kind: str = "none", capacity: int = 250, seed: int = 0):
+    def __init__(self,
+                 kind: str = "none",  # none, fifo or uniform
+                 capacity: int = 250,  # frames it holds at most
+                 seed: int = 0,  # seed of the reservoir and of the samples
+                ):
         if kind not in REPLAYS: raise ConfigError(f"unknown replay {kind!r}; choose one of {', '.join(REPLAYS)}")
         if capacity < 0: raise ConfigError(f"replay capacity must be >= 0, got {capacity}")
         self.kind, self.capacity, self.rng, self.seen = kind, int(capacity), np.random.default_rng(seed), 0
         self.items = deque(maxlen=self.capacity) if kind == "fifo" else []
 
-    def add(self, items):
+    def add(self,
+            items,  # frames (indices) that leave the window, in stream order
+           ):
+        "Offer frames to the buffer: fifo keeps the latest, uniform keeps each with equal chance."
         for x in items:
             self.seen += 1
             if self.kind == "none" or self.capacity == 0: continue
@@ -211,7 +291,10 @@ class ReplayBuffer:
                 j = int(self.rng.integers(0, self.seen))
                 if j < self.capacity: self.items[j] = x
 
-    def sample(self, n: int) -> list:
+    def sample(self,
+               n: int,  # frames wanted (fewer when the buffer holds fewer)
+              ) -> list:
+        "Up to n distinct frames of the buffer, drawn at random, in buffer order."
         n = min(n, len(self.items))
         return [self.items[i] for i in sorted(self.rng.choice(len(self.items), n, replace=False))] if n else []
 
@@ -223,35 +306,57 @@ def _to_tensor(imgs: list[np.ndarray]) -> torch.Tensor:
 
 class OnlineDistiller:
     "Sliding-window online distillation of a segmentation student from teacher masks, with optional replay."
-    def __init__(self, student: torch.nn.Module, n_classes: int = len(SEG_CLASSES), train_window: int = 67, test_window: int = 20,
-                 step: int = 20, replay: str = "none", capacity: int = 250, lr: float = 1e-4, batch: int = 8, passes: int = 1,
-                 train: bool = True, device="cpu", seed: int = 0, teacher_name: str = "teacher", scale: float = 1.0):
-        for k, v in dict(train_window=train_window, test_window=test_window, step=step, batch=batch, passes=passes).items():
+    def __init__(self,
+                 student: torch.nn.Module,  # the segmentation network (trained in place)
+                 n_classes: int = len(SEG_CLASSES),  # classes of the masks
+                 train_window: int = 67,  # frames of a training window
+                 test_window: int = 20,  # frames tested after each window
+                 step: int = 20,  # frames the window moves by
+                 replay: str = "none",  # replay of frames that left the window: none, fifo or uniform
+                 capacity: int = 250,  # frames the replay buffer holds
+                 lr: float = 1e-4,  # Adam's learning rate
+                 batch: int = 8,  # training and inference batch size
+                 passes: int = 1,  # passes over a window's frames
+                 train: bool = True,  # False: never updated (the frozen baseline)
+                 device="cpu",  # torch device
+                 seed: int = 0,  # seed of the training order and the replay
+                 teacher_name: str = "teacher",  # the teacher's name, for the rows
+                 scale: float = 1.0,  # the student's working size, as a share of the frame size
+                ):
+        for k, v in dict(train_window=train_window, test_window=test_window, step=step, batch=batch,
+                         passes=passes).items():
             if int(v) < 1: raise ConfigError(f"{k} must be >= 1, got {v}")
         if not 0 < scale <= 1: raise ConfigError(f"scale must be in (0, 1], got {scale}")
         self.student, self.C, self.device, self.scale = student.to(device), int(n_classes), device, float(scale)
-        self.train_window, self.test_window, self.step, self.batch, self.passes = train_window, test_window, step, batch, passes
-        self.buffer, self.train, self.seed, self.teacher_name = ReplayBuffer(replay, capacity, seed), train, seed, teacher_name
+        self.train_window, self.test_window, self.step, self.batch, self.passes = (train_window, test_window, step,
+                                                                                   batch, passes)
+        self.buffer, self.train, self.seed, self.teacher_name = (ReplayBuffer(replay, capacity, seed), train, seed,
+                                                                 teacher_name)
         self.opt = torch.optim.Adam(self.student.parameters(), lr=lr)
         self.train_seconds = self.test_seconds = 0.0; self.train_frames = self.test_frames = 0
 
-    def windows(self, n: int) -> list[int]:
+    def windows(self,
+                n: int,  # frames in the video
+               ) -> list[int]:
         "Start of each training window in a video of `n` frames."
         need = self.train_window + self.test_window
-        if n < need: raise DataError(f"the video has {n} frames, shorter than one window (train_window {self.train_window} + "
+        if n < need: raise DataError(f"the video has {n} frames, shorter than one window "
+                                     f"(train_window {self.train_window} + "
                                      f"test_window {self.test_window} = {need}); use a longer video or smaller windows")
         return list(range(0, n - need + 1, self.step))
 
     def _inputs(self, X: list[np.ndarray]) -> torch.Tensor:
         "Frames as a float tensor at the working `scale`."
         x = _to_tensor(X)
-        if self.scale != 1: x = F.interpolate(x, scale_factor=self.scale, mode="bilinear", align_corners=False, antialias=True)
+        if self.scale != 1:
+            x = F.interpolate(x, scale_factor=self.scale, mode="bilinear", align_corners=False, antialias=True)
         return x
 
     def _targets(self, Y: list[np.ndarray], size) -> torch.Tensor:
         "Masks as class ids at the working size (nearest neighbour)."
         y = torch.from_numpy(np.stack(Y)).long()
-        return y if tuple(y.shape[-2:]) == tuple(size) else F.interpolate(y[:, None].float(), size=tuple(size), mode="nearest")[:, 0].long()
+        return (y if tuple(y.shape[-2:]) == tuple(size)
+                else F.interpolate(y[:, None].float(), size=tuple(size), mode="nearest")[:, 0].long())
 
     def _fit(self, xs: torch.Tensor, ys: torch.Tensor, idx, rng):
         self.student.train()
@@ -269,46 +374,64 @@ class OnlineDistiller:
         self.student.eval(); out = []
         for s in range(0, len(idx), self.batch):
             z = self.student(xs[torch.as_tensor(list(idx[s:s + self.batch]))].to(self.device))
-            if tuple(z.shape[-2:]) != tuple(size): z = F.interpolate(z, size=tuple(size), mode="bilinear", align_corners=False)
+            if tuple(z.shape[-2:]) != tuple(size):
+                z = F.interpolate(z, size=tuple(size), mode="bilinear", align_corners=False)
             out += list(z.argmax(1).cpu().numpy().astype(np.uint8))
         return out
 
-    def predict(self, images: list) -> list[np.ndarray]:
+    def predict(self,
+                images: list,  # frames: image paths or RGB arrays
+               ) -> list[np.ndarray]:
         "The student's masks for frames (paths or RGB arrays), at frame size."
         X = [_rgb(im) for im in images]
         return self._predict(self._inputs(X), range(len(X)), X[0].shape[:2]) if X else []
 
-    def run(self, images: list, teacher_masks: list, gt_masks: list | None = None, frames=None, progress: bool = True) -> pd.DataFrame:
+    def run(self,
+            images: list,  # the video's frames in order: image paths or RGB arrays
+            teacher_masks: list,  # the teacher's mask of each frame: paths or arrays
+            gt_masks: list | None = None,  # the ground-truth mask of each frame; None: scored against the teacher only
+            frames=None,  # the frames' numbers, for the rows; None: 0, 1, ...
+            progress: bool = True,  # show a progress bar
+           ) -> pd.DataFrame:
         "Walk the video; one row per test frame and target (teacher, and gt where given)."
         n = len(images)
         if len(teacher_masks) != n or (gt_masks is not None and len(gt_masks) != n):
-            raise DataError(f"{n} frames but {len(teacher_masks)} teacher masks" + (f" and {len(gt_masks)} ground-truth masks" if gt_masks is not None else ""))
+            raise DataError(f"{n} frames but {len(teacher_masks)} teacher masks"
+                            + (f" and {len(gt_masks)} ground-truth masks" if gt_masks is not None else ""))
         starts = self.windows(n)
         frames = list(range(n)) if frames is None else list(frames)
         X = [_rgb(im) for im in images]
-        Y = [read_mask(m, self.C, X[i].shape) if not isinstance(m, np.ndarray) else m for i, m in enumerate(teacher_masks)]
-        G = None if gt_masks is None else [read_mask(m, self.C, X[i].shape) if not isinstance(m, np.ndarray) else m for i, m in enumerate(gt_masks)]
+        Y = [read_mask(m, self.C, X[i].shape) if not isinstance(m, np.ndarray) else m
+             for i, m in enumerate(teacher_masks)]
+        G = None if gt_masks is None else [read_mask(m, self.C, X[i].shape) if not isinstance(m, np.ndarray) else m
+                                           for i, m in enumerate(gt_masks)]
         xs = self._inputs(X); ys = self._targets(Y, xs.shape[-2:]); size = X[0].shape[:2]
         seed_everything(self.seed); rng = np.random.default_rng(self.seed)
         rows, role = [], "online" if self.train else "frozen"
-        for w in tqdm(starts, desc=f"online {self.buffer.kind}" if self.train else "frozen", unit="window", disable=not progress):
-            win = list(range(w, w + self.train_window)); test = list(range(w + self.train_window, w + self.train_window + self.test_window))
+        for w in tqdm(starts, desc=f"online {self.buffer.kind}" if self.train else "frozen", unit="window",
+                      disable=not progress):
+            win = list(range(w, w + self.train_window))
+            test = list(range(w + self.train_window, w + self.train_window + self.test_window))
             full = self.buffer.kind != "none" and self.buffer.capacity > 0 and len(self.buffer) >= self.buffer.capacity
             if self.train:
                 t0 = time.perf_counter()
-                k = min(len(self.buffer), len(win)//2)       # replayed frames take the place of window frames: the same frame-iterations
+                # replayed frames take the place of window frames: the same frame-iterations
+                k = min(len(self.buffer), len(win)//2)
                 idx = (list(rng.choice(win, len(win) - k, replace=False)) if k else win) + self.buffer.sample(k)
                 self._fit(xs, ys, np.array(idx), rng)
                 self.train_seconds += time.perf_counter() - t0; self.train_frames += len(idx)*self.passes
-                self.buffer.add(range(w, min(w + self.step, w + self.train_window)))   # the frames that leave the window
+                # the frames that leave the window
+                self.buffer.add(range(w, min(w + self.step, w + self.train_window)))
             t0 = time.perf_counter(); preds = self._predict(xs, test, size)
             self.test_seconds += time.perf_counter() - t0; self.test_frames += len(test)
             for i, p in zip(test, preds):
                 for target, M in (("teacher", Y), ("gt", G)):
                     if M is None: continue
                     cm = confusion(p, M[i], self.C)
-                    rows.append({"window_start": frames[w], "frame": frames[i], "teacher": self.teacher_name, "replay": self.buffer.kind if self.train else "-",
-                                 "accuracy": pixel_accuracy(cm), "mIoU": miou(cm), "student": role, "target": target, "buffer_full": full})
+                    rows.append({"window_start": frames[w], "frame": frames[i], "teacher": self.teacher_name,
+                                 "replay": self.buffer.kind if self.train else "-",
+                                 "accuracy": pixel_accuracy(cm), "mIoU": miou(cm), "student": role, "target": target,
+                                 "buffer_full": full})
         return pd.DataFrame(rows)
 
     @property
@@ -319,31 +442,41 @@ class OnlineDistiller:
 
 # %% ../nbs/07_online_seg.ipynb #11a6c687
 def _seg_settings(prof) -> dict:
-    s = dict(cameras=(), seeds=(0,), frames=0, train_window=67, test_window=20, step=20, subsample=1, arch="unet", width=16, scale=1.0,
-             lr=1e-4, batch=8, passes=1, capacity=250, replays=REPLAYS, pretrain_frames=200, pretrain_epochs=3, teacher="oracle", noise=1.0)
+    s = dict(cameras=(), seeds=(0,), frames=0, train_window=67, test_window=20, step=20, subsample=1, arch="unet",
+             width=16, scale=1.0, lr=1e-4, batch=8, passes=1, capacity=250, replays=REPLAYS, pretrain_frames=200,
+             pretrain_epochs=3, teacher="oracle", noise=1.0)
     bad = set(prof.online_seg) - set(s)
-    if bad: raise ConfigError(f"unknown online_seg setting(s) {sorted(bad)} in profile {prof.name!r}; known: {sorted(s)}")
+    if bad:
+        raise ConfigError(f"unknown online_seg setting(s) {sorted(bad)} in profile {prof.name!r}; known: {sorted(s)}")
     return {**s, **prof.online_seg}
 
-def pretrain_segmenter(profile="smoke", force: bool = False, progress: bool = True) -> Path:
+# %% ../nbs/07_online_seg.ipynb #ccec0589
+def pretrain_segmenter(profile="smoke",  # a `Profile` or a profile name (a synthetic one)
+                       force: bool = False,  # train again even when the cached weights match the recipe
+                       progress: bool = True,  # show a progress bar
+                      ) -> Path:
     "Train (or reuse) the starting segmentation student on the source cameras' ground truth; return its weights."
     prof = as_profile(profile)
     s = _seg_settings(prof)
     d = data_dir(prof)/"models"; w, meta = d/"seg_generic.pt", d/"seg_generic.json"
-    recipe = dict(arch=s["arch"], width=s["width"], scale=s["scale"], frames=s["pretrain_frames"], epochs=s["pretrain_epochs"], lr=s["lr"], batch=s["batch"],
+    recipe = dict(arch=s["arch"], width=s["width"], scale=s["scale"], frames=s["pretrain_frames"],
+                  epochs=s["pretrain_epochs"], lr=s["lr"], batch=s["batch"],
                   stream=prof.stream, seed=0)
     d.mkdir(parents=True, exist_ok=True)
     with file_lock(d/".seg_generic.lock"):
         import json
-        if not force and w.exists() and meta.exists() and json.loads(meta.read_text()).get("recipe") == json.loads(json.dumps(recipe)): return w
+        if (not force and w.exists() and meta.exists()
+                and json.loads(meta.read_text()).get("recipe") == json.loads(json.dumps(recipe))): return w
         root = data_root(prof); src = prof.stream.get("source_cameras") or []
-        if not src: raise ConfigError(f"profile {prof.name!r} names no source_cameras to pretrain the segmentation student on")
+        if not src:
+            raise ConfigError(f"profile {prof.name!r} names no source_cameras to pretrain the segmentation student on")
         fr = pd.concat([list_frames(root, c, split="bank") for c in src], ignore_index=True)
         fr = fr.iloc[np.linspace(0, len(fr) - 1, min(s["pretrain_frames"], len(fr))).round().astype(int)]
         X = [_rgb(i) for i in fr.image]; Y = [read_mask(mask_path(i), shape=x.shape) for i, x in zip(fr.image, X)]
         seed_everything(0); rng = np.random.default_rng(0)
         m = build_segmenter(s["arch"], len(SEG_CLASSES), seed=0, width=s["width"])
-        dist = OnlineDistiller(m, lr=s["lr"] * 10, batch=s["batch"], passes=1, scale=s["scale"])   # a higher rate: from scratch
+        # a higher rate: from scratch
+        dist = OnlineDistiller(m, lr=s["lr"] * 10, batch=s["batch"], passes=1, scale=s["scale"])
         xs = dist._inputs(X); ys = dist._targets(Y, xs.shape[-2:])
         for _ in tqdm(range(s["pretrain_epochs"]), desc="seg pretraining", unit="epoch", disable=not progress):
             dist._fit(xs, ys, np.arange(len(X)), rng)
@@ -354,7 +487,8 @@ def pretrain_segmenter(profile="smoke", force: bool = False, progress: bool = Tr
 
 # %% ../nbs/07_online_seg.ipynb #7ef0256e
 def _online_camera(prof, s: dict, cam, teacher, start: Path, progress: bool = False) -> tuple[list, list, dict]:
-    "One camera's stream: its teacher masks (cached), each seed's online students (every replay), the frozen student, the teacher."
+    "One camera's stream: its teacher masks (cached), each seed's online students, the frozen student, the teacher."
+    # the online students run every replay
     fr = list_frames(data_root(prof), cam, split="bank")
     if s["frames"]: fr = fr.iloc[:s["frames"]]
     cache = data_dir(prof)/"seg_teacher"/f"cam{int(str(cam).removeprefix('cam'))}"/f"{teacher.name}_n{s['noise']:g}"
@@ -363,42 +497,61 @@ def _online_camera(prof, s: dict, cam, teacher, start: Path, progress: bool = Fa
     X = [_rgb(i) for i in fr.image]
     Y = [read_mask(p, shape=x.shape) for p, x in zip(fr.teacher_mask, X)]
     G = [read_mask(mask_path(i), shape=x.shape) for i, x in zip(fr.image, X)]
-    kw = dict(train_window=s["train_window"], test_window=s["test_window"], step=s["step"], capacity=s["capacity"], lr=s["lr"],
-              batch=s["batch"], passes=s["passes"], device=prof.device, teacher_name=teacher.name, scale=s["scale"])
+    kw = dict(train_window=s["train_window"], test_window=s["test_window"], step=s["step"], capacity=s["capacity"],
+              lr=s["lr"], batch=s["batch"], passes=s["passes"], device=prof.device, teacher_name=teacher.name,
+              scale=s["scale"])
     parts, speeds, students = [], [], {}
-    arms = [(replay, k) for k in s["seeds"] for replay in s["replays"]] + [("frozen", s["seeds"][0])]   # the frozen student has no seed
+    # the frozen student has no seed
+    arms = [(replay, k) for k in s["seeds"] for replay in s["replays"]] + [("frozen", s["seeds"][0])]
     for replay, k in arms:
-        dist = OnlineDistiller(load_segmenter(start, s["arch"], width=s["width"]), replay="none" if replay == "frozen" else replay,
+        dist = OnlineDistiller(load_segmenter(start, s["arch"], width=s["width"]),
+                               replay="none" if replay == "frozen" else replay,
                                train=replay != "frozen", seed=int(k), **kw)
-        parts.append(dist.run(X, Y, G, frames=fr.frame.tolist(), progress=progress).assign(camera=cam_name(cam), seed=int(k)))
-        speeds.append({"camera": cam_name(cam), "seed": int(k), "student": "frozen" if replay == "frozen" else "online", "replay": replay, **dist.fps})
+        parts.append(dist.run(X, Y, G, frames=fr.frame.tolist(), progress=progress).assign(camera=cam_name(cam),
+                                                                                         seed=int(k)))
+        speeds.append({"camera": cam_name(cam), "seed": int(k), "student": "frozen" if replay == "frozen" else "online",
+                       "replay": replay, **dist.fps})
         students[replay, int(k)] = dist
     tested, pos = parts[0][["window_start", "frame"]].drop_duplicates(), {f: i for i, f in enumerate(fr.frame)}
-    trows = [{"window_start": w, "frame": f, "teacher": teacher.name, "replay": "-", "student": "teacher", "target": "gt", "buffer_full": False,
-              **(lambda cm: {"accuracy": pixel_accuracy(cm), "mIoU": miou(cm)})(confusion(Y[pos[f]], G[pos[f]], len(SEG_CLASSES)))}
-             for w, f in zip(tested.window_start, tested.frame)]                # the teacher itself against ground truth
+    # the teacher itself against ground truth
+    trows = [{"window_start": w, "frame": f, "teacher": teacher.name, "replay": "-", "student": "teacher",
+              "target": "gt", "buffer_full": False,
+              **(lambda cm: {"accuracy": pixel_accuracy(cm), "mIoU": miou(cm)})(confusion(Y[pos[f]], G[pos[f]],
+                                                                                      len(SEG_CLASSES)))}
+             for w, f in zip(tested.window_start, tested.frame)]
     parts.append(pd.DataFrame(trows).assign(camera=cam_name(cam), seed=-1))
     return parts, speeds, {"students": students, "frames": fr, "images": X, "teacher": Y, "gt": G}
 
-def online_seg_run(profile="smoke", out=None, progress: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    "Online students (each replay variant and seed), frozen student and teacher on each camera: (results, speeds, the first camera's run)."
+# %% ../nbs/07_online_seg.ipynb #79b88f73
+def online_seg_run(profile="smoke",  # a `Profile` or a profile name (a synthetic one)
+                   out=None,  # the report's folder: results and speeds go to its tables/; None: not saved
+                   progress: bool = True,  # show progress bars
+                  ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    "Online students (each replay and seed), frozen student, teacher on each camera: (results, speeds, first run)."
     from sbad_nb.core import save_table
     prof = as_profile(profile)
     s = _seg_settings(prof)
     if prof.manifest != "synthetic":
-        raise ConfigError(f"online segmentation scores its students against ground-truth masks and pretrains on source cameras; "
-                          f"profile {prof.name!r} reads the {prof.manifest} manifest, which has neither: use a synthetic profile")
+        raise ConfigError(f"online segmentation scores its students against ground-truth masks and pretrains on "
+                          f"source cameras; "
+                          f"profile {prof.name!r} reads the {prof.manifest} manifest, which has neither: "
+                          "use a synthetic profile")
     if s["teacher"] == "oracle": teacher = make_seg_teacher("oracle", noise=s["noise"])
-    elif isinstance(s["teacher"], dict): teacher = make_seg_teacher(**s["teacher"])      # e.g. {"kind": "mmseg", "config": ..., "checkpoint": ...}
-    else: raise ConfigError(f"online_seg teacher must be 'oracle' or the keyword arguments of make_seg_teacher, got {s['teacher']!r}")
+    # e.g. {"kind": "mmseg", "config": ..., "checkpoint": ...}
+    elif isinstance(s["teacher"], dict): teacher = make_seg_teacher(**s["teacher"])
+    else:
+        raise ConfigError(f"online_seg teacher must be 'oracle' or the keyword arguments of make_seg_teacher, "
+                          f"got {s['teacher']!r}")
     start = pretrain_segmenter(prof, progress=progress)
     parts, speeds, first = [], [], None
-    for cam in tqdm(list(s["cameras"]) or list(prof.stream["cameras"]), desc="online segmentation", unit="camera", disable=not progress):
+    for cam in tqdm(list(s["cameras"]) or list(prof.stream["cameras"]), desc="online segmentation", unit="camera",
+                    disable=not progress):
         p, sp, run = _online_camera(prof, s, cam, teacher, start)
         parts += p; speeds += sp; first = first or run
     res, sp = pd.concat(parts, ignore_index=True), pd.DataFrame(speeds)
     if out is not None:
         params = dict(profile=prof.name, **{k: (list(v) if isinstance(v, tuple) else v) for k, v in s.items()})
-        save_table(res.round(5), Path(out)/"tables"/"online_seg_results", params, sources=[rel(data_dir(prof)/"seg_teacher")])
+        save_table(res.round(5), Path(out)/"tables"/"online_seg_results", params,
+                   sources=[rel(data_dir(prof)/"seg_teacher")])
         save_table(sp.round(2), Path(out)/"tables"/"online_seg_speed", params)
     return res, sp, first

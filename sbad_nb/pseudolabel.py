@@ -15,7 +15,8 @@ import pandas as pd
 from PIL import Image
 from tqdm.auto import tqdm
 
-from .core import as_profile, ConfigError, DataError, SbadError, SbadWarning, atomic_write, digest, file_lock, get_profile, resolve, write_json, write_text
+from .core import (as_profile, ConfigError, DataError, SbadError, SbadWarning, atomic_write, digest, file_lock,
+    get_profile, resolve, write_json, write_text)
 from .data import frame_index, list_frames, profile_stream
 from .models import Detections, check_generic, load_detector, predict
 
@@ -26,28 +27,44 @@ __all__ = ['Teacher', 'YoloTeacher', 'OracleTeacher', 'pseudo_label', 'teacher_s
 @runtime_checkable
 class Teacher(Protocol):
     "What pseudo-labelling needs from a teacher."
-    name: str
-    def predict(self, images) -> list[Detections]: ...
+    name: str  # what the teacher is, for logs and tables
+    def predict(self,
+                images,  # image paths, in stream order
+               ) -> list[Detections]:
+        "One `Detections` per image, in order."
+        ...
 
 # %% ../nbs/03_pseudolabel.ipynb #ccf2772f
 class YoloTeacher:
     "A YOLO detector from local weights whose classes are mapped by `class_map` (others are dropped)."
-    def __init__(self, weights, class_map: dict | None = None, conf: float = 0.25, iou: float = 0.7, imgsz: int = 640,
-                 device="cpu", batch: int = 16):
+    def __init__(self,
+                 weights,  # path of the detector's local weights file
+                 class_map: dict | None = None,  # detector class -> label class; None: COCO car, bus, truck -> 0
+                 conf: float = 0.25,  # confidence threshold of a box
+                 iou: float = 0.7,  # NMS IoU threshold
+                 imgsz: int = 640,  # inference size (px)
+                 device="cpu",  # torch device: cpu, 0, "0,1"
+                 batch: int = 16,  # images per forward pass
+                ):
         self.model = load_detector(weights)
         self.class_map = {2: 0, 5: 0, 7: 0} if class_map is None else dict(class_map)
         names = self.model.names
         bad = [k for k in self.class_map if k not in names]
         if bad:
             have = ", ".join(f"{k} {v}" for k, v in list(names.items())[:12]) + (" ..." if len(names) > 12 else "")
-            raise ConfigError(f"class_map maps classes {bad} that {Path(weights).name} does not have (its classes: {have}); fix class_map")
+            raise ConfigError(f"class_map maps classes {bad} that {Path(weights).name} does not have "
+                              f"(its classes: {have}); fix class_map")
         self.name = f"yolo:{Path(weights).stem}"
-        self.key = f"{self.name}:{Path(weights).stat().st_size}:{Path(weights).stat().st_mtime_ns}:{sorted(self.class_map.items())}:{conf}:{imgsz}:{iou}"
+        self.key = (f"{self.name}:{Path(weights).stat().st_size}:{Path(weights).stat().st_mtime_ns}:"
+                    f"{sorted(self.class_map.items())}:{conf}:{imgsz}:{iou}")
         self.conf, self.iou, self.imgsz, self.device, self.batch = conf, iou, imgsz, device, batch
         self._lut = np.full(max(names) + 1, -1, np.int64)
         for k, v in self.class_map.items(): self._lut[k] = v
 
-    def predict(self, images) -> list[Detections]:
+    def predict(self,
+                images,  # image paths, in stream order
+               ) -> list[Detections]:
+        "The detector's boxes of the mapped classes, one `Detections` per image."
         dets = predict(self.model, images, batch=self.batch, imgsz=self.imgsz, conf=self.conf, iou=self.iou,
                        device=self.device, classes=sorted(self.class_map))
         return [Detections(d.xyxy, d.conf, self._lut[d.cls], d.shape) for d in dets]
@@ -59,9 +76,15 @@ def _key(image: Path) -> str:
     cams = [i for i, p in enumerate(parts) if p.startswith("cam")]
     return "/".join(parts[cams[-1]:] if cams else parts[-1:])
 
+# %% ../nbs/03_pseudolabel.ipynb #b63e60d3
 class OracleTeacher:
     "Noisy detections derived from the synthetic stream's ground truth (a stand-in for yolov8x6)."
-    def __init__(self, noise: float = 1.0, seed: int = 0, conf: float = 0.25, class_map: dict | None = None):
+    def __init__(self,
+                 noise: float = 1.0,  # how imperfect it is: 0 is the ground truth, 1 a strong detector
+                 seed: int = 0,  # seed of its draws (each frame also draws from its name)
+                 conf: float = 0.25,  # confidence threshold of a box
+                 class_map: dict | None = None,  # ground-truth class -> label class; None: all -> 0
+                ):
         if noise < 0: raise ConfigError(f"noise must be >= 0, got {noise}")
         self.noise, self.seed, self.conf = float(noise), int(seed), float(conf)
         self.class_map = class_map                            # ground-truth class -> label class (default: all -> 0)
@@ -74,11 +97,15 @@ class OracleTeacher:
         if split not in self._gt:
             csv = split/"gt.csv"
             if not csv.exists():
-                raise DataError(f"OracleTeacher needs ground truth ({csv} is missing); it only works on the synthetic stream, use YoloTeacher on real data")
+                raise DataError(f"OracleTeacher needs ground truth ({csv} is missing); it only works on the "
+                                "synthetic stream, use YoloTeacher on real data")
             self._gt[split] = {f: g for f, g in pd.read_csv(csv).groupby("frame")}
         return self._gt[split].get(frame_index(image))
 
-    def predict(self, images) -> list[Detections]:
+    def predict(self,
+                images,  # image paths of the synthetic stream (a `gt.csv` beside their folder)
+               ) -> list[Detections]:
+        "Noisy ground truth, one `Detections` per image."
         return [self._one(Path(p)) for p in images]
 
     def _one(self, image: Path) -> Detections:
@@ -103,7 +130,8 @@ class OracleTeacher:
             bw = W*rng.uniform(0.03, 0.12, n_fp); bh = bw*rng.uniform(0.6, 1.0, n_fp)
             x1 = rng.uniform(0, W - bw); y1 = rng.uniform(0.35*H, H - bh)
             boxes = np.vstack([boxes, np.stack([x1, y1, x1 + bw, y1 + bh], 1)])
-            conf = np.concatenate([conf, rng.uniform(0.2, 0.5, n_fp)]); cls = np.concatenate([cls, np.zeros(n_fp, np.int64)])
+            conf = np.concatenate([conf, rng.uniform(0.2, 0.5, n_fp)])
+            cls = np.concatenate([cls, np.zeros(n_fp, np.int64)])
         boxes = np.clip(boxes, 0, [W, H, W, H])
         keep = (conf >= self.conf) & (boxes[:, 2] - boxes[:, 0] >= 1) & (boxes[:, 3] - boxes[:, 1] >= 1)
         return Detections(boxes[keep], conf[keep], cls[keep], (H, W))
@@ -116,7 +144,8 @@ def _part_rows(frames, images, dets, errors) -> pd.DataFrame:
     for f, img, d in zip(frames, images, dets):
         if d is None: rows.append((f, img, "corrupt", 0, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan)); continue
         if not len(d): rows.append((f, img, "ok", 0, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan)); continue
-        for c, (x1, y1, x2, y2), p in zip(d.cls, d.xyxy, d.conf): rows.append((f, img, "ok", len(d), c, x1, y1, x2, y2, p))
+        for c, (x1, y1, x2, y2), p in zip(d.cls, d.xyxy, d.conf):
+            rows.append((f, img, "ok", len(d), c, x1, y1, x2, y2, p))
     return pd.DataFrame(rows, columns=_PART_COLS)
 
 def _read_state(L: Path) -> pd.DataFrame:
@@ -125,16 +154,19 @@ def _read_state(L: Path) -> pd.DataFrame:
     if (L/"teacher_frames.csv").exists():
         fr, bx = pd.read_csv(L/"teacher_frames.csv"), pd.read_csv(L/"teacher.csv")
         parts.insert(0, fr.drop(columns=["reason"], errors="ignore").merge(bx, on="frame", how="left")[_PART_COLS])
-    return pd.concat(parts, ignore_index=True).drop_duplicates(["frame", "x1", "y1", "x2", "y2", "conf"], keep="last") if parts else pd.DataFrame(columns=_PART_COLS)
+    return (pd.concat(parts, ignore_index=True).drop_duplicates(["frame", "x1", "y1", "x2", "y2", "conf"], keep="last")
+            if parts else pd.DataFrame(columns=_PART_COLS))
 
 def _merge(L: Path, state: pd.DataFrame):
     frames = state.drop_duplicates("frame", keep="last")[["frame", "image", "status", "n_boxes"]].sort_values("frame")
-    boxes = state[state.conf.notna()][["frame", "cls", "x1", "y1", "x2", "y2", "conf"]].sort_values(["frame", "conf"], ascending=[True, False])
+    boxes = state[state.conf.notna()][["frame", "cls", "x1", "y1", "x2", "y2", "conf"]].sort_values(
+        ["frame", "conf"], ascending=[True, False])
     boxes = boxes.astype({"frame": int, "cls": int}).round({"x1": 2, "y1": 2, "x2": 2, "y2": 2, "conf": 5})
     with atomic_write(L/"teacher.csv") as f: boxes.to_csv(f, index=False)
     with atomic_write(L/"teacher_frames.csv") as f: frames.astype({"frame": int, "n_boxes": int}).to_csv(f, index=False)
     for p in (L/".parts").glob("*.csv"): p.unlink()
 
+# %% ../nbs/03_pseudolabel.ipynb #167c9779
 def _predict_isolating(teacher, images) -> tuple[list, list]:
     "Predict a batch; if it fails, retry image by image so that one corrupt frame does not sink the others."
     try: return teacher.predict(images), []
@@ -146,27 +178,38 @@ def _predict_isolating(teacher, images) -> tuple[list, list]:
         return dets, errors
 
 # %% ../nbs/03_pseudolabel.ipynb #5c5d7047
-def pseudo_label(teacher: Teacher, frames: pd.DataFrame, labels_dir=None, batch_size: int = 16, resume: bool = True,
-                 progress: bool = True) -> pd.DataFrame:
-    "Label `frames` (`frame, image[, label]`) with `teacher` into YOLO files; resumable; return a summary per labels folder."
-    if not isinstance(teacher, Teacher): raise ConfigError(f"{type(teacher).__name__} is not a Teacher: it needs .name and .predict(images)")
-    if frames is None or not len(frames): raise DataError("no frames to label: the bank is empty; check list_frames / split_bank")
+def pseudo_label(teacher: Teacher,  # what labels: a `Teacher` (`.name`, `.predict(images)`)
+                 frames: pd.DataFrame,  # frames to label: `frame, image[, label]` (label: where its file goes)
+                 labels_dir=None,  # one folder for all the label files; None: `label`, else labels/ beside images/
+                 batch_size: int = 16,  # images per teacher call
+                 resume: bool = True,  # keep the frames already labelled (False: label all again)
+                 progress: bool = True,  # show a progress bar
+                ) -> pd.DataFrame:
+    "Label `frames` with `teacher` into YOLO files; resumable; return a summary per labels folder."
+    if not isinstance(teacher, Teacher):
+        raise ConfigError(f"{type(teacher).__name__} is not a Teacher: it needs .name and .predict(images)")
+    if frames is None or not len(frames):
+        raise DataError("no frames to label: the bank is empty; check list_frames / split_bank")
     if batch_size < 1: raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
     frames = frames.copy()
     if labels_dir is not None: frames["label"] = [str(Path(labels_dir)/(Path(i).stem + ".txt")) for i in frames.image]
-    elif "label" not in frames: frames["label"] = [str(Path(i).parent.parent/"labels"/(Path(i).stem + ".txt")) for i in frames.image]
+    elif "label" not in frames:
+        frames["label"] = [str(Path(i).parent.parent/"labels"/(Path(i).stem + ".txt")) for i in frames.image]
     frames["_dir"] = [str(Path(p).parent) for p in frames.label]
     for L in frames._dir.unique():                           # every folder writable before any work starts
         L = Path(L)
         try: (L/".parts").mkdir(parents=True, exist_ok=True)
-        except OSError as e: raise DataError(f"cannot create labels folder {L} ({e.strerror}); choose a writable labels_dir") from None
-        if not os.access(L, os.W_OK): raise DataError(f"labels folder {L} is not writable; fix its permissions or choose another labels_dir")
+        except OSError as e:
+            raise DataError(f"cannot create labels folder {L} ({e.strerror}); choose a writable labels_dir") from None
+        if not os.access(L, os.W_OK):
+            raise DataError(f"labels folder {L} is not writable; fix its permissions or choose another labels_dir")
     summary = []
     for L, group in frames.groupby("_dir", sort=False):
         with file_lock(Path(L)/".labelling.lock"):            # one labeller per folder at a time
             summary.append(_label_folder(teacher, Path(L), group, batch_size, resume, progress))
     return pd.DataFrame(summary)
 
+# %% ../nbs/03_pseudolabel.ipynb #38716c6f
 def _label_folder(teacher, L: Path, group: pd.DataFrame, batch_size: int, resume: bool, progress: bool) -> dict:
     for tmp in [*L.glob(".*.tmp"), *(L/".parts").glob(".*.tmp")]: tmp.unlink()   # leftovers of a killed atomic write
     key, who = getattr(teacher, "key", teacher.name), L/"teacher.json"   # which teacher wrote this folder's labels
@@ -179,7 +222,8 @@ def _label_folder(teacher, L: Path, group: pd.DataFrame, batch_size: int, resume
         for p in [*(L/".parts").glob("*.csv"), L/"teacher.csv", L/"teacher_frames.csv"]: p.unlink(missing_ok=True)
     state = _read_state(L)
     ok = set(state[state.status == "ok"].frame)
-    done = set(state[state.status == "corrupt"].frame) | {f for f, lab in zip(group.frame, group.label) if f in ok and Path(lab).exists()}
+    done = (set(state[state.status == "corrupt"].frame)
+            | {f for f, lab in zip(group.frame, group.label) if f in ok and Path(lab).exists()})
     todo = group[~group.frame.isin(done)]
     t0, n_boxes, errors = time.perf_counter(), 0, []
     def write(b, dets, errs):                               # labels first, then the part that marks them done
@@ -195,7 +239,8 @@ def _label_folder(teacher, L: Path, group: pd.DataFrame, batch_size: int, resume
         for s in range(0, len(todo), batch_size):
             b = todo.iloc[s:s + batch_size]
             dets, errs = _predict_isolating(teacher, list(b.image))
-            if len(dets) != len(b): raise SbadError(f"teacher {teacher.name} returned {len(dets)} results for {len(b)} images")
+            if len(dets) != len(b):
+                raise SbadError(f"teacher {teacher.name} returned {len(dets)} results for {len(b)} images")
             if pending is not None: n_boxes += pending.result()
             pending = pool.submit(write, b, dets, errs); errors += errs
             bar.update(len(b))
@@ -204,27 +249,35 @@ def _label_folder(teacher, L: Path, group: pd.DataFrame, batch_size: int, resume
     if errors:
         warnings.warn(f"{len(errors)} corrupt frame(s) skipped in {L}:\n  " + "\n  ".join(errors[:10]), SbadWarning)
     secs = time.perf_counter() - t0
-    return {"labels": str(L), "frames": len(group), "labelled": len(todo) - len(errors), "resumed": len(group) - len(todo),
+    return {"labels": str(L), "frames": len(group), "labelled": len(todo) - len(errors),
+            "resumed": len(group) - len(todo),
             "corrupt": len(errors) + int((state.drop_duplicates("frame").status == "corrupt").sum()),
-            "boxes": n_boxes, "seconds": round(secs, 3), "fps": round(len(todo)/secs, 1) if secs > 0 and len(todo) else np.nan}
+            "boxes": n_boxes, "seconds": round(secs, 3),
+            "fps": round(len(todo)/secs, 1) if secs > 0 and len(todo) else np.nan}
 
 # %% ../nbs/03_pseudolabel.ipynb #c7c1260c
-def teacher_settings(prof) -> dict:
+def teacher_settings(prof,  # the resolved `Profile`
+                    ) -> dict:
     "A YOLO teacher's settings from the profile: its vehicle classes, confidence threshold and inference size."
     return dict(classes=tuple(prof.teacher_classes), conf=prof.conf if prof.teacher_conf is None else prof.teacher_conf,
                 imgsz=prof.teacher_imgsz or prof.imgsz)
 
-def teacher_id(prof) -> str:
-    "What a profile's teacher is, as a key: `oracle`, or its weights (the sidecar's sha256, else size and time) and settings."
+def teacher_id(prof,  # the resolved `Profile`
+              ) -> str:
+    "A profile's teacher as a key: `oracle`, or its weights (sidecar's sha256, else size and time) and settings."
     if prof.teacher == "oracle": return "oracle"
     p = resolve(prof.teacher); side = p.with_suffix(".json")
-    w = json.loads(side.read_text()).get("sha256", "")[:16] if side.exists() else (f"{p.stat().st_size}-{p.stat().st_mtime_ns}" if p.exists() else str(p))
+    w = (json.loads(side.read_text()).get("sha256", "")[:16] if side.exists()
+         else (f"{p.stat().st_size}-{p.stat().st_mtime_ns}" if p.exists() else str(p)))
     return f"{p.stem}:{w}:" + digest(teacher_settings(prof))
 
-def make_teacher(profile="smoke", seed: int = 0) -> Teacher:
+def make_teacher(profile="smoke",  # a `Profile` or a profile name
+                 seed: int = 0,  # the oracle's seed
+                ) -> Teacher:
     "The teacher a profile uses: the oracle on the synthetic stream, a YOLO teacher from local weights otherwise."
     prof = as_profile(profile)
     if prof.teacher == "oracle": return OracleTeacher(noise=1.0, seed=seed, conf=prof.conf)
     t = teacher_settings(prof)
-    return YoloTeacher(check_generic(prof.teacher), class_map={c: 0 for c in t["classes"]} or None, iou=prof.iou, device=prof.device,
-                       conf=t["conf"], imgsz=t["imgsz"])   # a shipped teacher is checked against its sidecar
+    # a shipped teacher is checked against its sidecar
+    return YoloTeacher(check_generic(prof.teacher), class_map={c: 0 for c in t["classes"]} or None, iou=prof.iou,
+                       device=prof.device, conf=t["conf"], imgsz=t["imgsz"])

@@ -8,8 +8,8 @@ from __future__ import annotations
 import argparse, json, os, re, sys, time
 from pathlib import Path
 
-from .core import (NOT_APPLICABLE, ROOT, ConfigError, code_dir, SbadError, get_profile, rel, reports_dir, resolve, run_metadata,
-                          setup, write_json, write_text)
+from .core import (NOT_APPLICABLE, ROOT, ConfigError, code_dir, SbadError, get_profile, rel, reports_dir,
+    resolve, run_metadata, setup, write_json, write_text)
 
 # %% auto #0
 __all__ = ['ENGINES', 'notebooks_dir', 'pipeline_notebooks', 'report_gates', 'report_readme', 'reproduce', 'main']
@@ -24,52 +24,72 @@ def _number(x) -> str:
     return f"{int(m[1]):02d}{m[2]}"
 
 def notebooks_dir() -> Path:
-    "The pipeline notebooks' folder: `nbs/` of the checkout sbad-nb runs from (whatever `SBAD_HOME` says), else of the work directory."
+    "The notebooks' folder: `nbs/` of the checkout sbad-nb runs from (`SBAD_HOME`), else of the work directory."
     return code_dir()/"nbs"
 
-def pipeline_notebooks(only=None, nbs=None) -> list[Path]:
+def pipeline_notebooks(only=None,  # notebook numbers, "01,06" or a list; None: all of them
+                       nbs=None,  # the notebooks' folder; None: `notebooks_dir()`
+                      ) -> list[Path]:
     "The pipeline notebooks (`01`-`11a`) in `nbs` (default `notebooks_dir()`), in order, or those numbered in `only`."
     nbs = Path(nbs) if nbs else notebooks_dir()
     found = {m[1]: p for p in sorted(nbs.glob("[0-9][0-9]*_*.ipynb"))
              if (m := re.match(r"(\d\d[a-z]?)_", p.name)) and 1 <= int(m[1][:2]) <= 11}
     if only is None: return list(found.values())
-    want = [_number(x) for x in (re.split(r"[,\s]+", only.strip()) if isinstance(only, str) else only) if str(x).strip()]
+    want = [_number(x) for x in (re.split(r"[,\s]+", only.strip()) if isinstance(only, str) else only)
+            if str(x).strip()]
     missing = [w for w in want if w not in found]
-    if missing: raise ConfigError(f"no notebook numbered {', '.join(missing)} in {nbs}; available: {', '.join(found) or 'none'}")
+    if missing:
+        raise ConfigError(f"no notebook numbered {', '.join(missing)} in {nbs}; "
+                          f"available: {', '.join(found) or 'none'}")
     return [found[w] for w in sorted(set(want))]
 
 # %% ../nbs/12_reproduce.ipynb #5f8ab36b
-def report_gates(out) -> dict:
-    "The gates of the report in `out`, from its tables: `teacher` (04's teacher_gate) and `students` (11a's first scale check)."
+def report_gates(out,  # the report's folder (with `tables/`)
+                ) -> dict:
+    "The gates of the report in `out`, from its tables: `teacher` (04's teacher_gate), `students` (11a's first check)."
     import pandas as pd
     from sbad_nb.claims import STUDENT_GATE
     tables, g = Path(out)/"tables", {}
     if (p := tables/"teacher_gate.csv").exists() and len(t := pd.read_csv(p)):
         m = t.iloc[-1]
-        g["teacher"] = {"verdict": m.verdict, "teacher_mAP50": round(float(m.teacher_mAP50), 4), "generic_mAP50": round(float(m.generic_mAP50), 4),
-                        "cameras": {r.camera: [round(float(r.teacher_mAP50), 4), round(float(r.generic_mAP50), 4)] for r in t.iloc[:-1].itertuples()}}
+        g["teacher"] = {"verdict": m.verdict, "teacher_mAP50": round(float(m.teacher_mAP50), 4),
+                        "generic_mAP50": round(float(m.generic_mAP50), 4),
+                        "cameras": {r.camera: [round(float(r.teacher_mAP50), 4), round(float(r.generic_mAP50), 4)]
+                                    for r in t.iloc[:-1].itertuples()}}
     if (p := tables/"scale_checks.csv").exists() and len(s := pd.read_csv(p)[lambda d: d.check.eq(STUDENT_GATE)]):
-        g["students"] = {"met": bool(s.met.iloc[0]), "mean_minus_generic": float(s.value.iloc[0]), "measured": s.measured.iloc[0]}
+        g["students"] = {"met": bool(s.met.iloc[0]), "mean_minus_generic": float(s.value.iloc[0]),
+                         "measured": s.measured.iloc[0]}
     return g
 
-def report_readme(out, run: dict) -> Path:
+# %% ../nbs/12_reproduce.ipynb #ce2323f1
+def report_readme(out,  # the report's folder: the README goes there
+                  run: dict,  # the run's record, as in `run.json`
+                 ) -> Path:
     "Write `out/README.md`: status, the gates (a failed one first and plainly), and where the tables are."
     g, lines = run.get("gates", {}), [f"# {Path(out).name} report", ""]
     if g.get("students", {}).get("met") is False:
-        lines += [f"**Do not quote this report's claims as verdicts: its students score below the generic student they started from** (student "
-                  f"minus generic {g['students']['measured']} test mAP50, mean [95% interval], `tables/scale_checks`).", ""]
+        lines += [f"**Do not quote this report's claims as verdicts: its students score below the generic student "
+                  f"they started from** (student "
+                  f"minus generic {g['students']['measured']} test mAP50, mean [95% interval], "
+                  f"`tables/scale_checks`).", ""]
     lines += [f"- status: {run['status']}" + (f" (failed: {', '.join(run['failed'])})" if run.get("failed") else ""),
-              f"- code: {run.get('git_hash') or 'unknown'}{' (uncommitted changes)' if run.get('git_dirty') else ''}, {run.get('created', '')}"
-              + (f", notebooks {only}; the others ran at {', '.join(dict.fromkeys(str(e.get('git_hash'))[:7] for e in run.get('earlier', [])))} "
+              f"- code: {run.get('git_hash') or 'unknown'}{' (uncommitted changes)' if run.get('git_dirty') else ''}, "
+              f"{run.get('created', '')}"
+              + (f", notebooks {only}; the others ran at "
+                 f"{', '.join(dict.fromkeys(str(e.get('git_hash'))[:7] for e in run.get('earlier', [])))} "
                  "(`run.json`: earlier)" if (only := run.get("params", {}).get("only")) else ""),
               f"- profile: `{run.get('params', {}).get('profile', '')}`"]
     t = g.get("teacher")
-    lines.append(f"- teacher gate: {t['verdict']} (teacher {t['teacher_mAP50']:.3f} against the generic student's {t['generic_mAP50']:.3f} "
-                 "test mAP50, camera mean; `tables/teacher_gate`)" if t else "- teacher gate: not recorded (no test labels, or 04 has not run)")
+    lines.append(f"- teacher gate: {t['verdict']} (teacher {t['teacher_mAP50']:.3f} against the generic student's "
+                 f"{t['generic_mAP50']:.3f} "
+                 "test mAP50, camera mean; `tables/teacher_gate`)" if t
+                 else "- teacher gate: not recorded (no test labels, or 04 has not run)")
     s = g.get("students")
-    lines.append(f"- student gate: {'met' if s['met'] else 'NOT MET'} (student minus generic {s['measured']} test mAP50, mean [95% interval])"
+    lines.append(f"- student gate: {'met' if s['met'] else 'NOT MET'} (student minus generic {s['measured']} "
+                 "test mAP50, mean [95% interval])"
                  if s else "- student gate: not recorded (11a has not run, or no students)")
-    lines += ["", "Claims: `tables/claims.md`; what the report can show: `tables/scale_checks.md`; every run: `tables/inference_results.csv`; "
+    lines += ["", "Claims: `tables/claims.md`; what the report can show: `tables/scale_checks.md`; "
+              "every run: `tables/inference_results.csv`; "
               "how it ran: `run.json`, `executed/`."]
     return write_text(Path(out)/"README.md", "\n".join(lines) + "\n")
 
@@ -78,13 +98,22 @@ def _declared(nb: Path) -> set:
     import papermill as pm
     return set(pm.inspect_notebook(str(nb)))
 
-def reproduce(profile: str = "tiny", out=None, only=None, engine: str = "local", params: dict | None = None,
-              nbs=None, progress: bool = True, address: str | None = None) -> dict:
+# %% ../nbs/12_reproduce.ipynb #14bf1d77
+def reproduce(profile: str = "tiny",  # profile name, optionally with settings (`paper;imgsz=320`)
+              out=None,  # the report's folder; None: reports/<profile>
+              only=None,  # notebook numbers to run, "01,06"; None: all (the others' earlier runs are kept)
+              engine: str = "local",  # where 06 trains: local (processes) or ray (Ray tasks)
+              params: dict | None = None,  # more parameters, given to the notebooks that declare them
+              nbs=None,  # the notebooks' folder; None: `notebooks_dir()`
+              progress: bool = True,  # print each notebook as it starts and ends
+              address: str | None = None,  # Ray cluster address; None: a local Ray
+             ) -> dict:
     "Run the pipeline notebooks for `profile` through papermill; write executed copies and `run.json` to `out`."
     import papermill as pm
-    setup()                                                # offline, caches in the project: the notebooks' kernels inherit it
-    prof = get_profile(profile)                            # unknown profile or setting -> ConfigError, before anything runs
-    if prof.manifest != "synthetic":                       # a real data tree (WALT) is checked before anything runs, once:
+    setup()   # offline, caches in the project: the notebooks' kernels inherit it
+    prof = get_profile(profile)   # unknown profile or setting -> ConfigError, before anything runs
+    # a real data tree (WALT) is checked before anything runs, once:
+    if prof.manifest != "synthetic":
         from sbad_nb.data import data_root, tree_key
         os.environ["SBAD_VALIDATED"] = tree_key(prof, data_root(prof))   # the notebooks' kernels skip the check
     if engine not in ENGINES:
@@ -97,30 +126,36 @@ def reproduce(profile: str = "tiny", out=None, only=None, engine: str = "local",
     old = json.loads(run_file.read_text()) if run_file.exists() else {}
     timings = dict(old.get("timings", {})) if only else {}
     status = {**(old.get("notebooks", {}) if only else {})}
-    skipped = {k: v for k, v in (old.get("does_not_apply", {}) if only else {}).items() if k not in {nb.name for nb in todo}}
+    skipped = {k: v for k, v in (old.get("does_not_apply", {}) if only else {}).items()
+               if k not in {nb.name for nb in todo}}
     base = {"profile": profile, "out": rel(out), "engine": engine, "address": address or "", **(params or {})}
-    earlier = old.get("earlier", []) + [{"git_hash": old.get("git_hash"), "created": old.get("created"), "only": old.get("params", {}).get("only"),
+    earlier = old.get("earlier", []) + [{"git_hash": old.get("git_hash"), "created": old.get("created"),
+                                         "only": old.get("params", {}).get("only"),
                                          "notebooks": sorted(old.get("timings", {}))}] if only and old else []
     meta = dict(params={**base, "only": only}, earlier=earlier)   # with `only`: which commit ran the notebooks it keeps
     spent = {}
     def record(ok: bool) -> dict:                          # run.json as it stands: every notebook recorded so far
-        failed = sorted(k for k, v in status.items() if v != "ok")   # with `only`: notebooks of earlier runs that failed
-        return run_metadata(timings=timings, notebooks=status, status="failed" if not ok else "ok" if not failed else "partial",
-                            failed=failed, does_not_apply=dict(sorted(skipped.items())), total_s=round(sum(spent.values()), 2),
+        # with `only`: notebooks of earlier runs that failed
+        failed = sorted(k for k, v in status.items() if v != "ok")
+        return run_metadata(timings=timings, notebooks=status,
+                            status="failed" if not ok else "ok" if not failed else "partial",
+                            failed=failed, does_not_apply=dict(sorted(skipped.items())),
+                            total_s=round(sum(spent.values()), 2),
                             pipeline_s=round(sum(timings.values()), 2), gates=report_gates(out), **meta)
     for nb in todo:
         inject = {k: v for k, v in base.items() if k in _declared(nb)}
         executed = out/"executed"/nb.name
         if progress: print(f"[{time.strftime('%H:%M:%S')}] {nb.name} {inject}", flush=True)
         t0 = time.perf_counter()
-        (out/NOT_APPLICABLE).unlink(missing_ok=True)       # what this notebook says does not apply to this profile's data
+        # what this notebook says does not apply to this profile's data
+        (out/NOT_APPLICABLE).unlink(missing_ok=True)
         try:
             pm.execute_notebook(str(nb), str(executed), parameters=inject, cwd=str(nb.parent), kernel_name="python3",
                                 progress_bar=False, log_output=False,
-                                # CRITICAL: no "kernel over TCP" warning per notebook, and no "ERROR | KeyboardInterrupt caught
-                                # in kernel" when the interrupt jupyter_client sends every kernel at shutdown lands before the
-                                # kernel has gone idle after the last cell (a race; the notebook succeeded). A cell's error
-                                # still fails the run, below.
+                                # CRITICAL: no "kernel over TCP" warning per notebook, and no "ERROR |
+                                # KeyboardInterrupt caught in kernel" when the interrupt jupyter_client sends
+                                # every kernel at shutdown lands before the kernel has gone idle after the last
+                                # cell (a race; the notebook succeeded). A cell's error still fails the run, below.
                                 extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
         except pm.PapermillExecutionError as e:
             timings[nb.name] = spent[nb.name] = round(time.perf_counter() - t0, 2); status[nb.name] = "failed"
@@ -130,22 +165,27 @@ def reproduce(profile: str = "tiny", out=None, only=None, engine: str = "local",
         timings[nb.name] = spent[nb.name] = round(time.perf_counter() - t0, 2); status[nb.name] = "ok"
         if (out/NOT_APPLICABLE).exists():
             skipped[nb.name] = json.loads((out/NOT_APPLICABLE).read_text()); (out/NOT_APPLICABLE).unlink()
-        if progress: print(f"    done in {timings[nb.name]:.1f} s" + "".join(f"\n    does not apply: {s}" for s in skipped.get(nb.name, [])), flush=True)
+        if progress:
+            print(f"    done in {timings[nb.name]:.1f} s"
+                  + "".join(f"\n    does not apply: {s}" for s in skipped.get(nb.name, [])), flush=True)
     res = record(ok=True)
     write_json(run_file, res); report_readme(out, res)
     return res
 
 # %% ../nbs/12_reproduce.ipynb #4e418dd8
-def main(argv=None) -> int:
+def main(argv=None,  # the command's arguments; None: `sys.argv`
+        ) -> int:
     "Console entry point `sbad_reproduce`."
-    ap = argparse.ArgumentParser(prog="sbad_reproduce", description="Regenerate a profile's tables and figures by running the notebooks.")
+    ap = argparse.ArgumentParser(prog="sbad_reproduce",
+                                 description="Regenerate a profile's tables and figures by running the notebooks.")
     ap.add_argument("--profile", default="tiny", help="smoke, tiny or paper (default: tiny)")
     ap.add_argument("--out", default=None, help="reports folder (default: reports/<profile>)")
     ap.add_argument("--only", default=None, help="comma-separated notebook numbers, e.g. 01,06")
     ap.add_argument("--engine", default="local", help=f"one of {', '.join(ENGINES)} (ray: trainings as Ray tasks)")
     ap.add_argument("--address", default=None, help="Ray cluster address (default: start a local Ray)")
     ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
-                    help="change a profile field for this run (repeatable; lists as budgets=25,50; dict keys as train_args.lr0=0.01)")
+                    help="change a profile field for this run "
+                         "(repeatable; lists as budgets=25,50; dict keys as train_args.lr0=0.01)")
     a = ap.parse_args(argv)
     bad = [s for s in a.set if ";" in s or "=" not in s]
     if bad: print(f"sbad_reproduce: --set {bad[0]!r} is not FIELD=VALUE (without ';')", file=sys.stderr); return 1
@@ -153,7 +193,8 @@ def main(argv=None) -> int:
     try: res = reproduce(profile, a.out, a.only, a.engine, address=a.address)
     except SbadError as e:
         print(f"sbad_reproduce: {e}", file=sys.stderr); return 1
-    print(f"sbad_reproduce: {len(res['notebooks'])} notebook(s) in {res['total_s']:.1f} s -> {rel(a.out or reports_dir(profile))}")
+    print(f"sbad_reproduce: {len(res['notebooks'])} notebook(s) in {res['total_s']:.1f} s "
+          f"-> {rel(a.out or reports_dir(profile))}")
     if res["failed"]: print(f"sbad_reproduce: run.json still records an earlier failure of {', '.join(res['failed'])}; "
                             f"rerun with --only {','.join(f[:3].rstrip('_') for f in res['failed'])}", file=sys.stderr)
     return 0

@@ -24,21 +24,25 @@ def _as_probs(p: np.ndarray) -> np.ndarray:
     p = np.asarray(p, np.float64)
     return np.stack([p, 1 - p], -1) if p.ndim == 1 else p
 
-def least_confidence_score(p) -> np.ndarray:
+def least_confidence_score(p,  # class probabilities (N x C), or a 1-d array of box confidences
+                          ) -> np.ndarray:
     "1 - max probability per row; for a 1-d array of box confidences, 1 - p."
     p = np.asarray(p, np.float64)
     return 1 - (p if p.ndim == 1 else p.max(-1))
 
-def margin_score(p) -> np.ndarray:
+def margin_score(p,  # class probabilities (N x C), or a 1-d array of box confidences
+                ) -> np.ndarray:
     "1 - (p1 - p2): one minus the margin between the two most likely classes."
     q = np.sort(_as_probs(p), -1)
     return 1 - (q[..., -1] - q[..., -2])
 
-def entropy_score(p) -> np.ndarray:
+def entropy_score(p,  # class probabilities (N x C), or a 1-d array of box confidences
+                 ) -> np.ndarray:
     "Shannon entropy (nats) of each probability row."
     q = np.clip(_as_probs(p), 1e-12, 1)
     return -(q*np.log(q)).sum(-1)
 
+# %% ../nbs/05_strategies.ipynb #1307705d
 SCORERS = {"least_confidence": least_confidence_score, "margin": margin_score, "entropy": entropy_score}
 
 # %% ../nbs/05_strategies.ipynb #aaa6ffb7
@@ -47,7 +51,11 @@ AGGS = ("max", "min", "mean", "sum")
 def _check_agg(agg):
     if agg not in AGGS: raise ConfigError(f"agg must be one of {', '.join(AGGS)}, got {agg!r}")
 
-def reduce_boxes(frame_of_box, values, frames, agg: str = "max") -> np.ndarray:
+def reduce_boxes(frame_of_box,  # the frame of each box
+                 values,  # a value per box
+                 frames,  # the frames of the result, in order
+                 agg: str = "max",  # max, min, mean or sum
+                ) -> np.ndarray:
     "Per-frame `agg` of per-box `values`, in the order of `frames` (NaN where a frame has no box)."
     _check_agg(agg)
     s = pd.Series(np.asarray(values, np.float64)).groupby(np.asarray(frame_of_box)).agg(agg)
@@ -61,7 +69,9 @@ class ShortSelection(SbadWarning):
 
 STRATEGIES: dict[str, Callable] = {}
 
-def strategy(kind: str, needs: tuple = ()):
+def strategy(kind: str,  # "stream" (sees the frames in order) or "pool" (sees the whole bank)
+             needs: tuple = (),  # what `select` must give it: "features", "seed"
+            ):
     "Register a strategy function under its name, with its kind (stream or pool) and what it needs."
     def deco(f):
         f.kind, f.needs = kind, needs
@@ -69,23 +79,31 @@ def strategy(kind: str, needs: tuple = ()):
         return f
     return deco
 
+# %% ../nbs/05_strategies.ipynb #79456cad
 def _frames(scores, idx) -> np.ndarray:
     "Frame numbers of row positions `idx`, ascending."
     return np.sort(scores.frame.to_numpy()[np.asarray(idx, dtype=np.int64)])
 
 def _short(name, got, n):
-    if got < n: warnings.warn(f"{name}: the stream ended after {got} of {n} frames; fewer frames were selected", ShortSelection, stacklevel=3)
+    if got < n:
+        warnings.warn(f"{name}: the stream ended after {got} of {n} frames; fewer frames were selected",
+                      ShortSelection, stacklevel=3)
 
 def _top(values: np.ndarray, n: int, rng, name: str) -> np.ndarray:
     "Row positions of the n largest finite `values`; ties broken at random by `rng`."
     ok = np.flatnonzero(np.isfinite(values))
-    if n > len(ok): raise ConfigError(f"{name}: n={n} but only {len(ok)} frames are eligible (frames without boxes have no score); lower n")
+    if n > len(ok):
+        raise ConfigError(f"{name}: n={n} but only {len(ok)} frames are eligible "
+                          "(frames without boxes have no score); lower n")
     order = np.lexsort((rng.random(len(ok)), -values[ok]))
     return ok[order[:n]]
 
 # %% ../nbs/05_strategies.ipynb #cb3254fa
 @strategy("stream")
-def n_first(scores: pd.DataFrame, n: int, rng: np.random.Generator) -> np.ndarray:
+def n_first(scores: pd.DataFrame,  # the bank's score table, one row per frame in stream order
+            n: int,  # frames to select
+            rng: np.random.Generator,  # unused: the first frames are no random choice
+           ) -> np.ndarray:
     "The first n frames of the stream."
     _short("n_first", min(n, len(scores)), n)
     return _frames(scores, np.arange(min(n, len(scores))))
@@ -97,9 +115,12 @@ def _check_rule(rule, name):
     if rule not in RULES: raise ConfigError(f"{name}: rule must be one of {', '.join(RULES)}, got {rule!r}")
 
 @strategy("stream", needs=("seed",))
-def uniform(scores: pd.DataFrame, n: int, rng: np.random.Generator,
+def uniform(scores: pd.DataFrame,  # the bank's score table, one row per frame in stream order
+            n: int,  # frames to select
+            rng: np.random.Generator,  # the draws under rule "sbad_nb"
             p: float = 0.1,  # probability of keeping a frame
-            rule: str = "sbad_nb",  # "authors": draws of NumPy's legacy generator seeded with `seed`, kept when >= 1 - p
+            # "authors": draws of NumPy's legacy generator seeded with `seed`, kept when >= 1 - p
+            rule: str = "sbad_nb",
             seed: int | None = None,  # the run's seed (`select` passes it)
            ) -> np.ndarray:
     "Keep each frame with probability p, in stream order, until n are kept."
@@ -113,40 +134,64 @@ def uniform(scores: pd.DataFrame, n: int, rng: np.random.Generator,
 
 # %% ../nbs/05_strategies.ipynb #cf733dcd
 def _confident(scores, agg, q, warmup, name, top: bool = True, rule: str = "sbad_nb") -> np.ndarray:
-    "Row positions, in stream order, of every frame after the warm-up beyond its `q`-th percentile (`top`: above, else below)."
+    "Row positions, in stream order, of the frames after the warm-up beyond its `q`-th percentile (`top`: above)."
     _check_agg(agg); _check_rule(rule, name)
     if not 0 <= q <= 100: raise ConfigError(f"{name}: q must be a percentile in [0, 100], got {q}")
     if warmup < 1: raise ConfigError(f"{name}: warmup must be >= 1 frame, got {warmup}")
     if warmup >= len(scores):
-        raise DataError(f"{name}: warm-up of {warmup} frames is not shorter than the stream ({len(scores)} frames); lower warmup")
+        raise DataError(f"{name}: warm-up of {warmup} frames is not shorter than the stream "
+                        f"({len(scores)} frames); lower warmup")
     s = scores[f"conf_{agg}"].to_numpy(np.float64)
-    rows = np.flatnonzero(np.isfinite(s)) if rule == "authors" else np.arange(len(s))   # the authors count frames with a box
+    # the authors count frames with a box
+    rows = np.flatnonzero(np.isfinite(s)) if rule == "authors" else np.arange(len(s))
     w = s[rows[:warmup]]
     if not np.isfinite(w).any():
-        raise DataError(f"{name}: no frame of the {warmup}-frame warm-up has a box, so there is no threshold; lengthen warmup or lower the student's confidence threshold")
+        raise DataError(f"{name}: no frame of the {warmup}-frame warm-up has a box, so there is no threshold; "
+                        "lengthen warmup or lower the student's confidence threshold")
     thr, after = float(np.percentile(w[np.isfinite(w)], q)), rows[warmup:]
     with np.errstate(invalid="ignore"):
         strict = rule == "authors"
-        keep = (s[after] > thr if strict else s[after] >= thr) if top else (s[after] < thr if strict else s[after] <= thr)
+        keep = ((s[after] > thr if strict else s[after] >= thr) if top
+                else (s[after] < thr if strict else s[after] <= thr))
     return after[keep]
 
 def _first(idx, n, name) -> np.ndarray:
     _short(name, min(len(idx), n), n)
     return idx[:n]
 
+# %% ../nbs/05_strategies.ipynb #418bb564
 @strategy("stream")
-def top_confidence(scores, n, rng, agg: str = "max", q: float = 90, warmup: int = 720, rule: str = "sbad_nb") -> np.ndarray:
-    "First n frames after the warm-up whose score is at or above (`authors`: above) the q-th percentile of the warm-up's."
-    return _frames(scores, _first(_confident(scores, agg, q, warmup, "top_confidence", True, rule), n, "top_confidence"))
+def top_confidence(scores,  # the bank's score table, one row per frame in stream order
+                   n,  # frames to select
+                   rng,  # unused: the choice is no random one
+                   agg: str = "max",  # a frame's score from its boxes' confidences: max, min, mean or sum
+                   q: float = 90,  # the threshold's percentile of the warm-up scores
+                   warmup: int = 720,  # frames that set the threshold
+                   rule: str = "sbad_nb",  # sbad_nb or authors (the CSBAD code's), as above
+                  ) -> np.ndarray:
+    "First n frames after the warm-up whose score is at or above (`authors`: above) the warm-up's q-th percentile."
+    return _frames(scores, _first(_confident(scores, agg, q, warmup, "top_confidence", True, rule), n,
+                                  "top_confidence"))
 
 @strategy("stream")
-def least_confidence(scores, n, rng, agg: str = "max", q: float = 10, warmup: int = 720, rule: str = "sbad_nb") -> np.ndarray:
-    "First n frames after the warm-up whose score is at or below (`authors`: below) the q-th percentile of the warm-up's."
-    return _frames(scores, _first(_confident(scores, agg, q, warmup, "least_confidence", False, rule), n, "least_confidence"))
+def least_confidence(scores,  # the bank's score table, one row per frame in stream order
+                     n,  # frames to select
+                     rng,  # unused: the choice is no random one
+                     agg: str = "max",  # a frame's score from its boxes' confidences: max, min, mean or sum
+                     q: float = 10,  # the threshold's percentile of the warm-up scores
+                     warmup: int = 720,  # frames that set the threshold
+                     rule: str = "sbad_nb",  # sbad_nb or authors (the CSBAD code's), as above
+                    ) -> np.ndarray:
+    "First n frames after the warm-up whose score is at or below (`authors`: below) the warm-up's q-th percentile."
+    return _frames(scores, _first(_confident(scores, agg, q, warmup, "least_confidence", False, rule), n,
+                                  "least_confidence"))
 
 # %% ../nbs/05_strategies.ipynb #319858b9
 @strategy("pool")
-def random(scores, n, rng) -> np.ndarray:
+def random(scores,  # the bank's score table, one row per frame
+           n,  # frames to select
+           rng,  # the generator of the draw
+          ) -> np.ndarray:
     "n frames drawn uniformly without replacement."
     if n > len(scores): raise ConfigError(f"random: n={n} but the bank has {len(scores)} frames; lower n")
     return _frames(scores, rng.choice(len(scores), n, replace=False))
@@ -156,7 +201,8 @@ def _uncertainty(scores, scorer, agg, probs=None, boxes=None) -> np.ndarray:
     f = SCORERS[scorer]
     if probs is not None:
         probs = np.asarray(probs, np.float64)
-        if len(probs) != len(scores): raise DataError(f"probs has {len(probs)} rows for {len(scores)} frames; give one row per score row")
+        if len(probs) != len(scores):
+            raise DataError(f"probs has {len(probs)} rows for {len(scores)} frames; give one row per score row")
         return f(probs)
     if boxes is not None: return reduce_boxes(boxes.frame, f(boxes.conf.to_numpy()), scores.frame, agg)
     _check_agg(agg)
@@ -164,22 +210,46 @@ def _uncertainty(scores, scorer, agg, probs=None, boxes=None) -> np.ndarray:
     return np.where(np.isfinite(c), f(np.nan_to_num(c)), np.nan)
 
 @strategy("pool")
-def least_confidence_pool(scores, n, rng, agg: str = "mean", probs=None, boxes=None) -> np.ndarray:
+def least_confidence_pool(scores,  # the bank's score table, one row per frame
+                          n,  # frames to select
+                          rng,  # breaks ties at random
+                          agg: str = "mean",  # reduction of box scores per frame: max, min, mean or sum
+                          probs=None,  # class probabilities, one row per score row; None: boxes or the scores
+                          boxes=None,  # a box table (`frame, conf`), scored per box; None: the `conf_<agg>` column
+                         ) -> np.ndarray:
     "The n frames whose confidence is lowest (1 - p highest)."
-    return _frames(scores, _top(_uncertainty(scores, "least_confidence", agg, probs, boxes), n, rng, "least_confidence_pool"))
+    return _frames(scores, _top(_uncertainty(scores, "least_confidence", agg, probs, boxes), n, rng,
+                                "least_confidence_pool"))
 
+# %% ../nbs/05_strategies.ipynb #9d8c1787
 @strategy("pool")
-def margin(scores, n, rng, agg: str = "mean", probs=None, boxes=None) -> np.ndarray:
+def margin(scores,  # the bank's score table, one row per frame
+           n,  # frames to select
+           rng,  # breaks ties at random
+           agg: str = "mean",  # reduction of box scores per frame: max, min, mean or sum
+           probs=None,  # class probabilities, one row per score row; None: boxes or the scores
+           boxes=None,  # a box table (`frame, conf`), scored per box; None: the `conf_<agg>` column
+          ) -> np.ndarray:
     "The n frames with the smallest margin between the two most likely classes."
     return _frames(scores, _top(_uncertainty(scores, "margin", agg, probs, boxes), n, rng, "margin"))
 
 @strategy("pool")
-def entropy(scores, n, rng, agg: str = "mean", probs=None, boxes=None) -> np.ndarray:
+def entropy(scores,  # the bank's score table, one row per frame
+            n,  # frames to select
+            rng,  # breaks ties at random
+            agg: str = "mean",  # reduction of box scores per frame: max, min, mean or sum
+            probs=None,  # class probabilities, one row per score row; None: boxes or the scores
+            boxes=None,  # a box table (`frame, conf`), scored per box; None: the `conf_<agg>` column
+           ) -> np.ndarray:
     "The n frames with the highest entropy (binary entropy of box confidences, reduced per frame)."
     return _frames(scores, _top(_uncertainty(scores, "entropy", agg, probs, boxes), n, rng, "entropy"))
 
+# %% ../nbs/05_strategies.ipynb #b2a803b6
 @strategy("pool")
-def object_frequency(scores, n, rng) -> np.ndarray:
+def object_frequency(scores,  # the bank's score table, one row per frame
+                     n,  # frames to select
+                     rng,  # breaks ties at random
+                    ) -> np.ndarray:
     "The n frames with the most boxes (ties at random)."
     return _frames(scores, _top(scores.n_boxes.to_numpy(np.float64), n, rng, "object_frequency"))
 
@@ -192,7 +262,8 @@ def _kcenter(X: np.ndarray, n: int, first: int | None, labelled=()) -> np.ndarra
     def add(c):
         k = len(centres); centres.append(c)
         idx = None
-        if k:                                               # |x - c| >= |c - a(x)| - d(x): skip when |c - a(x)| >= 2 d(x)
+        # |x - c| >= |c - a(x)| - d(x): skip when |c - a(x)| >= 2 d(x)
+        if k:
             C = X[centres[:-1]]; cc = np.sqrt(np.maximum(((C - X[c])**2).sum(1), 0)).astype(np.float32)
             idx = np.flatnonzero(cc[near] < 2*dist)
             if len(idx) > N//3: idx = None                  # most rows need it: one pass over X beats gathering them
@@ -212,39 +283,57 @@ def _kcenter(X: np.ndarray, n: int, first: int | None, labelled=()) -> np.ndarra
         c = int(np.argmax(dist)); add(c); chosen.append(c)
     return np.asarray(chosen, np.int64)
 
+# %% ../nbs/05_strategies.ipynb #c3d56d8f
 def _features(scores, features, name) -> np.ndarray:
-    if features is None: raise ConfigError(f"{name} needs features=: an N x D array of embeddings, one row per score row (04_bank.score_frames returns them)")
+    if features is None:
+        raise ConfigError(f"{name} needs features=: an N x D array of embeddings, one row per score row "
+                          "(04_bank.score_frames returns them)")
     X = np.asarray(features, np.float32)
-    if X.ndim != 2 or len(X) != len(scores): raise DataError(f"{name}: features has shape {X.shape} for {len(scores)} frames; give one row per score row")
-    if not np.isfinite(X).all(): raise DataError(f"{name}: features contain NaN or infinite values; recompute the embeddings")
+    if X.ndim != 2 or len(X) != len(scores):
+        raise DataError(f"{name}: features has shape {X.shape} for {len(scores)} frames; give one row per score row")
+    if not np.isfinite(X).all():
+        raise DataError(f"{name}: features contain NaN or infinite values; recompute the embeddings")
     return X
 
 def _reduce(X: np.ndarray, dims: int | None, rng) -> np.ndarray:
     "The top `dims` principal components of X (seeded randomized PCA) when X is wider; X itself otherwise."
     if dims is None or X.shape[1] <= dims or len(X) <= dims: return X
     from sklearn.decomposition import PCA
-    return PCA(dims, svd_solver="randomized", iterated_power=2, random_state=int(rng.integers(2**31))).fit_transform(X).astype(np.float32)
+    return PCA(dims, svd_solver="randomized", iterated_power=2,
+               random_state=int(rng.integers(2**31))).fit_transform(X).astype(np.float32)
 
 @strategy("pool", needs=("features",))
-def kcenter_greedy(scores, n, rng, features=None, labelled=None, dims: int | None = 64) -> np.ndarray:
+def kcenter_greedy(scores,  # the bank's score table, one row per frame
+                   n,  # frames to select
+                   rng,  # seeds the PCA and draws the first frame
+                   features=None,  # N x D embeddings, one row per score row
+                   labelled=None,  # frame numbers already labelled (the selection moves away from them); None: none
+                   dims: int | None = 64,  # principal components the features are reduced to; None: the full space
+                  ) -> np.ndarray:
     "Coreset: greedily the frame farthest from the chosen (and `labelled`) frames in feature space (PCA to `dims`)."
     X = _reduce(_features(scores, features, "kcenter_greedy"), dims, rng)
     if n > len(scores): raise ConfigError(f"kcenter_greedy: n={n} but the bank has {len(scores)} frames; lower n")
     lab = np.flatnonzero(scores.frame.isin(labelled)) if labelled is not None else np.zeros(0, np.int64)
     if n == 0: return _frames(scores, [])
-    if n > len(scores) - len(lab): raise ConfigError(f"kcenter_greedy: n={n} but only {len(scores) - len(lab)} frames are not labelled yet")
+    if n > len(scores) - len(lab):
+        raise ConfigError(f"kcenter_greedy: n={n} but only {len(scores) - len(lab)} frames are not labelled yet")
     return _frames(scores, _kcenter(X, n, int(rng.integers(len(X))) if not len(lab) else None, lab))
 
 # %% ../nbs/05_strategies.ipynb #4a17c182
 @strategy("pool", needs=("features",))
-def kmeans_diverse(scores, n, rng, features=None) -> np.ndarray:
+def kmeans_diverse(scores,  # the bank's score table, one row per frame
+                   n,  # frames to select (and k-means centres)
+                   rng,  # seeds k-means
+                   features=None,  # N x D embeddings, one row per score row
+                  ) -> np.ndarray:
     "One frame nearest each of n k-means centres of the features."
     from sklearn.cluster import KMeans, MiniBatchKMeans
     X = _features(scores, features, "kmeans_diverse")
     if n > len(scores): raise ConfigError(f"kmeans_diverse: n={n} but the bank has {len(scores)} frames; lower n")
     if n == 0: return _frames(scores, [])
     seed = int(rng.integers(2**31))
-    km = (MiniBatchKMeans(n, random_state=seed, n_init=3) if len(X) > 20_000 else KMeans(n, random_state=seed, n_init=3)).fit(X)
+    km = (MiniBatchKMeans(n, random_state=seed, n_init=3) if len(X) > 20_000
+          else KMeans(n, random_state=seed, n_init=3)).fit(X)
     d = ((X[:, None, :] - km.cluster_centers_[None])**2).sum(-1) if len(X)*n <= 5_000_000 else None
     chosen = []
     for k in range(n):                                      # nearest unused frame to each centre
@@ -255,12 +344,22 @@ def kmeans_diverse(scores, n, rng, features=None) -> np.ndarray:
 
 # %% ../nbs/05_strategies.ipynb #cfbf01ce
 @strategy("pool")
-def mix(scores, n, rng, a: str = "top_confidence", b: str = "random", frac: float = 0.5, a_params: dict | None = None,
-        b_params: dict | None = None, features=None) -> np.ndarray:
+def mix(scores,  # the bank's score table, one row per frame
+        n,  # frames to select
+        rng,  # the generator both strategies draw from
+        a: str = "top_confidence",  # strategy of the first round(frac * n) frames
+        b: str = "random",  # strategy of the rest, among the frames `a` did not take
+        frac: float = 0.5,  # share of the frames from `a`
+        a_params: dict | None = None,  # `a`'s parameters
+        b_params: dict | None = None,  # `b`'s parameters
+        features=None,  # N x D embeddings, for a strategy that needs them
+       ) -> np.ndarray:
     "round(frac * n) frames from strategy a, the rest from strategy b among the frames a did not take."
     if not 0 <= frac <= 1: raise ConfigError(f"mix: frac must be in [0, 1], got {frac}")
     for s in (a, b):
-        if s not in STRATEGIES or s == "mix": raise ConfigError(f"mix: unknown strategy {s!r}; choose from {', '.join(k for k in STRATEGIES if k != 'mix')}")
+        if s not in STRATEGIES or s == "mix":
+            raise ConfigError(f"mix: unknown strategy {s!r}; "
+                              f"choose from {', '.join(k for k in STRATEGIES if k != 'mix')}")
     def run(name, rows, k, params):
         f = STRATEGIES[name]; kw = dict(params or {})
         if "features" in f.needs: kw["features"] = None if features is None else np.asarray(features)[rows]
@@ -271,20 +370,30 @@ def mix(scores, n, rng, a: str = "top_confidence", b: str = "random", frac: floa
     second = run(b, rest, n - len(first), b_params)
     return np.sort(np.concatenate([first, second]).astype(scores.frame.dtype))
 
+# %% ../nbs/05_strategies.ipynb #985381ea
 @strategy("stream", needs=("features",))
-def farthest_first_confident(scores, n, rng, features=None, agg: str = "max", q: float = 90, warmup: int = 720,
-                             dims: int | None = 64,
-                             gamma: float | None = None,  # candidates: the first gamma x n confident frames (None: all of them)
+def farthest_first_confident(scores,  # the bank's score table, one row per frame in stream order
+                             n,  # frames to select
+                             rng,  # seeds the PCA and draws the first frame
+                             features=None,  # N x D embeddings, one row per score row
+                             agg: str = "max",  # a frame's score from its boxes' confidences: max, min, mean or sum
+                             q: float = 90,  # the threshold's percentile of the warm-up scores
+                             warmup: int = 720,  # frames that set the threshold
+                             dims: int | None = 64,  # principal components of the features; None: the full space
+                             # candidates: the first gamma x n confident frames (None: all of them)
+                             gamma: float | None = None,
                              rule: str = "sbad_nb",  # which frames are confident: `top_confidence`'s rule
                             ) -> np.ndarray:
     "k-center among the frames `top_confidence` would take after the warm-up (the first `gamma * n` of them)."
     X = _reduce(_features(scores, features, "farthest_first_confident"), dims, rng)
     ok = _confident(scores, agg, q, warmup, "farthest_first_confident", True, rule)
     if gamma is not None:
-        if not np.isfinite(gamma) or gamma < 1: raise ConfigError(f"farthest_first_confident: gamma must be >= 1 (1 is top_confidence), got {gamma}")
+        if not np.isfinite(gamma) or gamma < 1:
+            raise ConfigError(f"farthest_first_confident: gamma must be >= 1 (1 is top_confidence), got {gamma}")
         want = int(np.ceil(gamma*n))
         if len(ok) < want:
-            warnings.warn(f"farthest_first_confident: the stream ended after {len(ok)} of {want} candidates (gamma {gamma:g} x {n} "
+            warnings.warn(f"farthest_first_confident: the stream ended after {len(ok)} of {want} candidates "
+                          f"(gamma {gamma:g} x {n} "
                           f"frames); farthest-first chose among the {len(ok)} there were", ShortSelection, stacklevel=2)
         ok = ok[:want]
     _short("farthest_first_confident", min(n, len(ok)), n)
@@ -295,7 +404,8 @@ def farthest_first_confident(scores, n, rng, features=None, agg: str = "max", q:
 # %% ../nbs/05_strategies.ipynb #7fb843c8
 NAMED_PARAMS = {"farthest_first_confident": ("g", "gamma")}   # strategy: (suffix, parameter) of `name_<suffix><number>`
 
-def parse_strategy(name: str) -> tuple[str, dict]:
+def parse_strategy(name: str,  # a strategy name, e.g. `top_confidence` or `farthest_first_confident_g2`
+                  ) -> tuple[str, dict]:
     "The registered strategy and fixed parameters a strategy name stands for: `farthest_first_confident_g2` is gamma 2."
     if name in STRATEGIES: return name, {}
     base, _, tail = str(name).rpartition("_")
@@ -305,23 +415,35 @@ def parse_strategy(name: str) -> tuple[str, dict]:
     named = ", ".join(f"{k}_{s}<number> ({p})" for k, (s, p) in NAMED_PARAMS.items())
     raise ConfigError(f"unknown strategy {name!r}; choose one of: {', '.join(STRATEGIES)}; or {named}")
 
+# a run name's `+` options (06)
 RUN_OPTIONS = {"reset": "the student's one-class head restarts from random (the original code's protocol)",
-               "oracle": "the teacher is the oracle (noisy ground truth), not the profile's"}   # a run name's `+` options (06)
+               "oracle": "the teacher is the oracle (noisy ground truth), not the profile's"}
 
-def run_options(name: str) -> tuple[str, tuple]:
-    "`top_confidence+reset+oracle` -> (`top_confidence`, ('oracle', 'reset')): the selection strategy and the run's options."
+def run_options(name: str,  # a run's strategy name, with its `+` options
+               ) -> tuple[str, tuple]:
+    "`top_confidence+reset+oracle` -> (`top_confidence`, ('oracle', 'reset')): the strategy and the run's options."
     base, *opts = str(name).split("+")
     if bad := [o for o in opts if o not in RUN_OPTIONS]:
-        raise ConfigError(f"unknown run option(s) {bad} in {name!r}; a strategy name may end in " + ", ".join(f"+{k} ({v})" for k, v in RUN_OPTIONS.items()))
+        raise ConfigError(f"unknown run option(s) {bad} in {name!r}; a strategy name may end in "
+                          + ", ".join(f"+{k} ({v})" for k, v in RUN_OPTIONS.items()))
     return base, tuple(sorted(opts))
 
-def select(name: str, scores: pd.DataFrame, n: int, seed: int = 0, **params) -> np.ndarray:
+# %% ../nbs/05_strategies.ipynb #6cd3853d
+def select(name: str,  # a strategy name (`parse_strategy`), e.g. `top_confidence`
+           scores: pd.DataFrame,  # the bank's score table (`bank.frame_scores`), one row per frame in stream order
+           n: int,  # frames to select
+           seed: int = 0,  # seed of the strategy's generator
+           **params,  # the strategy's own parameters (`agg`, `q`, `warmup`, `features`, ...)
+          ) -> np.ndarray:
     "Select n frames of `scores` with strategy `name`; ascending frame numbers."
     base, fixed = parse_strategy(name)
-    if set(fixed) & set(params): raise ConfigError(f"{name} sets {', '.join(fixed)} in its name; do not pass it as well")
+    if set(fixed) & set(params):
+        raise ConfigError(f"{name} sets {', '.join(fixed)} in its name; do not pass it as well")
     params = {**fixed, **params}
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0: raise ConfigError(f"n must be a non-negative integer, got {n!r}")
-    if not isinstance(scores, pd.DataFrame): raise DataError(f"scores must be a DataFrame with columns {', '.join(REQUIRED)}")
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
+        raise ConfigError(f"n must be a non-negative integer, got {n!r}")
+    if not isinstance(scores, pd.DataFrame):
+        raise DataError(f"scores must be a DataFrame with columns {', '.join(REQUIRED)}")
     missing = [c for c in REQUIRED if c not in scores.columns]
     if missing: raise DataError(f"scores lacks column(s) {missing}; build it with sbad_nb.bank.frame_scores")
     if scores.frame.duplicated().any(): raise DataError("scores has duplicate frames; give one row per frame")
@@ -332,5 +454,6 @@ def select(name: str, scores: pd.DataFrame, n: int, seed: int = 0, **params) -> 
     scores = scores.reset_index(drop=True)
     out = np.sort(np.asarray(f(scores, int(n), np.random.default_rng(seed), **params)))
     if len(out) > n or (len(out) > 1 and not (np.diff(out) > 0).all()):
-        raise AssertionError(f"strategy {name} returned an invalid selection")      # a bug in a strategy, not user input
+        # a bug in a strategy, not user input
+        raise AssertionError(f"strategy {name} returned an invalid selection")
     return out
