@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 from .core import (as_profile, ConfigError, DataError, atomic_write, data_dir, digest, file_lock, get_profile,
     pmap, rel, save_table, seed_everything, write_json)
 from .data import CLASSES, data_root, list_frames
+from .runs import same_recipe
 from .strategies import REQUIRED, STRATEGIES, select
 
 # %% auto #0
@@ -56,7 +57,7 @@ def vehicle_crops(profile="smoke",  # a `Profile` or a profile name (a synthetic
                   seed=seed, cameras=list(prof.stream["cameras"]), weeks=list(prof.week_ids), stream=prof.stream)
     marker = out/"crops.json"
     with file_lock(data_dir(prof)/".crops.lock"):
-        if marker.exists() and json.loads(marker.read_text()).get("recipe") == json.loads(json.dumps(recipe)):
+        if marker.exists() and same_recipe(json.loads(marker.read_text()).get("recipe"), recipe):
             return out
         import shutil; shutil.rmtree(out, ignore_errors=True)
         rng = np.random.default_rng(seed)

@@ -16,6 +16,7 @@ import yaml
 from .core import (as_profile, ROOT, ConfigError, DataError, atomic_write, data_dir, file_lock, get_profile, rel,
     resolve, seed_everything, setup, write_json, write_text)
 from .data import RENDER_VERSION, list_frames, make_synthetic_stream, profile_stream, read_labels, with_truth
+from .runs import same_recipe, weights_digest
 
 # %% auto #0
 __all__ = ['SEGMENTERS', 'GENERIC', 'GENERIC_ASSET', 'TEACHER', 'TEACHER_ASSET', 'ASSETS', 'Detections', 'build_detector',
@@ -437,7 +438,7 @@ def fit_generic(recipe: dict,  # what to train: `GENERIC`, `TEACHER` or `generic
     work = Path(work); weights, meta = work/f"{name}.pt", work/f"{name}.json"
     if weights.exists() and meta.exists() and not force:
         m = json.loads(meta.read_text())
-        if m.get("recipe") == json.loads(json.dumps(recipe)): return weights, m
+        if same_recipe(m.get("recipe"), recipe): return weights, m
     if not recipe["source_cameras"]: raise ConfigError(f"the {name} recipe names no source_cameras")
     s = recipe["stream"]; root = Path(root) if root else work/"stream"
     make_synthetic_stream(root, recipe["source_cameras"], s["weeks"], s["bank_frames"], s["test_frames"], s["width"],
@@ -447,7 +448,7 @@ def fit_generic(recipe: dict,  # what to train: `GENERIC`, `TEACHER` or `generic
     model = build_detector(recipe["student"], nc=1, width=recipe["width"])
     started = work/"train"/name/"recipe.json"   # what a stopped training was training: resumed only if the same
     resume = (bool(recipe["train_args"].get("save")) and not force and started.exists()
-              and json.loads(started.read_text()) == json.loads(json.dumps(recipe)))
+              and same_recipe(json.loads(started.read_text()), recipe))
     if not resume: shutil.rmtree(started.parent, ignore_errors=True); write_json(started, recipe)
     best = train(model, data, epochs=recipe["epochs"], imgsz=recipe["imgsz"], batch=recipe["batch"],
                  seed=recipe["seed"], project=work/"train", name=name, resume=resume, progress=progress,
@@ -517,7 +518,7 @@ def make_asset(kind: str = "generic",  # "generic" (the generic student) or "tea
                                                      work/f"val_{name}_cam{c}", recipe["imgsz"])
                                      for c in prof.stream["cameras"]}
     with atomic_write(out, "wb") as f: f.write(weights.read_bytes())
-    side = {"file": out.name, "sha256": hashlib.sha256(out.read_bytes()).hexdigest(), "bytes": out.stat().st_size,
+    side = {"file": out.name, "sha256": weights_digest(out, None), "bytes": out.stat().st_size,
             "make": f"make {kind}",
             "render_version": RENDER_VERSION, "recipe": recipe, "train_seconds": rec["train_seconds"],
             "measured": {"how": "ultralytics val, conf 0.001, IoU 0.7, imgsz " + str(recipe["imgsz"]), **measured},
@@ -545,7 +546,7 @@ def check_generic(weights,  # a weights file, or a `sbad_nb:assets/...` path
     s = json.loads(side.read_text())
     make = s.get("make", "make generic")
     how = f"`{make}` in a checkout, `sbad_nb.models.make_asset('{make.split()[-1]}', force=True)` elsewhere"
-    if s.get("sha256") and s["sha256"] != hashlib.sha256(p.read_bytes()).hexdigest():
+    if s.get("sha256") and s["sha256"] != weights_digest(p, None):
         raise ConfigError(f"{p} does not match its sidecar {side.name} (sha256); reinstall sbad-nb, "
                           f"restore both from git, or retrain them: {how}")
     if s.get("render_version") not in (None, RENDER_VERSION):

@@ -21,6 +21,7 @@ from .core import (as_profile, ConfigError, DataError, SbadWarning, atomic_write
     get_profile, rel, seed_everything, write_json)
 from .data import SEG_CLASSES, cam_name, data_root, list_frames
 from .models import build_segmenter, load_segmenter
+from .runs import same_recipe
 
 # %% auto #0
 __all__ = ['MMSEG_TEACHERS', 'REPLAYS', 'confusion', 'pixel_accuracy', 'miou', 'SegTeacher', 'mask_path', 'read_mask',
@@ -466,7 +467,7 @@ def pretrain_segmenter(profile="smoke",  # a `Profile` or a profile name (a synt
     with file_lock(d/".seg_generic.lock"):
         import json
         if (not force and w.exists() and meta.exists()
-                and json.loads(meta.read_text()).get("recipe") == json.loads(json.dumps(recipe))): return w
+                and same_recipe(json.loads(meta.read_text()).get("recipe"), recipe)): return w
         root = data_root(prof); src = prof.stream.get("source_cameras") or []
         if not src:
             raise ConfigError(f"profile {prof.name!r} names no source_cameras to pretrain the segmentation student on")
