@@ -76,14 +76,21 @@ def test_whole_pipeline_at_smoke(tmp_path, monkeypatch):
         assert (out / "executed" / nb).stat().st_size > 0
 
 
-def test_every_pipeline_notebook_takes_the_profile_fields_as_parameters(capfd):
-    "papermill reads each parameters cell whole (a line it cannot parse is dropped, with a message) and finds the fields."
+def test_every_pipeline_notebook_takes_the_profile_fields_its_stage_reads(capfd):
+    """papermill reads each parameters cell whole (a line it cannot parse is dropped, with a message) and finds `profile`,
+    `out` and exactly the profile fields that notebook's stage reads (`NOTEBOOK_FIELDS`), no others."""
+    from dataclasses import fields
     import papermill as pm
-    from sbad_nb.core import NOTEBOOK_FIELDS
+    from sbad_nb.core import NOTEBOOK_FIELDS, Profile
     from sbad_nb.reproduce import pipeline_notebooks
-    for nb in pipeline_notebooks():
+    names = {f.name for f in fields(Profile)}
+    nbs = pipeline_notebooks()
+    assert sorted(nb.stem for nb in nbs) == sorted(NOTEBOOK_FIELDS)
+    for nb in nbs:
         declared = set(pm.inspect_notebook(str(nb)))
-        assert {"profile", "out", *NOTEBOOK_FIELDS} <= declared, (nb.name, sorted(declared))
+        assert {"profile", "out"} <= declared, (nb.name, sorted(declared))
+        assert sorted(declared & names) == sorted(NOTEBOOK_FIELDS[nb.stem]), (nb.name, sorted(declared))
+    assert len(NOTEBOOK_FIELDS["10_figures"]) == 0 and len(NOTEBOOK_FIELDS["11a_claims"]) == 0   # they read CSVs only
     assert "Unable to parse" not in capfd.readouterr().err
 
 
