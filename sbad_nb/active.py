@@ -272,7 +272,8 @@ class ActiveLearner:
     @torch.no_grad()
     def _forward(self, X) -> tuple[np.ndarray, np.ndarray]:
         m = self.model.eval(); feats = []
-        h = m[1][5].register_forward_hook(lambda mod, i, o: feats.append(o.detach().cpu()))
+        head = m[1]                                       # fastai's head: pool, flatten, BN, dropout, linear, ReLU, ...
+        h = head[5].register_forward_hook(lambda mod, i, o: feats.append(o.detach().cpu()))   # the embedding after the ReLU
         try: probs = torch.cat([m(X[i:i + 256].to(self.device)).softmax(1).cpu() for i in range(0, len(X), 256)])
         finally: h.remove()
         return probs.numpy(), torch.cat(feats).numpy()

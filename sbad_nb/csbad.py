@@ -207,8 +207,8 @@ def _singleton(prof, d: Path, cam: int, params: dict, recipe: dict, generic: Pat
 # %% ../nbs/09_csbad.ipynb #161b2014
 CLUSTER_COLS = ("run_id", "cam", "samples", "per_camera", "selected", "seed", "val_mAP50", "seconds")
 
-def _cluster_job(prof, cams, strategy, n, s, grouping, banks=None) -> dict:
-    rec = train_cluster_student(prof, cams, strategy, n, s, banks=banks, grouping=grouping)
+def _cluster_job(prof, cams, strategy, samples, seed, grouping, banks=None) -> dict:
+    rec = train_cluster_student(prof, cams, strategy, samples, seed, banks=banks, grouping=grouping)
     return {c: rec[c] for c in CLUSTER_COLS}
 
 # %% ../nbs/09_csbad.ipynb #4464931c
@@ -230,13 +230,13 @@ def train_cluster_students(profile="smoke",  # a Profile or a profile's name
     budgets, seeds = list(prof.budgets if budgets is None else budgets), list(prof.seeds if seeds is None else seeds)
     if not clusters: raise ConfigError("no clusters given; use cluster_cameras(cross_performance(...), k)")
     groups = {}
-    for cam, k in clusters.items(): groups.setdefault(k, []).append(cam_id(cam))
-    groups = {k: sorted(set(v)) for k, v in groups.items()}
+    for cam, cluster in clusters.items(): groups.setdefault(cluster, []).append(cam_id(cam))
+    groups = {cluster: sorted(set(cams)) for cluster, cams in groups.items()}
     bad = sorted(set(sum(groups.values(), [])) - set(prof.camera_ids))
     if bad: raise DataError(f"camera(s) {bad} are not target cameras of profile {prof.name!r}; fix the clusters")
     banks = {c: prepare_bank(prof, c, progress=False) for c in sorted(set(sum(groups.values(), [])))}
-    specs = [RunSpec(tuple(groups[k]), strategy, n, s, cluster=k)
-             for k in sorted(groups) for n in budgets for s in seeds]
+    specs = [RunSpec(tuple(groups[cluster]), strategy, n, seed, cluster=cluster)
+             for cluster in sorted(groups) for n in budgets for seed in seeds]
     for g in specs: _check_per_camera(banks, g.cams, g.samples)   # every budget, before anything is trained
     generic, weeks, load = generic_weights(prof), prof.week_ids, load_tag(prof)
     rid = lambda g: cluster_run_id(g.cams, weeks, strategy, g.samples, g.seed, load, grouping)

@@ -368,14 +368,14 @@ def cross_matrix(profile="smoke",  # a Profile or a profile's name
     samples = samples or max(prof.budgets)
     seeds = list(prof.seeds) if seed is None else [int(k) for k in np.atleast_1d(seed)]
     cams = list(prof.stream["cameras"]); weeks = prof.week_ids
-    dirs = {(s, k): runs_dir(prof)/run_id(s, weeks, strategy, samples, k, load_tag(prof)) for s in cams for k in seeds}
+    dirs = {(stu, k): runs_dir(prof)/run_id(stu, weeks, strategy, samples, k, load_tag(prof)) for stu in cams for k in seeds}
     for d in dirs.values():
         if not finished(d): raise DataError(f"run {d.name} is not finished; run the sweep (run_sweep) for it first")
     metrics = _run_metrics(prof, [(d, t) for d in dirs.values() for t in cams],
                            prof.jobs if jobs is None else int(jobs))
-    long = pd.DataFrame([{"student camera": cam_name(s), "test camera": cam_name(t), "seed": k,
-                          metric: metrics[dirs[s, k], t][metric]}
-                         for s in cams for t in cams for k in seeds])
+    long = pd.DataFrame([{"student camera": cam_name(stu), "test camera": cam_name(test), "seed": k,
+                          metric: metrics[dirs[stu, k], test][metric]}
+                         for stu in cams for test in cams for k in seeds])
     return long if by_seed else cross_mean(long, metric)
 
 # %% ../nbs/08_evaluation.ipynb #6c9e78ad

@@ -383,26 +383,26 @@ def run_sweep(profile="smoke",  # a Profile or a profile's name
     teacher_gate(prof)
     banks, sizes = _sweep_banks(prof, cameras, max(budgets, default=1), engine, address, progress)
     cseeds = [k for k in seeds if k in prof.ceiling_seeds] if prof.ceiling_seeds else seeds
-    specs = [RunSpec((c,), s, n, k) for c in cameras for s in strategies for n in budgets for k in seeds]
-    specs += [RunSpec((c,), f"ceiling_{x}", _ceiling_frames(prof, sizes[c]), k)
-              for c in cameras for x in ceilings for k in cseeds]
+    specs = [RunSpec((c,), strategy, n, seed) for c in cameras for strategy in strategies for n in budgets for seed in seeds]
+    specs += [RunSpec((c,), f"ceiling_{x}", _ceiling_frames(prof, sizes[c]), seed)
+              for c in cameras for x in ceilings for seed in cseeds]
     weeks, load = prof.week_ids, load_tag(prof)
-    rid = lambda s: run_id(s.cams[0], weeks, s.strategy, s.samples, s.seed, load)
-    def done(s):
-        r = None if force else finished(runs_dir(prof)/rid(s),
-                                        run_recipe(prof, s.cams[0], weeks, s.strategy, s.samples, s.seed, generic))
+    rid = lambda run: run_id(run.cams[0], weeks, run.strategy, run.samples, run.seed, load)
+    def done(run: RunSpec) -> dict | None:
+        r = None if force else finished(runs_dir(prof)/rid(run),
+                                        run_recipe(prof, run.cams[0], weeks, run.strategy, run.samples, run.seed, generic))
         return _row(r) if r else None
     rows = run_grid(specs, done, _sweep_job,
-                    lambda s: (prof, s.cams[0], s.strategy, s.samples, s.seed, force, banks.get(s.cams[0])),
+                    lambda run: (prof, run.cams[0], run.strategy, run.samples, run.seed, force, banks.get(run.cams[0])),
                     rid, jobs=prof.jobs if jobs is None else int(jobs), desc=f"{prof.name} sweep", progress=progress,
                     engine=engine, address=address, gpus=ray_gpus(prof))
     return pd.DataFrame(rows, columns=list(SWEEP_COLS))
 
 # %% ../nbs/06_student.ipynb #3816f834
-def _sweep_job(prof, c, s, n, k, force, bank=None) -> dict:
-    if s.startswith("ceiling_"):
-        return _row(train_ceiling(prof, c, s.removeprefix("ceiling_"), k, bank=bank, force=force))
-    return _row(train_student(prof, c, s, n, k, bank=bank, force=force))
+def _sweep_job(prof, cam, strategy, samples, seed, force, bank=None) -> dict:
+    if strategy.startswith("ceiling_"):
+        return _row(train_ceiling(prof, cam, strategy.removeprefix("ceiling_"), seed, bank=bank, force=force))
+    return _row(train_student(prof, cam, strategy, samples, seed, bank=bank, force=force))
 
 # %% ../nbs/06_student.ipynb #270e722d
 def selection_counts(profile="smoke",  # a Profile or a profile's name
