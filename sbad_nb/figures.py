@@ -176,10 +176,9 @@ def plot_dendrogram(Z: np.ndarray,  # scipy linkage: left, right, distance, size
     dendrogram(np.asarray(Z, float), labels=list(labels), color_threshold=0, above_threshold_color="#555555", ax=ax)
     if clusters:
         pal = sns.color_palette(PALETTE, max(clusters.values()))
-        for t in ax.get_xticklabels():
-            cam = t.get_text(); t.set_color(pal[clusters[cam] - 1]); t.set_fontweight("bold")
-            if families and cam in families: t.set_text(f"{cam}\n{families[cam]}")
-        if families: ax.set_xticklabels([t.get_text() for t in ax.get_xticklabels()])
+        cams = [t.get_text() for t in ax.get_xticklabels()]
+        texts = ax.set_xticklabels([f"{c}\n{families[c]}" if families and c in families else c for c in cams])
+        for c, t in zip(cams, texts): t.set_color(pal[clusters[c] - 1]); t.set_fontweight("bold")
         title = f"{max(clusters.values())} cluster(s): " + ", ".join(
             f"{k}: " + "+".join(c for c, v in clusters.items() if v == k) for k in sorted(set(clusters.values())))
         ax.set_title(title + (f"\nagreement with the camera families: ARI = {ari:.2f}"
