@@ -273,7 +273,8 @@ class ActiveLearner:
     def _forward(self, X) -> tuple[np.ndarray, np.ndarray]:
         m = self.model.eval(); feats = []
         head = m[1]                                       # fastai's head: pool, flatten, BN, dropout, linear, ReLU, ...
-        h = head[5].register_forward_hook(lambda mod, i, o: feats.append(o.detach().cpu()))   # the embedding after the ReLU
+        # the embedding: what the ReLU after the head's first linear layer gives
+        h = head[5].register_forward_hook(lambda mod, i, o: feats.append(o.detach().cpu()))
         try: probs = torch.cat([m(X[i:i + 256].to(self.device)).softmax(1).cpu() for i in range(0, len(X), 256)])
         finally: h.remove()
         return probs.numpy(), torch.cat(feats).numpy()

@@ -44,8 +44,7 @@ def split_bank(root,  # data root: the synthetic stream or a WALT copy
                cam,  # camera: 3, '3' or 'cam3'
                weeks=None,  # bank week(s), a number or a list; None: all the camera's weeks
                val_frames: int = 300,  # frames held out for validation at the end of each week's bank
-               # where the teacher's bank labels go (a real tree may be read-only); None: labels/ beside images/
-               labels=None,
+               labels=None,  # the teacher's bank labels' folder (a real tree may be read-only); None: beside images/
               ) -> dict:
     "Bank, validation (last `val_frames` of each week's bank) and test frames of a camera."
     weeks = weeks_of(root, cam) if weeks is None else list(np.atleast_1d(weeks))

@@ -403,14 +403,15 @@ def profile_name(profile,  # a `Profile`, a profile's name, or a name with setti
 # %% ../nbs/00_core.ipynb #065f5640
 _DATA = ("root", "cameras", "weeks")                      # where the frames are
 _RUNS = _DATA + ("device", "imgsz", "epochs", "batch", "budgets", "seeds", "jobs")   # what names and shapes a run
-# The profile fields each pipeline notebook declares as papermill parameters: those its stage reads (a stage that reads runs
-# takes every field that names them, so that it finds the runs 06 made with the same settings).
+# The profile fields each pipeline notebook declares as papermill parameters: those its stage reads (a stage that
+# reads runs takes every field that names them, so that it finds the runs 06 made with the same settings).
 NOTEBOOK_FIELDS = {"01_data": _DATA + ("jobs",), "02_models": _DATA + ("device", "imgsz", "epochs", "batch"),
                    "03_pseudolabel": _DATA + ("device", "imgsz", "batch", "jobs"),
-                   "04_bank": _DATA + ("device", "imgsz", "batch", "jobs"), "05_strategies": _DATA + ("imgsz", "budgets", "seeds"),
-                   "06_student": _RUNS, "07_online_seg": ("root", "cameras", "device", "batch", "jobs"), "08_evaluation": _RUNS,
-                   "09_csbad": _RUNS, "10_figures": (), "11_active_learning": ("root", "device", "epochs", "batch", "jobs"),
-                   "11a_claims": ()}
+                   "04_bank": _DATA + ("device", "imgsz", "batch", "jobs"),
+                   "05_strategies": _DATA + ("imgsz", "budgets", "seeds"), "06_student": _RUNS,
+                   "07_online_seg": ("root", "cameras", "device", "batch", "jobs"), "08_evaluation": _RUNS,
+                   "09_csbad": _RUNS, "10_figures": (), "11a_claims": (),
+                   "11_active_learning": ("root", "device", "epochs", "batch", "jobs")}
 
 def profile_spec(profile: str,  # the profile's name, or name and settings (`paper;imgsz=320`)
                  ns: dict,  # the notebook's variables (`globals()`) right after its parameters cell

@@ -625,13 +625,10 @@ def make_synthetic_stream(root,  # where the stream goes (cam{c}/ folders)
                           test_frames: int = 20,  # test frames per camera
                           width: int = 96,  # image width (px), a multiple of 8 (height: 3/4 of it)
                           seed: int = 0,  # the world's seed: the same seed, the same bytes
-                          # a camera folder rendered otherwise: False raises, True replaces it, "rendered" replaces
-                          # it only when it was rendered (has a stream.json)
-                          overwrite: bool | str = False,
+                          overwrite: bool | str = False,  # a camera there: False raises, True replaces, "rendered": if rendered
                           progress: bool = True,  # show a progress bar
                           families: dict | None = None,  # camera -> family (`FAMILIES`); None: no families
-                          # cameras rendered at once, each in its own process (the same bytes as one at a time)
-                          jobs: int = 1,
+                          jobs: int = 1,  # cameras rendered at once, one process each (the same bytes as one at a time)
                          ) -> pd.DataFrame:
     "Render the synthetic multi-camera stream under `root` in the WALT layout; return per-camera statistics."
     if overwrite not in (True, False, "rendered"):

@@ -368,7 +368,8 @@ def cross_matrix(profile="smoke",  # a Profile or a profile's name
     samples = samples or max(prof.budgets)
     seeds = list(prof.seeds) if seed is None else [int(k) for k in np.atleast_1d(seed)]
     cams = list(prof.stream["cameras"]); weeks = prof.week_ids
-    dirs = {(stu, k): runs_dir(prof)/run_id(stu, weeks, strategy, samples, k, load_tag(prof)) for stu in cams for k in seeds}
+    dirs = {(stu, k): runs_dir(prof)/run_id(stu, weeks, strategy, samples, k, load_tag(prof))
+            for stu in cams for k in seeds}
     for d in dirs.values():
         if not finished(d): raise DataError(f"run {d.name} is not finished; run the sweep (run_sweep) for it first")
     metrics = _run_metrics(prof, [(d, t) for d in dirs.values() for t in cams],

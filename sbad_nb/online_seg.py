@@ -492,7 +492,7 @@ def _online_camera(prof, s: dict, cam, teacher, start: Path, progress: bool = Fa
     # the online students run every replay
     fr = list_frames(data_root(prof), cam, split="bank")
     if s["frames"]: fr = fr.iloc[:s["frames"]]
-    cache = data_dir(prof)/"seg_teacher"/f"cam{int(str(cam).removeprefix('cam'))}"/f"{teacher.name}_n{s['noise']:g}"
+    cache = data_dir(prof)/"seg_teacher"/cam_name(cam)/f"{teacher.name}_n{s['noise']:g}"
     with file_lock(cache.parent/f".{cache.name}.lock"):
         fr = teacher_masks(teacher, fr, cache, subsample=s["subsample"], batch=s["batch"], progress=progress)
     X = [_rgb(i) for i in fr.image]

@@ -383,14 +383,15 @@ def run_sweep(profile="smoke",  # a Profile or a profile's name
     teacher_gate(prof)
     banks, sizes = _sweep_banks(prof, cameras, max(budgets, default=1), engine, address, progress)
     cseeds = [k for k in seeds if k in prof.ceiling_seeds] if prof.ceiling_seeds else seeds
-    specs = [RunSpec((c,), strategy, n, seed) for c in cameras for strategy in strategies for n in budgets for seed in seeds]
+    specs = [RunSpec((c,), strategy, n, seed)
+             for c in cameras for strategy in strategies for n in budgets for seed in seeds]
     specs += [RunSpec((c,), f"ceiling_{x}", _ceiling_frames(prof, sizes[c]), seed)
               for c in cameras for x in ceilings for seed in cseeds]
     weeks, load = prof.week_ids, load_tag(prof)
     rid = lambda run: run_id(run.cams[0], weeks, run.strategy, run.samples, run.seed, load)
     def done(run: RunSpec) -> dict | None:
-        r = None if force else finished(runs_dir(prof)/rid(run),
-                                        run_recipe(prof, run.cams[0], weeks, run.strategy, run.samples, run.seed, generic))
+        recipe = run_recipe(prof, run.cams[0], weeks, run.strategy, run.samples, run.seed, generic)
+        r = None if force else finished(runs_dir(prof)/rid(run), recipe)
         return _row(r) if r else None
     rows = run_grid(specs, done, _sweep_job,
                     lambda run: (prof, run.cams[0], run.strategy, run.samples, run.seed, force, banks.get(run.cams[0])),
