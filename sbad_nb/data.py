@@ -625,7 +625,7 @@ def make_synthetic_stream(root,  # where the stream goes (cam{c}/ folders)
                           test_frames: int = 20,  # test frames per camera
                           width: int = 96,  # image width (px), a multiple of 8 (height: 3/4 of it)
                           seed: int = 0,  # the world's seed: the same seed, the same bytes
-                          overwrite: bool | str = False,  # a camera there: False raises, True or "rendered" (if made here) replace
+                          overwrite: bool | str = False,  # a camera there: False raises, True / "rendered" replace it
                           progress: bool = True,  # show a progress bar
                           families: dict | None = None,  # camera -> family (`FAMILIES`); None: no families
                           jobs: int = 1,  # cameras rendered at once, one process each (the same bytes as one at a time)
