@@ -6,7 +6,7 @@ from pathlib import Path
 here = Path(__file__).parent
 sys.path.insert(0, str(here))
 for script in sorted(here.glob("[!_]*.py")):
-    if script.name == "run.py" or script.name.startswith("study_"):   # studies are long, run by hand
+    if script.name in ("run.py", "compare_reports.py") or script.name.startswith("study_"):   # studies are long; a comparison takes two reports
         continue
     print(f"== {script.name}", flush=True)
     sys.argv = [str(script)]
