@@ -52,7 +52,6 @@ install: $(STAMP) $(FONT)
 reproduce: install
 	$(BIN)/sbad_reproduce --profile $(PROFILE)
 
-# The same checks as `make test`, less what is flagged slow: `#| slow` notebook cells (tst_flags) and `@pytest.mark.slow` tests.
 NBTEST := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/nbdev-test --n-workers 2   # one thread per worker: 2 workers x 2 threads on 2 cores ran small torch work ~10x slower (07 smoke: 15 s alone, 161 s beside another)
 
 define CLEAN_EXPORT
@@ -68,6 +67,7 @@ test: install   # everything: the slow cells and tests too
 	$(NBTEST) --flags slow
 	$(BIN)/pytest tests/ -q -p no:cacheprovider
 
+# The same checks as `make test`, less what is flagged slow: `#| slow` notebook cells (tst_flags) and `@pytest.mark.slow` tests.
 test-quick: install   # the developer's loop (under 5 minutes here): what `make test` runs, less what is flagged slow
 	$(CLEAN_EXPORT)
 	$(NBTEST)

@@ -20,7 +20,7 @@ from .models import load_detector, predict
 from .bank import labelled, prepare_bank
 from .pseudolabel import OracleTeacher, make_teacher
 from .runs import finished, load_tag, run_id, runs_dir, weights_digest
-from .student import generic_weights, profile_recipe
+from .student import generic_weights, made_with, profile_recipe
 
 # %% auto #0
 __all__ = ['RESULT_COLS', 'TEACHER_FLOOR', 'QUALITY_COLS', 'ERROR_COLS', 'coco_map', 'ground_truth', 'predictions', 'match_boxes',
@@ -221,8 +221,7 @@ def profile_runs(prof,  # a resolved Profile
         warnings.warn(f"{len(skipped)} run folder(s) without finished weights skipped: {', '.join(skipped[:10])}",
                       SbadWarning)
     base_recipe = profile_recipe(prof, generic)
-    other = [p.name for p, r in recs.items()
-             if r and not all_runs and {k: r.get("recipe", {}).get(k) for k in base_recipe} != base_recipe]
+    other = [p.name for p, r in recs.items() if r and not all_runs and not made_with(r, base_recipe)]
     if other and warn: warnings.warn(f"{len(other)} finished run(s) made with other settings (epochs, training "
                                      f"arguments, generic student) are left out, e.g. {other[0]}; all_runs=True "
                                      "evaluates them too", SbadWarning)

@@ -24,10 +24,10 @@ from .pseudolabel import teacher_id
 from .strategies import STRATEGIES, ShortSelection, parse_strategy, run_options, select
 
 # %% auto #0
-__all__ = ['HEADS', 'CEILINGS', 'SWEEP_COLS', 'run_epochs', 'finetune_args', 'profile_recipe', 'run_recipe', 'strategy_params',
-           'run_head', 'student_start', 'train_student', 'check_budget', 'select_frames', 'selection_key',
-           'same_selection', 'fit_run', 'ceiling_sample', 'train_ceiling', 'run_sweep', 'selection_counts',
-           'generic_weights', 'sweep_runs']
+__all__ = ['HEADS', 'CEILINGS', 'SWEEP_COLS', 'run_epochs', 'finetune_args', 'profile_recipe', 'made_with', 'run_recipe',
+           'strategy_params', 'run_head', 'student_start', 'train_student', 'check_budget', 'select_frames',
+           'selection_key', 'same_selection', 'fit_run', 'ceiling_sample', 'train_ceiling', 'run_sweep',
+           'selection_counts', 'generic_weights', 'sweep_runs']
 
 # %% ../nbs/06_student.ipynb #7b78264e
 def run_epochs(prof,  # a resolved Profile
@@ -58,6 +58,12 @@ def profile_recipe(prof,  # a resolved Profile
                                       train_args=finetune_args(prof), warmup=prof.warmup, val_frames=prof.val_frames,
                                       score_conf=prof.score_conf, rules=prof.selection_rules, teacher=teacher_id(prof),
                                       generic=weights_digest(generic))))
+
+def made_with(rec: dict | None,  # a run's record (run.json), or None
+              base: dict,  # the profile's part of a recipe (`profile_recipe`)
+             ) -> bool:
+    "Whether run record `rec` was made with the profile's current settings `base`."
+    return rec is not None and {k: rec.get("recipe", {}).get(k) for k in base} == base
 
 def run_recipe(prof,  # a resolved Profile
                cam,  # the camera (3, 'cam3'), or a cluster's name
@@ -382,11 +388,10 @@ def run_sweep(profile="smoke",  # a Profile or a profile's name
     from sbad_nb.evaluation import teacher_gate
     teacher_gate(prof)
     banks, sizes = _sweep_banks(prof, cameras, max(budgets, default=1), engine, address, progress)
-    cseeds = [k for k in seeds if k in prof.ceiling_seeds] if prof.ceiling_seeds else seeds
     specs = [RunSpec((c,), strategy, n, seed)
              for c in cameras for strategy in strategies for n in budgets for seed in seeds]
     specs += [RunSpec((c,), f"ceiling_{x}", _ceiling_frames(prof, sizes[c]), seed)
-              for c in cameras for x in ceilings for seed in cseeds]
+              for c in cameras for x in ceilings for seed in _ceiling_seeds(prof, seeds)]
     weeks, load = prof.week_ids, load_tag(prof)
     rid = lambda run: run_id(run.cams[0], weeks, run.strategy, run.samples, run.seed, load)
     def done(run: RunSpec) -> dict | None:
@@ -430,6 +435,10 @@ def selection_counts(profile="smoke",  # a Profile or a profile's name
 
 # %% ../nbs/06_student.ipynb #0d81e798
 def _bank_size(prof, c) -> int: return len(prepare_bank(prof, c, progress=False)["bank"])
+
+def _ceiling_seeds(prof, seeds) -> list:
+    "The seeds of `seeds` the ceilings run at: the profile's `ceiling_seeds` among them, or all."
+    return [k for k in seeds if k in prof.ceiling_seeds] if prof.ceiling_seeds else list(seeds)
 
 def _ceiling_frames(prof, size: int) -> int:
     "The frames a ceiling trains on in a bank of `size` (`ceiling_sample`)."
@@ -475,16 +484,15 @@ def sweep_runs(profile,  # a Profile or a profile's name
     strategies, ceilings = (list(prof.strategies if strategies is None else strategies),
                             list(prof.ceilings if ceilings is None else ceilings))
     base, weeks, load = profile_recipe(prof, generic_weights(prof)), prof.week_ids, load_tag(prof)
-    def ok(d: Path) -> bool:
-        r = finished(d); return r is not None and {k: r.get("recipe", {}).get(k) for k in base} == base
+    ok = lambda d: made_with(finished(d), base)
     cams, seeds = prof.stream["cameras"], prof.seeds
     want = [run_id(c, weeks, s, n, k, load) for c in cams for s in strategies for n in prof.budgets for k in seeds]
-    cseeds = [k for k in seeds if k in prof.ceiling_seeds] if prof.ceiling_seeds else seeds
-    # a ceiling's frames: its bank's, or ceiling_frames
-    for c, x, k in [(c, x, k) for c in cams for x in ceilings for k in cseeds]:
-        pattern = run_id(c, weeks, f"ceiling_{x}", 0, k, load).replace("_n0_", "_n*_")
-        want.append(next((d.name for d in sorted(runs_dir(prof).glob(pattern)) if ok(d)), pattern))
     missing = [r for r in want if not ok(runs_dir(prof)/r)]
+    for c, x, k in [(c, x, k) for c in cams for x in ceilings for k in _ceiling_seeds(prof, seeds)]:
+        # a ceiling's frames: its bank's, or ceiling_frames
+        pattern = run_id(c, weeks, f"ceiling_{x}", 0, k, load).replace("_n0_", "_n*_")
+        found = next((d.name for d in sorted(runs_dir(prof).glob(pattern)) if ok(d)), None)
+        want.append(found or pattern); missing += [] if found else [pattern]
     if missing: raise DataError(f"{len(missing)} of the {len(want)} runs of profile {prof.name!r}'s sweep are not "
                                 f"finished (e.g. {missing[0]}); run 06 first: sbad_reproduce --profile {prof.name} "
                                 f"--only 06, or run_sweep({prof.name!r})")
