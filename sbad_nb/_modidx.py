@@ -99,6 +99,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'sbad_nb.core._pool_init': ('core.html#_pool_init', 'sbad_nb/core.py'),
                               'sbad_nb.core._scoped': ('core.html#_scoped', 'sbad_nb/core.py'),
                               'sbad_nb.core._sidecar': ('core.html#_sidecar', 'sbad_nb/core.py'),
+                              'sbad_nb.core._umask': ('core.html#_umask', 'sbad_nb/core.py'),
                               'sbad_nb.core._whole': ('core.html#_whole', 'sbad_nb/core.py'),
                               'sbad_nb.core._world_name': ('core.html#_world_name', 'sbad_nb/core.py'),
                               'sbad_nb.core.as_profile': ('core.html#as_profile', 'sbad_nb/core.py'),

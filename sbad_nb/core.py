@@ -446,6 +446,10 @@ def seed_everything(seed: int = 0,  # a non-negative integer
     return np.random.default_rng(seed)
 
 # %% ../nbs/00_core.ipynb #c11dc2d6
+def _umask() -> int:
+    "The process's umask (read by setting it, then put back)."
+    m = os.umask(0o022); os.umask(m); return m
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike,  # the file to write
                  mode: str = "w",  # a writing mode: "w" or "wb" ("r" and "a" are refused)
@@ -468,6 +472,8 @@ def atomic_write(path: str | os.PathLike,  # the file to write
             yield f
             f.flush()
             if fsync: os.fsync(f.fileno())
+        # mkstemp makes the file private (0600): give it the mode a plain `open` would have
+        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
