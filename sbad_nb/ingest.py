@@ -42,6 +42,7 @@ def _h264(out, shape: tuple, fps: float, crf: int):
     s.width, s.height, s.pix_fmt, s.options = w, h, "yuv420p", {"crf": str(int(crf))}
     return s
 
+# %% ../nbs/01a_ingest.ipynb #07099ab4
 def write_video(frames,  # images in stream order: H x W x 3 uint8 arrays, PIL images or image paths
                 path,  # the video to write; its extension picks the container (.mp4, .mkv, .avi, ...)
                 fps: float = 10,  # frames per second
@@ -69,7 +70,7 @@ def write_video(frames,  # images in stream order: H x W x 3 uint8 arrays, PIL i
         Path(tmp).unlink(missing_ok=True); raise
     return path
 
-# %% ../nbs/01a_ingest.ipynb #7f310d31
+# %% ../nbs/01a_ingest.ipynb #31afcc5d
 VIDEO_EXTS = (".mp4", ".m4v", ".mov", ".mkv", ".avi", ".webm", ".ts", ".mts", ".mpg", ".mpeg", ".h264", ".264",
               ".hevc", ".265")
 
@@ -107,7 +108,7 @@ def find_videos(video_dir,  # one cam{c}/ folder of videos per camera, or one ca
                         f"{d/'cam1'}, {d/'cam2'}, ...")
     return {cam_name(camera if camera is not None else d.name if re.fullmatch(r"cam\d+", d.name) else 1): loose}
 
-# %% ../nbs/01a_ingest.ipynb #55c32c7a
+# %% ../nbs/01a_ingest.ipynb #5f5c72b8
 _FIX = "re-encode it (ffmpeg -i {name} -c:v libx264 -crf 18 fixed.mp4) or remove it from the folder"
 
 def _packets(path: Path) -> tuple:
@@ -150,7 +151,7 @@ def probe_video(path,  # a video file
     return dict(bytes=st.st_size, mtime_ns=st.st_mtime_ns, frames=n, fps=str(Fraction(info["rate"])),
                 width=first.width, height=first.height, codec=info["codec"], irregular=k)
 
-# %% ../nbs/01a_ingest.ipynb #5f5c72b8
+# %% ../nbs/01a_ingest.ipynb #9468ff31
 def _irregular(pts: list,  # the packets' presentation times (ticks of the stream's time base)
               ) -> tuple:
     "Frame intervals that stray from the median interval: (how many, of how many, the median); no times: (0, 0, 0)."
@@ -159,7 +160,7 @@ def _irregular(pts: list,  # the packets' presentation times (ticks of the strea
     med = float(np.median(d))
     return int((np.abs(d - med) > max(2.0, 0.25*med)).sum()), len(d), med
 
-# %% ../nbs/01a_ingest.ipynb #365ce56d
+# %% ../nbs/01a_ingest.ipynb #474af965
 def _check_camera(cam: str, probes: list) -> None:
     "Raise unless a camera's probed videos (`path` added) share one frame size and frame rate."
     a = probes[0]
@@ -175,7 +176,7 @@ def _check_camera(cam: str, probes: list) -> None:
                             f"re-encode it (ffmpeg -i {b['path'].name} -vf fps={float(Fraction(a['fps'])):g} ...) "
                             "or move it to a camera folder of its own")
 
-# %% ../nbs/01a_ingest.ipynb #18177996
+# %% ../nbs/01a_ingest.ipynb #0a2c7035
 def _check_args(every, weeks, test) -> None:
     for k, v, lo in (("every", every, 1), ("test", test, 0)) + ((("weeks", weeks, 1),) if np.isscalar(weeks) else ()):
         if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < lo:
@@ -208,7 +209,7 @@ def plan_frames(counts,  # frames of each video of a camera, in stream order
     return pd.DataFrame({"frame": frame, "video": video, "pos": frame - (ends - counts)[video],
                          "split": np.where(held, "test", "bank"), "week": week})
 
-# %% ../nbs/01a_ingest.ipynb #e0bdd9f5
+# %% ../nbs/01a_ingest.ipynb #4684eefc
 def _weeks_of(weeks_map, video_dir: Path, vids: dict) -> dict | None:
     "Each camera's videos' weeks, `{camera: [week, ...]}`, from a `video -> week` mapping or a YAML / JSON file of one."
     if weeks_map is None: return None
@@ -233,7 +234,7 @@ def _weeks_of(weeks_map, video_dir: Path, vids: dict) -> dict | None:
                               f"{ws[i - 1]}) in {c}; videos play in name order: rename them or fix their weeks")
     return out
 
-# %% ../nbs/01a_ingest.ipynb #5478a86e
+# %% ../nbs/01a_ingest.ipynb #4abc8f98
 def _write_frame(frame, path: Path, quality: int) -> None:
     "Save a decoded frame as a JPEG at `path`, atomically."
     with atomic_write(path, "wb", fsync=False) as f: frame.to_image().save(f, format="JPEG", quality=quality)
@@ -263,7 +264,7 @@ def _frame_paths(root: Path, cam: str, plan: pd.DataFrame) -> list[Path]:
     return [root/cam/("test" if s == "test" else f"week{w}/bank")/"images"/f"{f:0{digits}d}.jpg"
             for f, s, w in zip(plan.frame, plan.split, plan.week)]
 
-# %% ../nbs/01a_ingest.ipynb #4abc8f98
+# %% ../nbs/01a_ingest.ipynb #f8ad6d62
 META, _LOCK = "ingest.json", ".ingest.lock"
 _SOURCE = ("name", "bytes", "frames", "fps", "width", "height")
 
@@ -298,7 +299,7 @@ def _claim(root: Path, old: dict | None, recipe: dict, force: bool) -> bool:
                         f"frames ({labelled[0]}, ...); move them out of {root} first")
     return True
 
-# %% ../nbs/01a_ingest.ipynb #f8ad6d62
+# %% ../nbs/01a_ingest.ipynb #73b10f85
 def _prepare(video_dir: Path, root: Path, every, weeks, test, camera, weeks_map, quality, allow_vfr, progress) -> tuple:
     "Videos probed and checked, each camera's plan, and the recipe: everything decided before a write."
     _check_args(every, weeks, test)
@@ -327,7 +328,7 @@ def _prepare(video_dir: Path, root: Path, every, weeks, test, camera, weeks_map,
                   videos={c: [{k: p[k] for k in _SOURCE} for p in ps] for c, ps in probes.items()})
     return probes, plans, recipe, old
 
-# %% ../nbs/01a_ingest.ipynb #cb8a6627
+# %% ../nbs/01a_ingest.ipynb #5f797ec1
 def _summary(plans: dict) -> pd.DataFrame:
     "One row per camera and split (test, then each bank week): `camera, split, week, frames, first, last, written`."
     rows = [{"camera": c, "split": s, "week": w, "frames": len(g), "first": int(g.frame.min()),
@@ -345,7 +346,7 @@ def _label_list(root: Path, plans: dict) -> str:
 def _write_if_changed(path: Path, text: str) -> None:
     if not path.exists() or path.read_text() != text: write_text(path, text)
 
-# %% ../nbs/01a_ingest.ipynb #d294124b
+# %% ../nbs/01a_ingest.ipynb #5b5a5d69
 def _write_tree(root: Path, plans: dict, probes: dict, quality: int, test: int, progress: bool) -> None:
     "Write the labelling list and every planned frame that is missing (`todo`), one progress bar over all frames."
     for c, plan in plans.items():
@@ -361,7 +362,7 @@ def _write_tree(root: Path, plans: dict, probes: dict, quality: int, test: int, 
                 rows = plan[(plan.video == k) & plan.todo]
                 if len(rows): _decode_into(video["path"], dict(zip(rows.pos, rows.path)), size, quality, bar)
 
-# %% ../nbs/01a_ingest.ipynb #5f797ec1
+# %% ../nbs/01a_ingest.ipynb #08b7db1b
 def ingest_videos(video_dir,  # one cam{c}/ folder of videos per camera, or one camera's videos
                   out,  # the data root to write (new, or an earlier ingest to finish)
                   every: int = 1,  # keep one frame in `every` (the index counts every decoded frame)
@@ -400,7 +401,7 @@ def ingest_videos(video_dir,  # one cam{c}/ folder of videos per camera, or one 
         if old != {**meta, "status": "done"}: write_json(root/META, {**meta, "status": "done"})
     return _summary(plans)
 
-# %% ../nbs/01a_ingest.ipynb #5fecdf9e
+# %% ../nbs/01a_ingest.ipynb #3192145a
 def _report(res: pd.DataFrame, root) -> str:
     "What `sbad_ingest` prints: what was written, each camera's splits, and the frames a person labels next."
     n, cams, written = int(res.frames.sum()), res.camera.nunique(), int(res.written.sum())
@@ -417,7 +418,7 @@ def _report(res: pd.DataFrame, root) -> str:
                        "and cam{c}/test/labels")
     return "\n".join(lines)
 
-# %% ../nbs/01a_ingest.ipynb #6f98b2c6
+# %% ../nbs/01a_ingest.ipynb #380956f9
 def main(argv=None,  # the command's arguments; None: `sys.argv`
         ) -> int:
     "Console entry point `sbad_ingest`."
