@@ -19,9 +19,9 @@ from .core import (as_profile, cam_id, cam_name, ROOT, ConfigError, DataError, S
     file_lock, get_profile, manifest_path, pmap, rel, resolve, write_json)
 
 # %% auto #0
-__all__ = ['CLASSES', 'SEG_CLASSES', 'IMG_EXTS', 'MANIFEST_KEYS', 'FRAME_NAMES', 'SCENE', 'FAMILIES', 'POSE', 'BOX_COLS',
-           'RENDER_VERSION', 'BOX_COLOURS', 'frame_index', 'split_dir', 'list_frames', 'with_truth', 'read_labels',
-           'load_manifest', 'validate_layout', 'scene_spec', 'pose', 'Camera', 'Traffic', 'render',
+__all__ = ['CLASSES', 'SEG_CLASSES', 'IMG_EXTS', 'MANIFEST_KEYS', 'FRAME_NAMES', 'LABEL_LIST', 'SCENE', 'FAMILIES', 'POSE',
+           'BOX_COLS', 'RENDER_VERSION', 'BOX_COLOURS', 'frame_index', 'split_dir', 'list_frames', 'with_truth',
+           'read_labels', 'load_manifest', 'validate_layout', 'scene_spec', 'pose', 'Camera', 'Traffic', 'render',
            'make_synthetic_stream', 'stream_stats', 'camera_params', 'profile_stream', 'camera_families', 'data_root',
            'tree_key', 'walt_tree', 'draw_boxes']
 
@@ -189,8 +189,7 @@ def _check_split(d: Path, images: bool, labels: bool, problems: list, label_clas
     for p in (p for p in files if p.suffix.lower() in IMG_EXTS):   # other files are reported above
         # human labels: every test frame has one
         if labels and d.name == "test" and not (d/"labels"/f"{p.stem}.txt").exists():
-            problems.append(f"{p}: no label file {d/'labels'/(p.stem + '.txt')}; "
-                            "every test frame needs its human label")
+            problems.append(f"{p}: no label file {d/'labels'/(p.stem + '.txt')}; {_NEEDS_LABEL}")
         if not re.fullmatch(FRAME_NAMES[names], p.stem):
             problems.append(f"{p}: the name does not follow the manifest's frame_names: {names} "
                             f"(e.g. {_EXAMPLE[names]}); rename the frames, "
@@ -213,9 +212,12 @@ def _check_split(d: Path, images: bool, labels: bool, problems: list, label_clas
                                         f"({', '.join(label_classes)}); map every vehicle class to 0")
     return {"images": len(files), "labels": n_lab, "boxes": n_box}
 
+_NEEDS_LABEL = "every test frame needs its human label"
 _EXAMPLE = {"integer": "000123.jpg", "roboflow": "000123_jpg.rf.8f2c4e1b.jpg", "any": "frame_123.jpg"}
 
 # %% ../nbs/01_data.ipynb #ae95812d
+LABEL_LIST = "to_label.csv"   # at a data root: the test frames a person labels (`sbad_ingest` writes it)
+
 def validate_layout(root,  # data root: the synthetic stream or a WALT copy
                     manifest=None,  # a manifest (name, path or loaded dict) for cameras, classes, names; None: none
                     cameras=None,  # cameras to check; None: the manifest's, else every cam* folder
@@ -261,6 +263,10 @@ def validate_layout(root,  # data root: the synthetic stream or a WALT copy
     if problems:
         listed = "\n  - ".join(problems[:max_listed])
         more = f"\n  ... and {len(problems) - max_listed} more" if len(problems) > max_listed else ""
+        todo = root/LABEL_LIST
+        if todo.exists() and any(p.endswith(_NEEDS_LABEL) for p in problems):
+            more += (f"\n  The test frames to label are listed in {todo}: one YOLO label file each "
+                     "(class 0 = vehicle, normalised x_center y_center width height) in cam{c}/test/labels/<frame>.txt")
         raise DataError(f"{len(problems)} problem(s) in {root}:\n  - {listed}{more}")
     if partial:
         warnings.warn("; ".join(partial) + ": a partial copy, whose results will not compare with the paper's",

@@ -12,10 +12,11 @@ from .core import (NOT_APPLICABLE, ROOT, ConfigError, code_dir, SbadError, get_p
     resolve, run_metadata, setup, write_json, write_text)
 
 # %% auto #0
-__all__ = ['ENGINES', 'notebooks_dir', 'pipeline_notebooks', 'report_gates', 'report_readme', 'reproduce', 'main']
+__all__ = ['ENGINES', 'COMMANDS', 'notebooks_dir', 'pipeline_notebooks', 'report_gates', 'report_readme', 'reproduce', 'main']
 
 # %% ../nbs/12_reproduce.ipynb #6dd2ee19
 ENGINES = ("local", "ray")
+COMMANDS = ("01a",)   # numbered like the stages, but a command's notebook, not a stage: 01a_ingest (`sbad_ingest`)
 
 def _number(x) -> str:
     "A notebook number as the file names write it: 1 -> 01, 11a -> 11a."
@@ -33,7 +34,7 @@ def pipeline_notebooks(only=None,  # notebook numbers, "01,06" or a list; None: 
     "The pipeline notebooks (`01`-`11a`) in `nbs` (default `notebooks_dir()`), in order, or those numbered in `only`."
     nbs = Path(nbs) if nbs else notebooks_dir()
     found = {m[1]: p for p in sorted(nbs.glob("[0-9][0-9]*_*.ipynb"))
-             if (m := re.match(r"(\d\d[a-z]?)_", p.name)) and 1 <= int(m[1][:2]) <= 11}
+             if (m := re.match(r"(\d\d[a-z]?)_", p.name)) and 1 <= int(m[1][:2]) <= 11 and m[1] not in COMMANDS}
     if only is None: return list(found.values())
     want = [_number(x) for x in (re.split(r"[,\s]+", only.strip()) if isinstance(only, str) else only)
             if str(x).strip()]
