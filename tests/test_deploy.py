@@ -69,6 +69,14 @@ def test_rerun_reuses_unchanged_weights_and_redoes_changed_ones(camera, tmp_path
     assert not res.reused[0] and st["source"]["sha256"] == weights_digest(w, None)
     assert st["sha256"] == weights_digest(out / "student.onnx", None)
     assert sorted(p.name for p in out.iterdir()) == ["student.onnx", "students.json"]
+    # an interrupted run: a student that passed is staged (its .onnx and record), students.json not yet written
+    again = tmp_path / "again"
+    (again / ".staging").mkdir(parents=True)
+    shutil.copyfile(out / "student.onnx", again / ".staging" / "student.onnx")
+    (again / ".staging" / "student.json").write_text(json.dumps(st))
+    assert deploy.export_students(weights=w, out=again, imgsz=96, test=camera, progress=False).reused[0]
+    assert sorted(p.name for p in again.iterdir()) == ["student.onnx", "students.json"]     # moved into place
+    assert json.loads((again / "students.json").read_text())["students"][0]["sha256"] == st["sha256"]
 
 
 def test_a_failed_check_writes_nothing(camera, tmp_path, monkeypatch):
