@@ -264,15 +264,16 @@ def predict(model,  # a YOLO detector
             device="cpu",  # torch device
             classes=None,  # the classes kept; None: all
             features: bool = False,  # also return the pooled backbone features, one row per image
+            layer: int | None = None,  # the layer whose output `features` pools (None: the last backbone layer, SPPF)
            ):
     "Detections for each image (and pooled backbone features when `features`), in batches."
     _ultralytics()
     images = list(images)
     dets, feats, buf, hooks = [], [], [], []
-    idx = _feature_layer(model)
+    idx = _feature_layer(model) if layer is None else int(layer)
     def attach(predictor):                                 # the predictor runs its own copy of the network
-        layer = predictor.model.model.model[idx]
-        hooks.append(layer.register_forward_hook(
+        hooked = predictor.model.model.model[idx]
+        hooks.append(hooked.register_forward_hook(
             lambda m, i, o: buf.append(o.detach().float().mean((2, 3)).cpu().numpy())))
     if features: model.add_callback("on_predict_start", attach)
     try:
