@@ -372,27 +372,29 @@ def simulate_fleet(n_cameras: int = 60,  # cameras in the fleet
 # %% ../nbs/09a_fleet.ipynb #80d018f0
 def plot_fleet(fleet: pd.DataFrame,  # benchmarks/results/fleet.csv: `kind` fleet and profile rows
                estimate: pd.DataFrame | None = None,  # benchmarks/results/fleet_estimate.csv (None: no cost panel)
+               imgsz: int = 160,  # the input size whose profile rows are drawn (the fleets': 160)
               ):
-    "ARI against fleet size (signature and cross-performance routes), the simulation's wall time, projected cost."
+    "ARI against fleet size (signatures, and a report's cross-performance), the simulation's wall time, projected cost."
     import matplotlib.pyplot as plt
-    fig, axs = plt.subplots(1, 3 if estimate is not None else 2, figsize=(13 if estimate is not None else 9, 3.6))
+    fig, axs = plt.subplots(1, 2 + (estimate is not None), figsize=(4.4*(2 + (estimate is not None)), 3.6))
     sim, prof = fleet[fleet["kind"] == "fleet"], fleet[fleet["kind"] == "profile"]
-    last = sim.drop_duplicates(["engine", "cameras", "layer"], keep="last")
-    for layer, g in last[last.engine == "local"].groupby("layer", dropna=False):
-        axs[0].plot(g.cameras, g.ari, "o-", label=f"signatures, fleet ({'SPPF' if pd.isna(layer) else f'layer {int(layer)}'})")
-    if len(prof):
-        p = prof.drop_duplicates("profile", keep="last")
-        axs[0].errorbar(p.cameras, p.ari, yerr=[p.ari - p.ari_min, p.ari_max - p.ari], fmt="s", capsize=3,
-                        label="signatures, profile (range over samples)")
-        axs[0].plot(p.cameras, p.cross_ari, "D", label="cross-performance, profile report")
+    sim = sim.groupby(["engine", "cameras", "layer"], dropna=False, as_index=False)[["ari", "wall_s"]].median()
+    prof = prof[prof.imgsz == imgsz].drop_duplicates(["profile", "layer"], keep="last")
+    name = lambda layer: "SPPF" if pd.isna(layer) else f"layer {int(layer)}"
+    for i, (layer, g) in enumerate(sim[sim.engine == "local"].groupby("layer", dropna=False)):
+        axs[0].plot(g.cameras, g.ari, "o-", color=f"C{i}", label=f"signatures ({name(layer)}), fleet")
+        p = prof[prof.layer.isna() if pd.isna(layer) else prof.layer == layer]
+        if len(p): axs[0].errorbar(p.cameras, p.ari, yerr=[p.ari - p.ari_min, p.ari_max - p.ari], fmt="s",
+                                   color=f"C{i}", capsize=3, label=f"signatures ({name(layer)}), profiles")
+    cross = prof.drop_duplicates("profile")
+    if len(cross): axs[0].plot(cross.cameras, cross.cross_ari, "kD", label="cross-performance, profiles' reports")
     axs[0].set(xlabel="cameras", ylabel="ARI against the families", ylim=(-0.1, 1.05), title="Agreement")
-    for engine, g in last[last.layer.isna()].groupby("engine"):
-        axs[1].plot(g.cameras, g.wall_s, "o-", label=engine)
-    axs[1].set(xlabel="cameras", ylabel="wall time (s)", title="Signature route, measured (CPU)")
+    for engine, g in sim[sim.layer.isna()].groupby("engine"): axs[1].plot(g.cameras, g.wall_s, "o-", label=engine)
+    axs[1].set(xlabel="cameras", ylabel="wall time (s, median)", title="Fleet simulation, measured (CPU)")
     if estimate is not None:
         e = estimate.drop_duplicates(["route", "cameras"], keep="last")
         for route, g in e.groupby("route"): axs[2].loglog(g.cameras, g.gpu_hours, "o-", label=route)
-        axs[2].set(xlabel="cameras", ylabel="GPU-hours (projected)", title="Cost to clusters")
+        axs[2].set(xlabel="cameras", ylabel="GPU-hours (projected)", title="Cost of the clusters")
     for ax in axs: ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
