@@ -244,8 +244,9 @@ def test_a_bad_video_from_the_command_line_is_one_line(broken, tmp_path):
 
 
 @pytest.mark.slow
-def test_sbad_reproduce_paper_on_an_ingested_tree(tmp_path_factory):
-    "Videos -> sbad_ingest -> labels for the listed test frames -> `sbad_reproduce --profile paper --set root=...`."
+def test_own_cameras_from_videos_to_onnx_students(tmp_path_factory):
+    """The guide's "your own cameras", command by command: videos -> sbad_ingest -> labels for the listed test frames ->
+    `sbad_reproduce --profile paper --set root=...` -> `sbad_export --report`."""
     from test_paper_cli import settings, third_party_warnings
     from sbad_nb.models import GENERIC_ASSET, coco_indexed
     d = tmp_path_factory.mktemp("paper_ingest")
@@ -274,3 +275,12 @@ def test_sbad_reproduce_paper_on_an_ingested_tree(tmp_path_factory):
     assert run["status"] == "ok" and not run["failed"]
     inf = pd.read_csv(out / "tables/inference_results.csv")
     assert set(inf[inf.model_role == "student"].data_name) == {"cam1", "cam2"}
+    r = subprocess.run([str(BIN / "sbad_export"), "--report", str(out), "--out", str(d / "deploy")], cwd=d, env=env,
+                       capture_output=True, text=True, timeout=900)                 # -> one ONNX student per camera and cluster
+    assert r.returncode == 0 and "Traceback" not in r.stdout + r.stderr, (r.stdout + r.stderr)[-4000:]
+    doc = json.loads((d / "deploy/students.json").read_text())
+    assert set(doc["cameras"]) == {"cam1", "cam2"} and all((d / "deploy" / f).stat().st_size > 0
+                                                           for m in doc["cameras"].values() for f in m.values())
+    for st in doc["students"]:                                                       # each checked against PyTorch
+        assert st["check"]["passed"] and all(abs(c["mAP50_onnx"] - c["mAP50_pt"]) <= 0.005
+                                             for c in st["check"]["cameras"].values()), st["check"]
