@@ -7,6 +7,7 @@ trains on a sliding window of the latest frames and is tested on the next ones, 
 from __future__ import annotations
 import io, time, warnings
 from collections import deque
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -219,6 +220,19 @@ def _mmseg():
     except ImportError as e: raise ConfigError(f"{_MMSEG_MISSING} ({type(e).__name__}: {e})") from e
     return mmseg
 
+@contextmanager
+def _quiet():
+    "Without mmengine's info lines (each weight's init, each checkpoint read) or mmseg's notes on its own defaults."
+    import logging
+    from mmengine.logging import MMLogger
+    log = MMLogger.get_current_instance(); level = log.level
+    log.setLevel(logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=UserWarning, module=r"mmseg\.")
+            yield
+    finally: log.setLevel(level)
+
 def mmseg_config(config,  # a key of `MMSEG_TEACHERS` (`segformer_b0`), a config file mmsegmentation ships, or a path
                 ) -> Path:
     "A config file: an existing path as it is, else the one mmsegmentation ships by that name."
@@ -256,7 +270,7 @@ def mmseg_checkpoint(config,  # a key of `MMSEG_TEACHERS`, a config file mmsegme
     from mmseg.registry import DATASETS, MODELS
     path = mmseg_config(config); cfg = Config.fromfile(str(path))
     init_default_scope(cfg.get("default_scope", "mmseg")); _no_downloads(cfg.model)
-    torch.manual_seed(seed); model = MODELS.build(cfg.model); model.init_weights()
+    with _quiet(): torch.manual_seed(seed); model = MODELS.build(cfg.model); model.init_weights()
     ds = DATASETS.get(str(cfg.get("test_dataloader", {}).get("dataset", {}).get("type")))
     meta = {k: [list(x) if isinstance(x, (list, tuple)) else x for x in v]
             for k, v in (getattr(ds, "METAINFO", None) or {}).items() if k in ("classes", "palette")}
@@ -265,6 +279,34 @@ def mmseg_checkpoint(config,  # a key of `MMSEG_TEACHERS`, a config file mmsegme
                 "state_dict": model.state_dict()}, buf)
     with atomic_write(out, "wb") as f: f.write(buf.getvalue())
     return Path(out)
+
+# %% ../nbs/07_online_seg.ipynb #c8f8c236
+def _class_lut(path: Path, cfg, class_map: dict | None) -> np.ndarray:
+    "A 256-entry lookup of our class for each of the model's: `class_map`, else Cityscapes' for a Cityscapes config."
+    if class_map is None:
+        if cfg.get("test_dataloader", {}).get("dataset", {}).get("type") != "CityscapesDataset":
+            raise ConfigError(f"{path.name} is not a Cityscapes config: give class_map, its class ids -> ours "
+                              f"({', '.join(f'{i} {c}' for i, c in enumerate(SEG_CLASSES))})")
+        class_map = CITYSCAPES_TO_OURS
+    lut = np.zeros(256, np.uint8)
+    for k, v in class_map.items():
+        if not 0 <= int(v) < len(SEG_CLASSES):
+            raise ConfigError(f"class_map maps {k} to {v}; ours are 0..{len(SEG_CLASSES) - 1} ({SEG_CLASSES})")
+        lut[int(k)] = int(v)
+    return lut
+
+def _mmseg_model(path: Path, cfg, ckpt: Path, device):
+    "The config's model with the checkpoint's weights, every one of them (a checkpoint of another model: DataError)."
+    from mmengine.runner import load_checkpoint
+    from mmseg.apis import init_model
+    with _quiet():
+        model = init_model(cfg, None, device=f"cuda:{device}" if str(device).isdigit() else str(device))
+        try: load_checkpoint(model, str(ckpt), map_location="cpu", strict=True, logger="current")
+        except Exception as e:
+            raise DataError(f"checkpoint {ckpt} does not fit {path.name} "
+                            f"({type(e).__name__}: {' '.join(str(e).split())[:300]}); "
+                            "give the checkpoint of this config") from e
+    return model
 
 # %% ../nbs/07_online_seg.ipynb #a125d013
 class MMSegTeacher:
@@ -278,27 +320,17 @@ class MMSegTeacher:
                 ):
         _mmseg()
         from mmengine.config import Config
-        from mmseg.apis import inference_model, init_model
+        from mmseg.apis import inference_model
         path, ckpt = mmseg_config(config), resolve(checkpoint)
         if not ckpt.is_file():
             raise ConfigError(f"checkpoint {ckpt} not found; give a local file (nothing is downloaded), "
                               "or write one with random weights with mmseg_checkpoint")
         cfg = Config.fromfile(str(path))
-        if class_map is None:
-            if cfg.get("test_dataloader", {}).get("dataset", {}).get("type") != "CityscapesDataset":
-                raise ConfigError(f"{path.name} is not a Cityscapes config: give class_map, its class ids -> ours "
-                                  f"({', '.join(f'{i} {c}' for i, c in enumerate(SEG_CLASSES))})")
-            class_map = CITYSCAPES_TO_OURS
-        self.lut = np.zeros(256, np.uint8)
-        for k, v in class_map.items():
-            if not 0 <= int(v) < len(SEG_CLASSES):
-                raise ConfigError(f"class_map maps {k} to {v}; ours are 0..{len(SEG_CLASSES) - 1} ({SEG_CLASSES})")
-            self.lut[int(k)] = int(v)
+        self.lut = _class_lut(path, cfg, class_map)
         if scale is not None:
             for t in cfg.test_pipeline:
                 if t["type"] == "Resize": t["scale"] = tuple(int(v) for v in scale)
-        dev = f"cuda:{device}" if str(device).isdigit() else str(device)
-        self.model, self._infer = init_model(cfg, str(ckpt), device=dev), inference_model
+        self.model, self._infer = _mmseg_model(path, cfg, ckpt, device), inference_model
         self.name = f"mmseg_{path.stem}"
         self.key = f"{self.name}_{digest(weights_digest(ckpt), scale and list(scale), self.lut.tolist())[:8]}"
 
@@ -620,9 +652,8 @@ def _seg_teacher(prof, s: dict, gt: bool):
         if not gt:
             raise ConfigError(f"the oracle segmentation teacher is ground truth made noisy, and profile {prof.name!r} "
                               f"reads a {prof.manifest} tree, which has no ground-truth masks: set a real teacher, "
-                              "e.g. "
-                              "--set 'online_seg.teacher={kind: mmseg, config: segformer_b0, checkpoint: "
-                              "models/segformer_b0.pth}' (or kind: torchvision, weights: ...)")
+                              "e.g. --set 'online_seg.teacher={kind: mmseg, config: segformer_b0, "
+                              "checkpoint: models/segformer_b0.pth}' (or kind: torchvision, weights: ...)")
         return make_seg_teacher("oracle", noise=s["noise"])
     # e.g. {"kind": "mmseg", "config": ..., "checkpoint": ...}
     if isinstance(s["teacher"], dict): return make_seg_teacher(**s["teacher"])

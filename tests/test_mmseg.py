@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("mmcv.ops")        # a full mmcv build (mmcv-lite lacks mmcv._ext)
 pytest.importorskip("mmseg.apis")
 
-from sbad_nb.core import ConfigError, get_profile                                     # noqa: E402
+from sbad_nb.core import ConfigError, DataError, get_profile                                    # noqa: E402
 from sbad_nb.data import SEG_CLASSES, list_frames                                     # noqa: E402
 from sbad_nb.online_seg import (CITYSCAPES_CLASSES, CITYSCAPES_TO_OURS, MMSEG_TEACHERS, REPLAYS, MMSegTeacher,  # noqa: E402
                                 make_seg_teacher, mmseg_checkpoint, mmseg_config, online_seg_run, read_mask,
@@ -66,10 +66,16 @@ def test_random_teacher_labels_frames_at_their_size(checkpoints, stream, tmp_pat
 def test_teacher_arguments_are_checked(checkpoints, tmp_path):
     with pytest.raises(ConfigError, match="checkpoint .*none.pth not found"):
         MMSegTeacher("segformer_b0", tmp_path / "none.pth")
-    with pytest.raises(ConfigError, match="ade20k-512x512 is not a Cityscapes config: give class_map"):
+    with pytest.raises(ConfigError, match=r"ade20k-512x512.py is not a Cityscapes config: give class_map"):
         MMSegTeacher("segformer_mit-b0_8xb2-160k_ade20k-512x512.py", checkpoints["segformer_b0"])
     with pytest.raises(ConfigError, match="class_map maps 13 to 9"):
         MMSegTeacher("segformer_b0", checkpoints["segformer_b0"], class_map={13: 9})
+    ade = "segformer_mit-b0_8xb2-160k_ade20k-512x512.py"                  # 150 classes: the Cityscapes head does not fit
+    with pytest.raises(DataError, match=r"segformer_b0.pth does not fit segformer_mit-b0_8xb2-160k_ade20k-512x512.py .*size mismatch"):
+        MMSegTeacher(ade, checkpoints["segformer_b0"], class_map={})
+    (tmp_path / "bad.pth").write_bytes(b"not a checkpoint")
+    with pytest.raises(DataError, match="bad.pth does not fit"):
+        MMSegTeacher("segformer_b0", tmp_path / "bad.pth")
 
 
 def _teacher(checkpoints):
