@@ -24,7 +24,7 @@ export VIRTUAL_ENV := $(CURDIR)/.venv
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 FONT := $(YOLO_CONFIG_DIR)/Ultralytics/Arial.ttf
 
-.PHONY: install reproduce test test-quick lab bench generic teacher clean-data help
+.PHONY: install reproduce test test-quick lab bench generic teacher mmseg clean-data help
 help:
 	@echo "make reproduce   regenerate the tiny profile's tables and figures under reports/tiny/"
 	@echo "make test        nbdev-clean/export leave no diff, nbdev-test on every notebook, pytest"
@@ -33,6 +33,7 @@ help:
 	@echo "make bench       benchmarks/ -> benchmarks/results/*.csv"
 	@echo "make generic     retrain the shipped generic student sbad_nb/assets/generic_student.pt (~20 min)"
 	@echo "make teacher     retrain the shipped learned teacher sbad_nb/assets/teacher.pt (~1.5 h; a stopped run resumes)"
+	@echo "make mmseg       the optional mmseg extra (mmcv 2.1 built from source once, ~30 min) and its checks"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -89,6 +90,30 @@ generic: install
 # its sidecar; from a clean commit. Rerun after a stop: the training resumes from its last epoch.
 teacher: install
 	$(BIN)/python -c "from sbad_nb.models import make_asset; make_asset('teacher')"
+
+# The original online-distillation teachers (mmsegmentation): the `mmseg` extra of pyproject.toml, pinned to what .venv
+# holds (nothing installed changes), with mmcv 2.1 built once into a wheel under .cache/mmcv/ (2 cores: ~27 min), then
+# the checks flagged mmseg. The build needs: setuptools<81 (mmcv's setup.py imports pkg_resources; kept out of .venv, on
+# PYTHONPATH), no build isolation (it imports torch), and C++20 (torch's headers; mmcv asks for -std=c++17, so the
+# compiler wrapper puts -std=c++20 last). MAX_JOBS=4 make mmseg: more compiler processes.
+MMCV := $(CURDIR)/.cache/mmcv
+MMCV_WHEEL = $(firstword $(wildcard $(MMCV)/wheels/mmcv-2.1.0-*.whl))
+# the extra's requirements, read from pyproject.toml (tomllib: Python 3.11; before, pip's own tomli)
+MMSEG_EXTRA = $$($(BIN)/python -c "import sys; t = __import__('tomllib' if sys.version_info >= (3, 11) else 'pip._vendor.tomli', \
+  fromlist=['load']); print(' '.join(t.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['mmseg']))")
+mmseg: install
+	@mkdir -p $(MMCV)/wheels
+	@if [ -z "$(MMCV_WHEEL)" ]; then \
+	  $(BIN)/pip install -q --upgrade --target $(MMCV)/setuptools 'setuptools<81' && \
+	  printf '#!/bin/sh\nexec g++ "$$@" -std=c++20\n' > $(MMCV)/cxx20 && chmod +x $(MMCV)/cxx20 && \
+	  echo "building mmcv 2.1.0 from source, once (~30 min on 2 cores) -> $(MMCV)/wheels" && \
+	  CC=$(MMCV)/cxx20 CXX=$(MMCV)/cxx20 MMCV_WITH_OPS=1 MAX_JOBS=$${MAX_JOBS:-2} PYTHONPATH=$(MMCV)/setuptools \
+	    nice $(BIN)/pip wheel -q --no-deps --no-build-isolation --no-binary mmcv mmcv==2.1.0 -w $(MMCV)/wheels; fi
+	$(BIN)/pip list --format=freeze --exclude-editable > $(MMCV)/constraints.txt
+	$(BIN)/pip install -q -c $(MMCV)/constraints.txt $(MMCV)/wheels/mmcv-2.1.0-*.whl $(MMSEG_EXTRA)
+	$(BIN)/python -c "import mmcv.ops, mmseg.apis; print('mmsegmentation', mmseg.__version__, 'mmcv', mmcv.__version__, '(with ops)')"
+	$(BIN)/pytest tests/ -q -p no:cacheprovider -m mmseg
+	$(NBTEST) --flags mmseg nbs/07_online_seg.ipynb
 
 clean-data:
 	rm -rf data/smoke data/tiny data/small reports/smoke

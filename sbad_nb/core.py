@@ -14,12 +14,13 @@ import numpy as np
 import yaml
 
 # %% auto #0
-__all__ = ['ROOT', 'PACKAGE_PREFIX', 'DETECTION_STRATEGIES', 'PROFILES', 'NOTEBOOK_FIELDS', 'PACKAGES', 'NOT_APPLICABLE',
-           'SbadError', 'DataError', 'ConfigError', 'SbadWarning', 'work_dir', 'data_dir', 'reports_dir', 'resolve',
-           'rel', 'Profile', 'cam_id', 'cam_name', 'check_profile', 'manifest_path', 'parse_profile', 'get_profile',
-           'as_profile', 'profile_name', 'profile_spec', 'seed_everything', 'atomic_write', 'write_text', 'write_json',
-           'digest', 'file_lock', 'setup', 'pmap', 'pmap_shutdown', 'code_dir', 'git_info', 'versions', 'Timings',
-           'machine', 'run_metadata', 'save_table', 'save_fig', 'does_not_apply']
+__all__ = ['ROOT', 'PACKAGE_PREFIX', 'PATH_FIELDS', 'DETECTION_STRATEGIES', 'PROFILES', 'NOTEBOOK_FIELDS', 'PACKAGES',
+           'NOT_APPLICABLE', 'SbadError', 'DataError', 'ConfigError', 'SbadWarning', 'work_dir', 'data_dir',
+           'reports_dir', 'resolve', 'rel', 'cli_path', 'Profile', 'cam_id', 'cam_name', 'check_profile',
+           'manifest_path', 'parse_profile', 'get_profile', 'as_profile', 'profile_name', 'profile_spec',
+           'seed_everything', 'atomic_write', 'write_text', 'write_json', 'digest', 'file_lock', 'setup', 'pmap',
+           'pmap_shutdown', 'code_dir', 'git_info', 'versions', 'Timings', 'machine', 'run_metadata', 'save_table',
+           'save_fig', 'does_not_apply']
 
 # %% ../nbs/00_core.ipynb #db0bd4e1
 class SbadError(Exception):
@@ -88,6 +89,19 @@ def rel(path: str | os.PathLike,  # any path `resolve` accepts
     p = resolve(path)
     try: return str(p.relative_to(ROOT))
     except ValueError: return str(p)
+
+# %% ../nbs/00_core.ipynb #c16c1664
+PATH_FIELDS = ("root", "teacher", "student", "manifest")   # profile fields that can name a file
+
+def cli_path(path: str | None,  # a path as typed on the command line (None or "": none)
+             name_ok: bool = False,  # a bare name that is not a file here stays as it is (a model yaml, `oracle`)
+            ) -> str | None:
+    "A command-line path made absolute from the current folder; `sbad_nb:...` and absolute paths unchanged."
+    if not path or str(path).startswith(PACKAGE_PREFIX) or Path(path).expanduser().is_absolute():
+        return str(Path(path).expanduser()) if path and not str(path).startswith(PACKAGE_PREFIX) else path
+    p = Path.cwd()/path
+    if name_ok and "/" not in str(path) and not p.exists(): return path
+    return str(p)
 
 # %% ../nbs/00_core.ipynb #071a4a8b
 @dataclass(frozen=True)

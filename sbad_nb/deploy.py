@@ -4,15 +4,15 @@
 
 # %% ../nbs/13_deploy.ipynb #00f1f6f1
 from __future__ import annotations
-import argparse, contextlib, json, os, shutil, sys, tempfile, time
+import argparse, contextlib, json, os, shutil, sys, tempfile, time, warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .core import (ConfigError, DataError, SbadError, cam_id, digest, get_profile, git_info, parse_profile, rel,
-                          resolve, setup, versions, write_json)
+from .core import (ConfigError, DataError, SbadError, cam_id, cli_path, digest, get_profile, git_info,
+                          parse_profile, rel, resolve, setup, versions, write_json)
 from .runs import finished, runs_dir, weights_digest
 from .data import IMG_EXTS, data_root, list_frames
 from .models import Detections, _ultralytics, load_detector
@@ -39,7 +39,10 @@ def export_onnx(weights,  # a YOLO detection checkpoint (.pt)
     with tempfile.TemporaryDirectory(prefix=f".{dest.stem}-", dir=dest.parent) as tmp:
         w = Path(tmp)/"model.pt"                             # the exporter writes beside what it reads: a copy
         shutil.copyfile(src, w)
-        f = load_detector(w).export(format="onnx", imgsz=imgsz, simplify=True, dynamic=False, device="cpu")
+        import torch
+        with warnings.catch_warnings():                      # tracing notes on the head's shape checks: expected
+            warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
+            f = load_detector(w).export(format="onnx", imgsz=imgsz, simplify=True, dynamic=False, device="cpu")
         os.replace(f, dest)                                  # the same file system: atomic
     return dest
 
@@ -417,6 +420,7 @@ def main(argv=None,  # the command's arguments; None: `sys.argv`
                     "report's best at its largest budget)")
     ap.add_argument("--no-check", action="store_true", help="skip the check against PyTorch and the timing")
     a = ap.parse_args(argv)
+    a.report, a.weights, a.out, a.test = map(cli_path, (a.report, a.weights, a.out, a.test))   # from the current folder
     setup()   # offline ultralytics, caches in the project
     try: res = export_students(a.report, a.weights, a.out, a.imgsz, not a.no_check, test=a.test, strategy=a.strategy)
     except SbadError as e:

@@ -5,7 +5,7 @@ a held-out test set listed for labelling; resumable."""
 
 # %% ../nbs/01a_ingest.ipynb #c3ec0b2e
 from __future__ import annotations
-import argparse, json, os, re, shutil, sys, tempfile
+import argparse, json, math, os, re, shutil, sys, tempfile, warnings
 from fractions import Fraction
 from pathlib import Path
 
@@ -16,13 +16,13 @@ import yaml
 from PIL import Image
 from tqdm.auto import tqdm
 
-from .core import (ConfigError, DataError, SbadError, atomic_write, cam_name, file_lock,
-    versions, write_json, write_text)
+from .core import (ConfigError, DataError, SbadError, SbadWarning, atomic_write, cam_id, cam_name, cli_path,
+    file_lock, resolve, setup, versions, write_json, write_text)
 from .data import LABEL_LIST
 
 # %% auto #0
-__all__ = ['VIDEO_EXTS', 'META', 'write_video', 'natural_key', 'find_videos', 'probe_video', 'plan_frames', 'ingest_videos',
-           'main']
+__all__ = ['VIDEO_EXTS', 'META', 'MANIFEST', 'write_video', 'natural_key', 'find_videos', 'probe_video', 'plan_frames',
+           'ingest_videos', 'main']
 
 # %% ../nbs/01a_ingest.ipynb #0060ac99
 def _rgb(img) -> np.ndarray:
@@ -215,7 +215,7 @@ def _weeks_of(weeks_map, video_dir: Path, vids: dict) -> dict | None:
     if weeks_map is None: return None
     src = "the weeks map"
     if not isinstance(weeks_map, dict):
-        src = p = Path(weeks_map)
+        src = p = resolve(weeks_map)
         try: weeks_map = yaml.safe_load(p.read_text())      # JSON is YAML
         except (FileNotFoundError, IsADirectoryError): raise ConfigError(f"weeks map {p} does not exist") from None
         except yaml.YAMLError as e: raise ConfigError(f"{p} is neither YAML nor JSON: {e}") from None
@@ -346,6 +346,23 @@ def _label_list(root: Path, plans: dict) -> str:
 def _write_if_changed(path: Path, text: str) -> None:
     if not path.exists() or path.read_text() != text: write_text(path, text)
 
+# %% ../nbs/01a_ingest.ipynb #8bc1c902
+MANIFEST = "manifest.yaml"   # the tree's manifest, at its root
+
+def _manifest(root: Path, plans: dict, probes: dict) -> str:
+    "The YAML manifest of an ingested tree (`load_manifest` reads it): layout, cameras, a `paper` profile over them."
+    cams = {cam_id(c): {"test_images": int((p.split == "test").sum()),
+                        "image_size": [probes[c][0]["width"], probes[c][0]["height"]]} for c, p in plans.items()}
+    weeks = sorted({int(w) for p in plans.values() for w in p.week[p.split == "bank"]})
+    m = {"name": root.name, "root": str(root),
+         "layout": {"bank": "cam{cam}/week{week}/bank/images/*.jpg", "bank_labels": "cam{cam}/week{week}/bank/labels/*.txt",
+                    "test": "cam{cam}/test/images/*.jpg", "test_labels": "cam{cam}/test/labels/*.txt"},
+         "classes": ["vehicle"], "label_classes": ["vehicle"], "splits": ["bank", "test"], "frame_names": "integer",
+         "cameras": cams, "profiles": {"paper": {"cameras": sorted(cams), "weeks": weeks}}}
+    return (f"# written by sbad_ingest: {root}, cut from videos (ingest.json says which)\n"
+            f"# use: sbad_reproduce --profile paper --set manifest={root/MANIFEST} --set teacher=... --set student=...\n"
+            + yaml.safe_dump(m, sort_keys=False))
+
 # %% ../nbs/01a_ingest.ipynb #5b5a5d69
 def _write_tree(root: Path, plans: dict, probes: dict, quality: int, test: int, progress: bool) -> None:
     "Write the labelling list and every planned frame that is missing (`todo`), one progress bar over all frames."
@@ -354,6 +371,7 @@ def _write_tree(root: Path, plans: dict, probes: dict, quality: int, test: int, 
             d.mkdir(parents=True, exist_ok=True)
             for t in d.glob(".*.tmp"): t.unlink()                       # a killed run's unfinished frame
     if test: _write_if_changed(root/LABEL_LIST, _label_list(root, plans))
+    _write_if_changed(root/MANIFEST, _manifest(root, plans, probes))
     total, todo = sum(map(len, plans.values())), sum(int(p.todo.sum()) for p in plans.values())
     with tqdm(total=total, initial=total - todo, desc="ingesting", unit="frame", disable=not progress) as bar:
         for c, plan in plans.items():
@@ -378,10 +396,16 @@ def ingest_videos(video_dir,  # one cam{c}/ folder of videos per camera, or one 
     "Cut the videos of fixed cameras into the WALT layout under `out` (resumable); summarise it per camera and split."
     if not isinstance(quality, int) or not 1 <= quality <= 100:
         raise ConfigError(f"quality must be a whole number from 1 to 100, got {quality!r}")
-    video_dir, root = Path(video_dir), Path(out)
+    video_dir, root = resolve(video_dir), resolve(out)
     probes, plans, recipe, old = _prepare(video_dir, root, every, weeks, test, camera, weeks_map, quality, allow_vfr,
                                           progress)
     _claim(root, old, recipe, force)                                   # refuse before anything is written
+    if test and (near := {c: every/float(Fraction(ps[0]["fps"])) for c, ps in probes.items()
+                          if every < float(Fraction(ps[0]["fps"]))}):
+        c, gap = min(near.items(), key=lambda kv: kv[1])
+        warnings.warn(f"{c}: kept frames are {gap:.2g} s apart, so each test frame has near-copies in the bank and "
+                      f"the students' test scores are flattered; keep frames a second or more apart (--every "
+                      f"{math.ceil(every/gap)})", SbadWarning)
     root.mkdir(parents=True, exist_ok=True)
     with file_lock(root/_LOCK):
         old = _read_meta(root)                                         # another run may have written meanwhile
@@ -416,6 +440,8 @@ def _report(res: pd.DataFrame, root) -> str:
                      "cam{c}/test/labels/<frame>.txt")
     else: lines.append("  next: no test frames held out (--test 0): put a labelled test set in cam{c}/test/images "
                        "and cam{c}/test/labels")
+    lines.append(f"  then: sbad_reproduce --profile paper --set manifest={Path(root)/MANIFEST} "
+                 "--set teacher=TEACHER.pt --set student=STUDENT.pt")
     return "\n".join(lines)
 
 # %% ../nbs/01a_ingest.ipynb #380956f9
@@ -440,6 +466,8 @@ def main(argv=None,  # the command's arguments; None: `sys.argv`
                     help="replace an earlier ingest in ROOT made from other videos or settings")
     ap.add_argument("--quiet", action="store_true", help="no progress bars")
     a = ap.parse_args(argv)
+    a.video_dir, a.out, a.weeks_map = map(cli_path, (a.video_dir, a.out, a.weeks_map))   # from the current folder
+    setup()   # one-line notices
     try: res = ingest_videos(a.video_dir, a.out, a.every, a.weeks, a.test, a.camera, a.weeks_map, a.quality,
                              a.allow_vfr, a.force, progress=not a.quiet)
     except (SbadError, OSError) as e:

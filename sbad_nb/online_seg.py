@@ -7,6 +7,7 @@ trains on a sliding window of the latest frames and is tested on the next ones, 
 from __future__ import annotations
 import io, time, warnings
 from collections import deque
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -18,15 +19,16 @@ from PIL import Image
 from tqdm.auto import tqdm
 
 from .core import (as_profile, ConfigError, DataError, SbadWarning, atomic_write, data_dir, digest, file_lock,
-    get_profile, rel, seed_everything, write_json)
+    get_profile, rel, resolve, seed_everything, write_json)
 from .data import SEG_CLASSES, cam_name, data_root, list_frames
 from .models import build_segmenter, load_segmenter
-from .runs import same_recipe
+from .runs import same_recipe, weights_digest
 
 # %% auto #0
-__all__ = ['MMSEG_TEACHERS', 'REPLAYS', 'confusion', 'pixel_accuracy', 'miou', 'SegTeacher', 'mask_path', 'read_mask',
-           'OracleSegTeacher', 'TorchvisionSegTeacher', 'MMSegTeacher', 'make_seg_teacher', 'teacher_masks',
-           'ReplayBuffer', 'OnlineDistiller', 'pretrain_segmenter', 'online_seg_run']
+__all__ = ['MMSEG_TEACHERS', 'CITYSCAPES_CLASSES', 'CITYSCAPES_TO_OURS', 'REPLAYS', 'confusion', 'pixel_accuracy', 'miou',
+           'SegTeacher', 'mask_path', 'read_mask', 'OracleSegTeacher', 'TorchvisionSegTeacher', 'mmseg_config',
+           'mmseg_checkpoint', 'MMSegTeacher', 'make_seg_teacher', 'teacher_masks', 'ReplayBuffer', 'OnlineDistiller',
+           'pretrain_segmenter', 'online_seg_run']
 
 # %% ../nbs/07_online_seg.ipynb #3ed49c6f
 def confusion(pred,  # predicted class-id mask (any shape)
@@ -170,6 +172,7 @@ class TorchvisionSegTeacher:
                      else {i: i for i in range(min(num_classes, len(SEG_CLASSES)))}).items():
             self.lut[int(k)] = int(v)
         self.device, self.batch, self.name = device, batch, f"tv_{arch}"
+        self.key = f"{self.name}_{digest(weights_digest(p), self.lut.tolist())[:8]}"
 
     @torch.no_grad()
     def predict(self,
@@ -187,39 +190,156 @@ class TorchvisionSegTeacher:
         return out
 
 # %% ../nbs/07_online_seg.ipynb #58954baf
-MMSEG_TEACHERS = {  # the original work's teachers (mmsegmentation config names; checkpoints are local files)
+MMSEG_TEACHERS = {  # name -> a config mmsegmentation ships (Cityscapes, 19 classes); checkpoints are local files
+    # the original work's four
     "pspnet": "pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py",
     "segformer": "segformer_mit-b5_8xb1-160k_cityscapes-1024x1024.py",
     "pointrend": "pointrend_r101_4xb2-80k_cityscapes-512x1024.py",
-    "setr": "setr_vit-l_pup_8xb1-80k_cityscapes-768x768.py"}
+    "setr": "setr_vit-l_pup_8xb1-80k_cityscapes-768x768.py",
+    # light ones, for a CPU
+    "pspnet_r18": "pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py",
+    "segformer_b0": "segformer_mit-b0_8xb1-160k_cityscapes-1024x1024.py"}
 
+CITYSCAPES_CLASSES = ("road", "sidewalk", "building", "wall", "fence", "pole", "traffic light", "traffic sign",
+                      "vegetation", "terrain", "sky", "person", "rider", "car", "truck", "bus", "train", "motorcycle",
+                      "bicycle")
+# the closest of ours; the classes not named here are background
+_CITYSCAPES_OURS = dict(road="road", building="building", wall="building", sky="sky", car="car", truck="truck",
+                        bus="bus", train="bus")
+CITYSCAPES_TO_OURS = {i: SEG_CLASSES.index(_CITYSCAPES_OURS.get(c, "background"))
+                      for i, c in enumerate(CITYSCAPES_CLASSES)}
+
+# %% ../nbs/07_online_seg.ipynb #9dd448be
+_MMSEG_MISSING = ("the mmseg teacher needs mmsegmentation and a full mmcv build: run `make mmseg` (mmcv 2.1 built "
+                  "from source, once), or pip install -e \".[mmseg]\" with a compiled mmcv; "
+                  "the oracle and torchvision teachers need neither")
+
+def _mmseg():
+    "mmseg with its inference API, imported; else a `ConfigError` saying how to install it."
+    try: import mmseg, mmseg.apis
+    except ImportError as e: raise ConfigError(f"{_MMSEG_MISSING} ({type(e).__name__}: {e})") from e
+    return mmseg
+
+@contextmanager
+def _quiet():
+    "Without mmengine's info lines (each weight's init, each checkpoint read) or mmseg's notes on its own defaults."
+    import logging
+    from mmengine.logging import MMLogger
+    log = MMLogger.get_current_instance(); level = log.level
+    log.setLevel(logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=UserWarning, module=r"mmseg\.")
+            yield
+    finally: log.setLevel(level)
+
+def mmseg_config(config,  # a key of `MMSEG_TEACHERS` (`segformer_b0`), a config file mmsegmentation ships, or a path
+                ) -> Path:
+    "A config file: an existing path as it is, else the one mmsegmentation ships by that name."
+    p = resolve(config)
+    if p.is_file(): return p
+    name = MMSEG_TEACHERS.get(str(config), Path(str(config)).name)
+    name = name if name.endswith(".py") else f"{name}.py"
+    root = Path(_mmseg().__file__).parent/".mim"/"configs"
+    hits = sorted(root.rglob(name))
+    if not hits:
+        raise ConfigError(f"no mmsegmentation config {config!r}: no file {p}, and none called {name} under {root}; "
+                          f"give a config path, a shipped config's file name, or one of {', '.join(MMSEG_TEACHERS)}")
+    return hits[0]
+
+# %% ../nbs/07_online_seg.ipynb #c04026d6
+def _no_downloads(cfg):
+    "Switch off, in place, every pretrained weight a model config would download when initialised."
+    if isinstance(cfg, dict):
+        if cfg.get("pretrained"): cfg["pretrained"] = False if isinstance(cfg["pretrained"], bool) else None
+        ic = cfg.get("init_cfg")
+        if any(isinstance(c, dict) and c.get("type") == "Pretrained" for c in (ic if isinstance(ic, list) else [ic])):
+            cfg["init_cfg"] = None
+        for v in cfg.values(): _no_downloads(v)
+    elif isinstance(cfg, (list, tuple)):
+        for v in cfg: _no_downloads(v)
+
+def mmseg_checkpoint(config,  # a key of `MMSEG_TEACHERS`, a config file mmsegmentation ships, or a config path
+                     out,  # the checkpoint file to write (`.pth`)
+                     seed: int = 0,  # seed of the random weights
+                    ) -> Path:
+    "A checkpoint of `config`'s model with random weights, written to `out`; nothing is downloaded."
+    _mmseg()
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import DATASETS, MODELS
+    path = mmseg_config(config); cfg = Config.fromfile(str(path))
+    init_default_scope(cfg.get("default_scope", "mmseg")); _no_downloads(cfg.model)
+    with _quiet(): torch.manual_seed(seed); model = MODELS.build(cfg.model); model.init_weights()
+    ds = DATASETS.get(str(cfg.get("test_dataloader", {}).get("dataset", {}).get("type")))
+    meta = {k: [list(x) if isinstance(x, (list, tuple)) else x for x in v]
+            for k, v in (getattr(ds, "METAINFO", None) or {}).items() if k in ("classes", "palette")}
+    buf = io.BytesIO()
+    torch.save({"meta": {"dataset_meta": meta, "config": path.name, "seed": int(seed), "weights": "random"},
+                "state_dict": model.state_dict()}, buf)
+    with atomic_write(out, "wb") as f: f.write(buf.getvalue())
+    return Path(out)
+
+# %% ../nbs/07_online_seg.ipynb #c8f8c236
+def _class_lut(path: Path, cfg, class_map: dict | None) -> np.ndarray:
+    "A 256-entry lookup of our class for each of the model's: `class_map`, else Cityscapes' for a Cityscapes config."
+    if class_map is None:
+        if cfg.get("test_dataloader", {}).get("dataset", {}).get("type") != "CityscapesDataset":
+            raise ConfigError(f"{path.name} is not a Cityscapes config: give class_map, its class ids -> ours "
+                              f"({', '.join(f'{i} {c}' for i, c in enumerate(SEG_CLASSES))})")
+        class_map = CITYSCAPES_TO_OURS
+    lut = np.zeros(256, np.uint8)
+    for k, v in class_map.items():
+        if not 0 <= int(v) < len(SEG_CLASSES):
+            raise ConfigError(f"class_map maps {k} to {v}; ours are 0..{len(SEG_CLASSES) - 1} ({SEG_CLASSES})")
+        lut[int(k)] = int(v)
+    return lut
+
+def _mmseg_model(path: Path, cfg, ckpt: Path, device):
+    "The config's model with the checkpoint's weights, every one of them (a checkpoint of another model: DataError)."
+    from mmengine.runner import load_checkpoint
+    from mmseg.apis import init_model
+    with _quiet():
+        model = init_model(cfg, None, device=f"cuda:{device}" if str(device).isdigit() else str(device))
+        try: load_checkpoint(model, str(ckpt), map_location="cpu", strict=True, logger="current")
+        except Exception as e:
+            raise DataError(f"checkpoint {ckpt} does not fit {path.name} "
+                            f"({type(e).__name__}: {' '.join(str(e).split())[:300]}); "
+                            "give the checkpoint of this config") from e
+    return model
+
+# %% ../nbs/07_online_seg.ipynb #a125d013
 class MMSegTeacher:
-    "An mmsegmentation model (config + local checkpoint); needs the optional `mmseg` extra."
+    "An mmsegmentation model (config + local checkpoint); needs the optional `mmseg` extra (`make mmseg`)."
     def __init__(self,
-                 config,  # local mmsegmentation config file
-                 checkpoint,  # local checkpoint file
-                 class_map: dict | None = None,  # its class id -> ours; None: all -> background
-                 device="cpu",  # torch device
+                 config,  # a key of `MMSEG_TEACHERS`, a config file mmsegmentation ships, or a config path
+                 checkpoint,  # local checkpoint file (`mmseg_checkpoint` writes one with random weights)
+                 class_map: dict | None = None,  # its class id -> ours (others: background); None: Cityscapes' map
+                 device="cpu",  # torch device: cpu, cuda:0, or a GPU's number
+                 scale=None,  # (width, height) frames are resized to, ratio kept; None: the config's test scale
                 ):
-        try: from mmseg.apis import inference_model, init_model
-        except ImportError as e:
-            raise ConfigError("the mmseg teacher needs mmsegmentation and a full mmcv build: "
-                              "pip install -e \".[mmseg]\" "
-                              "(see README, 'Segmentation teachers'); the oracle teacher needs nothing") from e
-        for f in (config, checkpoint):
-            if not Path(f).exists():
-                raise ConfigError(f"{f} not found; mmseg configs and checkpoints are read from local paths")
-        self.model, self._infer = init_model(str(config), str(checkpoint), device=device), inference_model
-        self.lut = np.zeros(256, np.uint8)
-        for k, v in (class_map or {}).items(): self.lut[int(k)] = int(v)
-        self.name = f"mmseg_{Path(config).stem}"
+        _mmseg()
+        from mmengine.config import Config
+        from mmseg.apis import inference_model
+        path, ckpt = mmseg_config(config), resolve(checkpoint)
+        if not ckpt.is_file():
+            raise ConfigError(f"checkpoint {ckpt} not found; give a local file (nothing is downloaded), "
+                              "or write one with random weights with mmseg_checkpoint")
+        cfg = Config.fromfile(str(path))
+        self.lut = _class_lut(path, cfg, class_map)
+        if scale is not None:
+            for t in cfg.test_pipeline:
+                if t["type"] == "Resize": t["scale"] = tuple(int(v) for v in scale)
+        self.model, self._infer = _mmseg_model(path, cfg, ckpt, device), inference_model
+        self.name = f"mmseg_{path.stem}"
+        self.key = f"{self.name}_{digest(weights_digest(ckpt), scale and list(scale), self.lut.tolist())[:8]}"
 
     def predict(self,
                 images,  # frames: image paths or RGB arrays
                ) -> list[np.ndarray]:
         "The model's masks, mapped to our classes, one per frame."
-        return [self.lut[self._infer(self.model, _rgb(im)[..., ::-1]).pred_sem_seg.data[0].cpu().numpy()]
-                for im in images]
+        return [self.lut[self._infer(self.model, np.ascontiguousarray(_rgb(im)[..., ::-1])).pred_sem_seg.data[0]
+                         .cpu().numpy()] for im in images]
 
 # %% ../nbs/07_online_seg.ipynb #2f7f7409
 def make_seg_teacher(kind: str = "oracle",  # oracle, torchvision or mmseg
@@ -445,7 +565,7 @@ class OnlineDistiller:
 def _seg_settings(prof) -> dict:
     s = dict(cameras=(), seeds=(0,), frames=0, train_window=67, test_window=20, step=20, subsample=1, arch="unet",
              width=16, scale=1.0, lr=1e-4, batch=8, passes=1, capacity=250, replays=REPLAYS, pretrain_frames=200,
-             pretrain_epochs=3, teacher="oracle", noise=1.0)
+             pretrain_epochs=3, teacher="oracle", noise=1.0, student="")
     bad = set(prof.online_seg) - set(s)
     if bad:
         raise ConfigError(f"unknown online_seg setting(s) {sorted(bad)} in profile {prof.name!r}; known: {sorted(s)}")
@@ -487,44 +607,60 @@ def pretrain_segmenter(profile="smoke",  # a `Profile` or a profile name (a synt
     return w
 
 # %% ../nbs/07_online_seg.ipynb #7ef0256e
-def _online_camera(prof, s: dict, cam, teacher, start: Path, progress: bool = False) -> tuple[list, list, dict]:
+def _online_camera(prof, s: dict, cam, teacher, start: Path | None, gt: bool = True,
+                   progress: bool = False) -> tuple[list, list, dict]:
     "One camera's stream: its teacher masks (cached), each seed's online students, the frozen student, the teacher."
-    # the online students run every replay
     fr = list_frames(data_root(prof), cam, split="bank")
     if s["frames"]: fr = fr.iloc[:s["frames"]]
-    cache = data_dir(prof)/"seg_teacher"/cam_name(cam)/f"{teacher.name}_n{s['noise']:g}"
+    key = getattr(teacher, "key", None) or f"{teacher.name}_n{s['noise']:g}"   # the oracle: its noise
+    cache = data_dir(prof)/"seg_teacher"/cam_name(cam)/key
     with file_lock(cache.parent/f".{cache.name}.lock"):
         fr = teacher_masks(teacher, fr, cache, subsample=s["subsample"], batch=s["batch"], progress=progress)
     X = [_rgb(i) for i in fr.image]
     Y = [read_mask(p, shape=x.shape) for p, x in zip(fr.teacher_mask, X)]
-    G = [read_mask(mask_path(i), shape=x.shape) for i, x in zip(fr.image, X)]
+    G = [read_mask(mask_path(i), shape=x.shape) for i, x in zip(fr.image, X)] if gt else None
     kw = dict(train_window=s["train_window"], test_window=s["test_window"], step=s["step"], capacity=s["capacity"],
               lr=s["lr"], batch=s["batch"], passes=s["passes"], device=prof.device, teacher_name=teacher.name,
               scale=s["scale"])
     parts, speeds, students = [], [], {}
-    # the frozen student has no seed
+    # the online students run every replay; the frozen student has no seed
     arms = [(replay, k) for k in s["seeds"] for replay in s["replays"]] + [("frozen", s["seeds"][0])]
     for replay, k in arms:
-        dist = OnlineDistiller(load_segmenter(start, s["arch"], width=s["width"]),
-                               replay="none" if replay == "frozen" else replay,
+        student = (load_segmenter(start, s["arch"], width=s["width"]) if start is not None
+                   else build_segmenter(s["arch"], len(SEG_CLASSES), seed=0, width=s["width"]))
+        dist = OnlineDistiller(student, replay="none" if replay == "frozen" else replay,
                                train=replay != "frozen", seed=int(k), **kw)
         parts.append(dist.run(X, Y, G, frames=fr.frame.tolist(), progress=progress).assign(camera=cam_name(cam),
                                                                                          seed=int(k)))
         speeds.append({"camera": cam_name(cam), "seed": int(k), "student": "frozen" if replay == "frozen" else "online",
                        "replay": replay, **dist.fps})
         students[replay, int(k)] = dist
-    tested, pos = parts[0][["window_start", "frame"]].drop_duplicates(), {f: i for i, f in enumerate(fr.frame)}
-    # the teacher itself against ground truth
-    trows = [{"window_start": w, "frame": f, "teacher": teacher.name, "replay": "-", "student": "teacher",
-              "target": "gt", "buffer_full": False,
-              **(lambda cm: {"accuracy": pixel_accuracy(cm), "mIoU": miou(cm)})(confusion(Y[pos[f]], G[pos[f]],
-                                                                                      len(SEG_CLASSES)))}
-             for w, f in zip(tested.window_start, tested.frame)]
-    parts.append(pd.DataFrame(trows).assign(camera=cam_name(cam), seed=-1))
+    if gt:   # the teacher itself against ground truth
+        tested, pos = parts[0][["window_start", "frame"]].drop_duplicates(), {f: i for i, f in enumerate(fr.frame)}
+        trows = [{"window_start": w, "frame": f, "teacher": teacher.name, "replay": "-", "student": "teacher",
+                  "target": "gt", "buffer_full": False,
+                  **(lambda cm: {"accuracy": pixel_accuracy(cm), "mIoU": miou(cm)})(confusion(Y[pos[f]], G[pos[f]],
+                                                                                          len(SEG_CLASSES)))}
+                 for w, f in zip(tested.window_start, tested.frame)]
+        parts.append(pd.DataFrame(trows).assign(camera=cam_name(cam), seed=-1))
     return parts, speeds, {"students": students, "frames": fr, "images": X, "teacher": Y, "gt": G}
 
 # %% ../nbs/07_online_seg.ipynb #79b88f73
-def online_seg_run(profile="smoke",  # a `Profile` or a profile name (a synthetic one)
+def _seg_teacher(prof, s: dict, gt: bool):
+    "The profile's segmentation teacher; the oracle only where there is ground truth."
+    if s["teacher"] == "oracle":
+        if not gt:
+            raise ConfigError(f"the oracle segmentation teacher is ground truth made noisy, and profile {prof.name!r} "
+                              f"reads a {prof.manifest} tree, which has no ground-truth masks: set a real teacher, "
+                              "e.g. --set 'online_seg.teacher={kind: mmseg, config: segformer_b0, "
+                              "checkpoint: models/segformer_b0.pth}' (or kind: torchvision, weights: ...)")
+        return make_seg_teacher("oracle", noise=s["noise"])
+    # e.g. {"kind": "mmseg", "config": ..., "checkpoint": ...}
+    if isinstance(s["teacher"], dict): return make_seg_teacher(**s["teacher"])
+    raise ConfigError(f"online_seg teacher must be 'oracle' or the keyword arguments of make_seg_teacher, "
+                      f"got {s['teacher']!r}")
+
+def online_seg_run(profile="smoke",  # a `Profile` or a profile name
                    out=None,  # the report's folder: results and speeds go to its tables/; None: not saved
                    progress: bool = True,  # show progress bars
                   ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
@@ -532,22 +668,17 @@ def online_seg_run(profile="smoke",  # a `Profile` or a profile name (a syntheti
     from sbad_nb.core import save_table
     prof = as_profile(profile)
     s = _seg_settings(prof)
-    if prof.manifest != "synthetic":
-        raise ConfigError(f"online segmentation scores its students against ground-truth masks and pretrains on "
-                          f"source cameras; "
-                          f"profile {prof.name!r} reads the {prof.manifest} manifest, which has neither: "
-                          "use a synthetic profile")
-    if s["teacher"] == "oracle": teacher = make_seg_teacher("oracle", noise=s["noise"])
-    # e.g. {"kind": "mmseg", "config": ..., "checkpoint": ...}
-    elif isinstance(s["teacher"], dict): teacher = make_seg_teacher(**s["teacher"])
-    else:
-        raise ConfigError(f"online_seg teacher must be 'oracle' or the keyword arguments of make_seg_teacher, "
-                          f"got {s['teacher']!r}")
-    start = pretrain_segmenter(prof, progress=progress)
+    gt = prof.manifest == "synthetic"    # a real tree has no masks: scored against the teacher only
+    teacher = _seg_teacher(prof, s, gt)
+    if s["student"]:
+        start = resolve(s["student"])
+        if not start.is_file(): raise ConfigError(f"online_seg student {start} not found; give local weights or leave "
+                                                  "it empty (a synthetic profile pretrains one)")
+    else: start = pretrain_segmenter(prof, progress=progress) if gt else None   # None: untrained, seed 0
     parts, speeds, first = [], [], None
     for cam in tqdm(list(s["cameras"]) or list(prof.stream["cameras"]), desc="online segmentation", unit="camera",
                     disable=not progress):
-        p, sp, run = _online_camera(prof, s, cam, teacher, start)
+        p, sp, run = _online_camera(prof, s, cam, teacher, start, gt)
         parts += p; speeds += sp; first = first or run
     res, sp = pd.concat(parts, ignore_index=True), pd.DataFrame(speeds)
     if out is not None:

@@ -8,11 +8,12 @@ from __future__ import annotations
 import argparse, json, os, re, sys, time
 from pathlib import Path
 
-from .core import (NOT_APPLICABLE, ROOT, ConfigError, code_dir, SbadError, get_profile, rel, reports_dir,
-    resolve, run_metadata, setup, write_json, write_text)
+from .core import (NOT_APPLICABLE, PATH_FIELDS, ROOT, ConfigError, cli_path, code_dir, SbadError, get_profile,
+    rel, reports_dir, resolve, run_metadata, setup, write_json, write_text)
 
 # %% auto #0
-__all__ = ['ENGINES', 'COMMANDS', 'notebooks_dir', 'pipeline_notebooks', 'report_gates', 'report_readme', 'reproduce', 'main']
+__all__ = ['ENGINES', 'COMMANDS', 'notebooks_dir', 'pipeline_notebooks', 'report_gates', 'report_readme', 'check_device',
+           'reproduce', 'main']
 
 # %% ../nbs/12_reproduce.ipynb #6dd2ee19
 ENGINES = ("local", "ray")
@@ -101,6 +102,18 @@ def _declared(nb: Path) -> set:
     import papermill as pm
     return set(pm.inspect_notebook(str(nb)))
 
+# %% ../nbs/12_reproduce.ipynb #2626c640
+def check_device(prof,  # the resolved `Profile`
+                 engine: str = "local",  # local or ray
+                 address: str | None = None,  # a Ray cluster's address (its machines have their own devices)
+                ) -> None:
+    "A profile's CUDA `device` on a machine without CUDA (and no remote Ray cluster): a ConfigError naming the fix."
+    import torch
+    dev = str(prof.device).strip().lower()
+    if dev in ("cpu", "mps") or (engine == "ray" and address) or torch.cuda.is_available(): return
+    raise ConfigError(f"profile {prof.name!r} runs on device {prof.device!r}, but this machine has no CUDA GPU "
+                      f"(torch {torch.__version__}); run it on the CPU with --set device=cpu, or on a GPU machine")
+
 # %% ../nbs/12_reproduce.ipynb #14bf1d77
 def reproduce(profile: str = "tiny",  # profile name, optionally with settings (`paper;imgsz=320`)
               out=None,  # the report's folder; None: reports/<profile>
@@ -115,6 +128,7 @@ def reproduce(profile: str = "tiny",  # profile name, optionally with settings (
     import papermill as pm
     setup()   # offline, caches in the project: the notebooks' kernels inherit it
     prof = get_profile(profile)   # unknown profile or setting -> ConfigError, before anything runs
+    check_device(prof, engine, address)
     # a real data tree (WALT) is checked before anything runs, once:
     if prof.manifest != "synthetic":
         from sbad_nb.data import data_root, tree_key
@@ -192,7 +206,10 @@ def main(argv=None,  # the command's arguments; None: `sys.argv`
     a = ap.parse_args(argv)
     bad = [s for s in a.set if ";" in s or "=" not in s]
     if bad: print(f"sbad_reproduce: --set {bad[0]!r} is not FIELD=VALUE (without ';')", file=sys.stderr); return 1
-    profile = ";".join([a.profile, *a.set])
+    sets = [f"{k}={cli_path(v, name_ok=True)}" if k in PATH_FIELDS else s      # paths from the current folder
+            for s in a.set for k, v in [s.split("=", 1)]]
+    a.out = cli_path(a.out)
+    profile = ";".join([a.profile, *sets])
     try: res = reproduce(profile, a.out, a.only, a.engine, address=a.address)
     except SbadError as e:
         print(f"sbad_reproduce: {e}", file=sys.stderr); return 1

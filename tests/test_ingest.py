@@ -19,7 +19,7 @@ from conftest import snapshot
 from sbad_nb.core import ConfigError, DataError
 from sbad_nb.data import LABEL_LIST, list_frames, make_synthetic_stream, validate_layout
 from sbad_nb import ingest
-from sbad_nb.ingest import META, ingest_videos, probe_video, write_video
+from sbad_nb.ingest import MANIFEST, META, ingest_videos, probe_video, write_video
 
 BIN = Path(sys.executable).parent
 CAMS = ("cam1", "cam2", "cam3")
@@ -119,7 +119,8 @@ def test_a_killed_run_resumes_to_the_same_tree(videos, tmp_path):
     assert 40 <= n < 3 * N and json.loads((out / META).read_text())["status"] == "running"
     res = ingest_videos(v, out, weeks=2, test=6, progress=False)
     assert res.written.sum() == 3 * N - n                                           # only what was missing
-    assert snapshot(out) == snapshot(ref)                                           # no duplicate, no gap, no temp file
+    mine = lambda root: {k: b for k, b in snapshot(root).items() if k.name != MANIFEST}   # the manifest names its root
+    assert mine(out) == mine(ref)                                                   # no duplicate, no gap, no temp file
 
 
 def test_other_settings_on_the_same_root_are_refused(videos, tmp_path):
@@ -217,8 +218,8 @@ def test_the_command_as_the_user_runs_it(videos, tmp_path):
     assert f"180 frame(s) written to {tmp_path / 'r'}" in r.stdout and "cam3: test 6 (frames 5-55), week1 27" in r.stdout
     assert f"next: label the 18 test frames listed in {tmp_path / 'r' / LABEL_LIST}" in r.stdout
     assert "cam{c}/test/labels/<frame>.txt" in r.stdout
-    assert {k: b for k, b in snapshot(tmp_path / "r").items() if k.name != META} == \
-           {k: b for k, b in snapshot(ref).items() if k.name != META}
+    assert {k: b for k, b in snapshot(tmp_path / "r").items() if k.name not in (META, MANIFEST)} == \
+           {k: b for k, b in snapshot(ref).items() if k.name not in (META, MANIFEST)}
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0 and "is up to date (180 frames, 3 camera(s)); nothing written" in r.stdout
     for args, says in ((["--every", "0"], "every must be a whole number of at least 1, got 0"),
@@ -244,8 +245,9 @@ def test_a_bad_video_from_the_command_line_is_one_line(broken, tmp_path):
 
 
 @pytest.mark.slow
-def test_sbad_reproduce_paper_on_an_ingested_tree(tmp_path_factory):
-    "Videos -> sbad_ingest -> labels for the listed test frames -> `sbad_reproduce --profile paper --set root=...`."
+def test_own_cameras_from_videos_to_onnx_students(tmp_path_factory):
+    """The guide's "your own cameras", command by command: videos -> sbad_ingest -> labels for the listed test frames ->
+    `sbad_reproduce --profile paper --set manifest=ROOT/manifest.yaml` -> `sbad_export --report`."""
     from test_paper_cli import settings, third_party_warnings
     from sbad_nb.models import GENERIC_ASSET, coco_indexed
     d = tmp_path_factory.mktemp("paper_ingest")
@@ -265,12 +267,24 @@ def test_sbad_reproduce_paper_on_an_ingested_tree(tmp_path_factory):
     models = {k: coco_indexed(GENERIC_ASSET, d / "models" / f"{k}.pt") for k in ("yolov8x6", "yolov8n")}
     env = {**os.environ, "SBAD_HOME": str(d / "home"), "SBAD_JOBS": "2"}
     out = d / "reports"
-    r = subprocess.run([str(BIN / "sbad_reproduce"), "--profile", "paper", *settings(tree, models), "--out", str(out)],
-                       cwd=d, env=env, capture_output=True, text=True, timeout=1800)
+    sets = [a for k, v in zip(*[iter(settings(tree, models))] * 2) if not v.startswith(("root=", "cameras=", "weeks="))
+            for a in (k, v)]                                                  # the tree's manifest names them
+    r = subprocess.run([str(BIN / "sbad_reproduce"), "--profile", "paper", "--set", f"manifest={tree / MANIFEST}", *sets,
+                        "--out", str(out)], cwd=d, env=env, capture_output=True, text=True, timeout=1800)
     text = r.stdout + r.stderr
     assert r.returncode == 0, text[-4000:]
     assert "Traceback" not in text and "ERROR" not in text and not third_party_warnings(r.stderr), text[-4000:]
+    assert "partial copy" not in text                                      # its manifest, not WALT's test-set sizes
     run = json.loads((out / "run.json").read_text())
     assert run["status"] == "ok" and not run["failed"]
     inf = pd.read_csv(out / "tables/inference_results.csv")
     assert set(inf[inf.model_role == "student"].data_name) == {"cam1", "cam2"}
+    r = subprocess.run([str(BIN / "sbad_export"), "--report", str(out), "--out", str(d / "deploy")], cwd=d, env=env,
+                       capture_output=True, text=True, timeout=900)                 # -> one ONNX student per camera and cluster
+    assert r.returncode == 0 and "Traceback" not in r.stdout + r.stderr, (r.stdout + r.stderr)[-4000:]
+    doc = json.loads((d / "deploy/students.json").read_text())
+    assert set(doc["cameras"]) == {"cam1", "cam2"} and all((d / "deploy" / f).stat().st_size > 0
+                                                           for m in doc["cameras"].values() for f in m.values())
+    for st in doc["students"]:                                                       # each checked against PyTorch
+        assert st["check"]["passed"] and all(abs(c["mAP50_onnx"] - c["mAP50_pt"]) <= 0.005
+                                             for c in st["check"]["cameras"].values()), st["check"]

@@ -120,3 +120,58 @@ def test_mmseg_teacher_without_mmseg():
         pass
     with pytest.raises(ConfigError, match=r'pip install -e "\.\[mmseg\]"'):
         MMSegTeacher("cfg.py", "ckpt.pth")
+
+
+def test_cityscapes_classes_map_onto_ours():
+    from sbad_nb.online_seg import CITYSCAPES_CLASSES, CITYSCAPES_TO_OURS
+    assert len(CITYSCAPES_CLASSES) == 19 and sorted(CITYSCAPES_TO_OURS) == list(range(19))       # every class mapped
+    assert {SEG_CLASSES[v] for v in CITYSCAPES_TO_OURS.values()} == set(SEG_CLASSES)             # onto existing ones, all used
+    ours = {c: SEG_CLASSES[CITYSCAPES_TO_OURS[i]] for i, c in enumerate(CITYSCAPES_CLASSES)}
+    assert ours["road"] == "road" and ours["sky"] == "sky" and ours["truck"] == "truck" and ours["sidewalk"] == "background"
+
+
+@pytest.fixture
+def own_frames(stream, tmp_path, monkeypatch):
+    "A WALT-shaped tree (frames and test labels, no masks: what sbad_ingest writes), a local torchvision teacher, caches in tmp."
+    import sbad_nb.online_seg as online_seg
+    from sbad_nb.data import walt_tree
+    from torchvision.models.segmentation import lraspp_mobilenet_v3_large
+    tree = walt_tree(stream, tmp_path / "walt")
+    torch.manual_seed(0)
+    torch.save(lraspp_mobilenet_v3_large(weights=None, weights_backbone=None, num_classes=7).state_dict(), tmp_path / "t.pt")
+    monkeypatch.setattr(online_seg, "data_dir", lambda p: tmp_path / "work")
+    teacher = dict(kind="torchvision", weights=str(tmp_path / "t.pt"), arch="lraspp_mobilenet_v3_large", num_classes=7)
+    return tree, teacher
+
+
+def test_online_seg_on_frames_without_ground_truth(own_frames, tmp_path):
+    "The original work's setting: students scored against the teacher's masks on the test windows; no ground truth read."
+    import warnings
+    from sbad_nb.core import get_profile
+    from sbad_nb.online_seg import REPLAYS, online_seg_run
+    tree, teacher = own_frames
+    assert not list(tree.rglob("masks"))
+    seg = dict(train_window=4, test_window=2, step=4, capacity=4, width=4, batch=4, teacher=teacher)
+    prof = get_profile(f"paper;root={tree};cameras=1,2;weeks=1;device=cpu", online_seg=seg)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")                                  # a partial copy of WALT
+        res, speed, first = online_seg_run(prof, out=tmp_path / "report", progress=False)
+    assert set(res.target) == {"teacher"} and set(res.student) == {"online", "frozen"} and first["gt"] is None
+    assert set(res[res.student == "online"].replay) == set(REPLAYS) and set(res.camera) == {"cam1", "cam2"}
+    assert res.groupby(["camera", "replay"]).window_start.nunique().eq(3).all()        # 16 frames: windows at 0, 4, 8
+    assert (tmp_path / "report/tables/online_seg_results.csv").exists() and len(speed) == 2 * (len(REPLAYS) + 1)
+    assert len(list((tmp_path / "work/seg_teacher/cam1").glob("tv_lraspp_mobilenet_v3_large_*/*.npz"))) == 16
+
+
+def test_online_seg_without_ground_truth_needs_a_real_teacher(own_frames, tmp_path):
+    import warnings
+    from sbad_nb.core import get_profile
+    from sbad_nb.online_seg import online_seg_run
+    tree, teacher = own_frames
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ConfigError, match=r"no ground-truth masks: set a real teacher, e.g. --set 'online_seg.teacher="):
+            online_seg_run(get_profile(f"paper;root={tree};cameras=1;weeks=1"), progress=False)
+        with pytest.raises(ConfigError, match="online_seg student .*nope.pt not found"):
+            online_seg_run(get_profile(f"paper;root={tree};cameras=1;weeks=1", online_seg=dict(teacher=teacher, student=str(tmp_path / "nope.pt"))), progress=False)
+    assert not (tmp_path / "work").exists()                              # nothing written
