@@ -312,7 +312,8 @@ FAMILIES = {
                        buildings=0.9, setback=(2, 6), storeys=(6, 12), mix=(6, 0.5, 8), speed=(7, 9), rate=(0.12, 0.18),
                        overcast=(0.5, 1.0), tint=(0.94, 0.98, 1.06)),    # grey sheds, overcast, cool light, trucks
     # Not in a profile: the fifth family of the fleet simulation (09a): low pale houses set back behind lawns, few cars.
-    "suburb": dict(horizon=(0.30, 0.44), vpx=(0.35, 0.65), d_near=(5, 9), height=(3.5, 6), lanes=(2,), offset=(-1.5, 1.5),
+    "suburb": dict(horizon=(0.30, 0.44), vpx=(0.35, 0.65), d_near=(5, 9), height=(3.5, 6), lanes=(2,),
+                   offset=(-1.5, 1.5),
                    pavement=(3, 4.5), road=(85, 100), ground=((60, 115, 45), (85, 145, 65)),
                    facade=((200, 190, 170), (240, 235, 220)), buildings=0.8, setback=(6, 10), storeys=(4, 8),
                    mix=(30, 0.5, 1), speed=(5, 8), rate=(0.06, 0.12), overcast=(0, 0.7)),

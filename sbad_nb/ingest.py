@@ -355,12 +355,14 @@ def _manifest(root: Path, plans: dict, probes: dict) -> str:
                         "image_size": [probes[c][0]["width"], probes[c][0]["height"]]} for c, p in plans.items()}
     weeks = sorted({int(w) for p in plans.values() for w in p.week[p.split == "bank"]})
     m = {"name": root.name, "root": str(root),
-         "layout": {"bank": "cam{cam}/week{week}/bank/images/*.jpg", "bank_labels": "cam{cam}/week{week}/bank/labels/*.txt",
+         "layout": {"bank": "cam{cam}/week{week}/bank/images/*.jpg",
+                    "bank_labels": "cam{cam}/week{week}/bank/labels/*.txt",
                     "test": "cam{cam}/test/images/*.jpg", "test_labels": "cam{cam}/test/labels/*.txt"},
          "classes": ["vehicle"], "label_classes": ["vehicle"], "splits": ["bank", "test"], "frame_names": "integer",
          "cameras": cams, "profiles": {"paper": {"cameras": sorted(cams), "weeks": weeks}}}
     return (f"# written by sbad_ingest: {root}, cut from videos (ingest.json says which)\n"
-            f"# use: sbad_reproduce --profile paper --set manifest={root/MANIFEST} --set teacher=... --set student=...\n"
+            f"# use: sbad_reproduce --profile paper --set manifest={root/MANIFEST} "
+            "--set teacher=... --set student=...\n"
             + yaml.safe_dump(m, sort_keys=False))
 
 # %% ../nbs/01a_ingest.ipynb #5b5a5d69
