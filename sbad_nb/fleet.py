@@ -161,7 +161,7 @@ def frechet(a,  # a Signature
     cross = np.linalg.svd(A @ B.T, compute_uv=False).sum()            # tr (C_a C_b)^(1/2)
     return max(float(((a.mean - b.mean)**2).sum() + (A**2).sum() + (B**2).sum() - 2*cross), 0.0)
 
-# %% ../nbs/09a_fleet.ipynb #8783ae75
+# %% ../nbs/09a_fleet.ipynb #eb0cfb0b
 def median_bandwidth(sigs,  # Signatures
                      rows: int = 2000,  # pooled feature rows used at most (evenly taken)
                     ) -> float:
