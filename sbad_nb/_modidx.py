@@ -145,6 +145,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'sbad_nb.csbad.cluster_name': ('csbad.html#cluster_name', 'sbad_nb/csbad.py'),
                                'sbad_nb.csbad.cluster_run_id': ('csbad.html#cluster_run_id', 'sbad_nb/csbad.py'),
                                'sbad_nb.csbad.cross_performance': ('csbad.html#cross_performance', 'sbad_nb/csbad.py'),
+                               'sbad_nb.csbad.distance_clusters': ('csbad.html#distance_clusters', 'sbad_nb/csbad.py'),
                                'sbad_nb.csbad.distance_relative': ('csbad.html#distance_relative', 'sbad_nb/csbad.py'),
                                'sbad_nb.csbad.family_order': ('csbad.html#family_order', 'sbad_nb/csbad.py'),
                                'sbad_nb.csbad.random_grouping': ('csbad.html#random_grouping', 'sbad_nb/csbad.py'),

@@ -22,8 +22,8 @@ from .student import fit_run, generic_weights, run_recipe, select_frames
 
 # %% auto #0
 __all__ = ['DISTANCES', 'GROUPINGS', 'CLUSTER_COLS', 'family_order', 'cross_performance', 'camera_distance', 'camera_linkage',
-           'distance_relative', 'cluster_cameras', 'cluster_name', 'cluster_run_id', 'train_cluster_student',
-           'train_cluster_students', 'random_grouping']
+           'distance_clusters', 'distance_relative', 'cluster_cameras', 'cluster_name', 'cluster_run_id',
+           'train_cluster_student', 'train_cluster_students', 'random_grouping']
 
 # %% ../nbs/09_csbad.ipynb #a08dcbbb
 def family_order(cams,  # camera names
@@ -90,6 +90,18 @@ def camera_linkage(matrix: pd.DataFrame,  # cross-performance: student camera (r
     if len(D) < 2: raise DataError(f"clustering needs at least 2 cameras, the matrix has {len(D)}")
     return linkage(squareform(D.to_numpy(), checks=False), method="average")
 
+def distance_clusters(distances: pd.DataFrame,  # cameras x cameras: symmetric, zero diagonal
+                      k: int,  # at most k clusters
+                     ) -> dict:
+    "Camera -> cluster (1..k, numbered in camera order) by average linkage on a camera distance matrix."
+    n = len(distances)
+    if not 1 <= int(k) <= n: raise ConfigError(f"k must be between 1 and the number of cameras ({n}), got {k}")
+    if n == 1: return {distances.index[0]: 1}
+    Z = linkage(squareform(distances.to_numpy(float), checks=False), method="average")
+    raw = fcluster(Z, t=int(k), criterion="maxclust")
+    order = {c: i + 1 for i, c in enumerate(dict.fromkeys(raw))}     # first camera's cluster is 1, and so on
+    return {cam: order[c] for cam, c in zip(distances.index, raw)}
+
 # %% ../nbs/09_csbad.ipynb #277facfc
 # a profile's `cluster_distance`: each test camera's best student = 1, or the raw 1 - mAP50
 DISTANCES = ("relative", "authors")
@@ -107,12 +119,7 @@ def cluster_cameras(matrix: pd.DataFrame,  # cross-performance: student camera (
                     relative: bool = True,  # distances relative to each test camera's best student (`camera_distance`)
                    ) -> dict:
     "Camera -> cluster (1..k, numbered in camera order) by average linkage on `camera_distance`."
-    n = len(matrix)
-    if not 1 <= int(k) <= n: raise ConfigError(f"k must be between 1 and the number of cameras ({n}), got {k}")
-    if n == 1: return {matrix.index[0]: 1}
-    raw = fcluster(camera_linkage(matrix, relative), t=int(k), criterion="maxclust")
-    order = {c: i + 1 for i, c in enumerate(dict.fromkeys(raw))}     # first camera's cluster is 1, and so on
-    return {cam: order[c] for cam, c in zip(matrix.index, raw)}
+    return distance_clusters(camera_distance(matrix, relative), k)
 
 # %% ../nbs/09_csbad.ipynb #de0129c2
 def cluster_name(cams,  # the cluster's cameras (3, 'cam3')

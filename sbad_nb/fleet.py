@@ -11,8 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.spatial.distance import cdist, squareform
+from scipy.spatial.distance import cdist
 from tqdm.auto import tqdm
 
 from .core import as_profile, cam_id, cam_name, ConfigError, DataError, pmap, resolve
@@ -21,7 +20,7 @@ from .models import GENERIC, GENERIC_ASSET, load_detector, predict
 from .runs import ENGINES, ray_map
 from .stats import adjusted_rand, bootstrap_ci
 from .student import generic_weights
-from .csbad import cluster_name
+from .csbad import cluster_name, distance_clusters
 
 # %% auto #0
 __all__ = ['MIN_SPREAD', 'KINDS', 'Signature', 'make_signature', 'sample_frames', 'frame_features', 'camera_signatures',
@@ -219,12 +218,8 @@ def signature_clusters(matrix: pd.DataFrame,  # cameras x cameras signature dist
                        k: int,  # at most k clusters
                       ) -> dict:
     "Camera -> cluster (1..k, numbered in camera order) by average linkage on signature distances."
-    v, n = _check_distances(matrix), len(matrix)
-    if not 1 <= int(k) <= n: raise ConfigError(f"k must be between 1 and the number of cameras ({n}), got {k}")
-    if n == 1: return {matrix.index[0]: 1}
-    raw = fcluster(linkage(squareform(v, checks=False), method="average"), t=int(k), criterion="maxclust")
-    order = {c: i + 1 for i, c in enumerate(dict.fromkeys(raw))}     # first camera's cluster is 1, and so on
-    return {cam: order[c] for cam, c in zip(matrix.index, raw)}
+    _check_distances(matrix)
+    return distance_clusters(matrix, k)
 
 # %% ../nbs/09a_fleet.ipynb #57ac8f36
 def report_clusters(report,  # a reports folder (reports/<profile>) with 09's tables
