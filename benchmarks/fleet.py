@@ -3,7 +3,7 @@ tiny and small profiles' cameras over frame samples, against their families and 
 clusters.
 
     .venv/bin/python benchmarks/fleet.py [--sizes 15,30,60,120] [--engines local,ray] [--jobs 2] [--frames 32]
-        [--width 128] [--seed 1] [--layer N] [--profiles tiny,small] [--profile-imgsz 0] [--seeds 5]
+        [--width 128] [--seed 1] [--layer 4|sppf] [--profiles tiny,small] [--profile-imgsz 0] [--seeds 5]
         [--profile-frames 64] [--data DIR] [--repeat 1]
 
 Each fleet runs in a fresh process, so that its time and peak memory are its own: wall time of `simulate_fleet`
@@ -11,8 +11,9 @@ Each fleet runs in a fresh process, so that its time and peak memory are its own
 local engine's workers; Ray's GCS, raylet and workers), sampled every 0.1 s; each fleet `--repeat` times (a row
 each, `rep`). A profile's cameras are read from
 `--data`/<profile>/stream (default: the work directory's data/), never written, at each `--profile-imgsz` (0: the
-profile's own input size). The fleets' world is `--seed` 1 by default: `--layer 4` was picked on world 0's first
-30 cameras, so world 1 is a fresh test of it. Appends to
+profile's own input size). The fleets' world is `--seed` 1 by default: layer 4 (`fleet.SIGNATURE_LAYER`, the
+default; `--layer sppf` pools the last backbone layer) was picked on world 0's first 30 cameras, so world 1 is a
+fresh test of it. Appends to
 benchmarks/results/fleet.csv: one `kind=fleet` row per engine and size, one `kind=profile` row per profile.
 """
 import argparse
@@ -105,7 +106,7 @@ def main():
     ap.add_argument("--frames", type=int, default=32)
     ap.add_argument("--width", type=int, default=128)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--layer", type=int, default=None)
+    ap.add_argument("--layer", default="4", type=lambda x: None if x.lower() == "sppf" else int(x))
     ap.add_argument("--profiles", default="tiny,small")
     ap.add_argument("--profile-imgsz", default="0")
     ap.add_argument("--seeds", type=int, default=5)
@@ -122,7 +123,7 @@ def main():
         for n in map(int, a.sizes.split(",")):
             cmd = [sys.executable, __file__, "--one", str(n), "--engine", engine, "--jobs", str(a.jobs),
                    "--families", str(a.families), "--frames", str(a.frames), "--width", str(a.width), "--seed", str(a.seed)]
-            cmd += ["--layer", str(a.layer)] if a.layer is not None else []
+            cmd += ["--layer", "sppf" if a.layer is None else str(a.layer)]
             r = subprocess.run(cmd, capture_output=True, text=True)
             if r.returncode: raise SystemExit(f"{' '.join(cmd)} failed:\n{r.stderr[-3000:]}")
             rows.append({**json.loads(r.stdout.strip().splitlines()[-1]), "rep": rep})

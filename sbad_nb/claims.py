@@ -12,14 +12,15 @@ import pandas as pd
 import matplotlib.pyplot as plt
 
 from .core import ConfigError, DataError, rel, resolve, save_fig, save_table
-from .stats import SUMMARY_COLS, mean_effect, paired, summarize, unit_comparison, unit_effect, verdict
+from sbad_nb.stats import (SUMMARY_COLS, jackknife, mean_effect, paired, summarize, unit_comparison, unit_effect,
+    verdict)
 from .strategies import parse_strategy, run_options
 
 # %% auto #0
 __all__ = ['CLAIM_COLS', 'CLAIMS', 'STUDENT_GATE', 'CLAIM_TABLES', 'VERDICT_COLORS', 'claim_row', 'claim_statement',
            'detection_claims', 'gamma_strategies', 'gamma_claims', 'dsbad_gamma', 'head_claims', 'transfer_claims',
-           'quality_claims', 'online_claims', 'active_claims', 'scale_checks', 'claims_table', 'plot_claims',
-           'plot_gamma', 'make_claims']
+           'quality_claims', 'online_claims', 'active_claims', 'fleet_claims', 'day_one_claims', 'scale_checks',
+           'claims_table', 'plot_claims', 'plot_gamma', 'make_claims']
 
 # %% ../nbs/11a_claims.ipynb #a274955d
 CLAIM_COLS = ["claim_id", "source", "statement", "metric", "comparison", "effect", "ci_low", "ci_high", "n_pairs",
@@ -67,6 +68,12 @@ CLAIMS = {   # claim: (source, sentence, the general words of the sentence's {sl
                 "(the same teacher labels in all)", {}, "cluster students (09)"),
     "CSBAD-2": ("CSBAD", "clusters from cross-performance beat a random grouping of the same sizes", {},
                 "random-grouping students (09; none when the clustering is the only grouping of its sizes)"),
+    "CSBAD-3": ("CSBAD (fleet)", "label-free signature clusters agree with {ref} better than chance",
+                dict(ref="the camera families and the cross-performance clusters"),
+                "09a's fleet_leave_one_out (the report's cameras signed, each left out in turn)"),
+    "CSBAD-4": ("CSBAD (fleet)", "{a} beats {b} on a camera that joins the fleet",
+                dict(a="the nearest signature cluster's student (trained without the camera)", b="the generic student"),
+                "09a's fleet_day_one (cluster students trained without each held-out camera)"),
     "D-SBAD-1": ("D-SBAD", "diversity among {first}confident frames beats top_confidence {load}",
                  dict(first="", load="at equal training load"),
                  "farthest_first_confident_g<gamma> among the profile's strategies"),
@@ -274,6 +281,32 @@ def active_claims(al: pd.DataFrame,  # active_learning_results.csv
                                          unit="seed", inner=None, seed=seed)))
     return rows
 
+# %% ../nbs/11a_claims.ipynb #cdf74c43
+def fleet_claims(loo: pd.DataFrame,  # fleet_leave_one_out.csv (09a)
+                 seed: int = 0,  # bootstrap seed (unused: the jackknife draws nothing)
+                ) -> list[dict]:
+    "CSBAD-3a/b: the signature clusters' ARI against the families and 09's clusters, jackknifed over cameras."
+    rows = []
+    for k, col, ref in (("a", "families", "the camera families"), ("b", "reference", "the cross-performance clusters")):
+        if f"ari_{col}" not in loo or loo[f"ari_{col}"].isna().all(): continue
+        full = loo.groupby("seed")[f"ari_{col}"].first().mean()         # all cameras, mean over frame samples
+        rest = loo.groupby("camera")[f"rest_ari_{col}"].mean()         # each camera left out
+        rows.append(claim_row(f"CSBAD-3{k}", *claim_statement("CSBAD-3", ref=ref), "adjusted Rand index",
+                              f"ARI with {ref} - 0 (chance); units: cameras (jackknife), frame samples within",
+                              jackknife(full, rest)))
+    return rows
+
+def day_one_claims(d1: pd.DataFrame,  # fleet_day_one.csv (09a)
+                   seed: int = 0,  # bootstrap seed
+                  ) -> list[dict]:
+    "CSBAD-4a/b: a held-out camera's nearest cluster's student against the generic student; its own student against it."
+    own = dict(a="its own SBAD student (its frames teacher-labelled)", b="the nearest signature cluster's student")
+    return [claim_row(f"CSBAD-4{k}", *claim_statement("CSBAD-4", **words), "test mAP50",
+                      f"{what}; units: held-out cameras (seeds within)",
+                      unit_comparison(d1.assign(d=d1[a] - d1[b]), "d", "camera", "seed", seed=seed))
+            for k, a, b, words, what in (("a", "day_one_mAP50", "generic_mAP50", {}, "day one - generic"),
+                                         ("b", "own_mAP50", "day_one_mAP50", own, "own student - day one"))]
+
 # %% ../nbs/11a_claims.ipynb #7251fd96
 def _check(check, target, measured: str, value: float, met: bool) -> dict:
     return dict(check=check, target=target, measured=measured, value=round(float(value), 4), met=bool(met))
@@ -375,7 +408,8 @@ def scale_checks(res: pd.DataFrame | None = None,  # inference_results.csv
 # %% ../nbs/11a_claims.ipynb #d2ee7e01
 CLAIM_TABLES = (("inference_results", detection_claims, {}), ("pseudo_label_quality", quality_claims, {}),
                 ("cross_performance", transfer_claims, {"index_col": 0}), ("online_seg_results", online_claims, {}),
-                ("active_learning_results", active_claims, {}))
+                ("active_learning_results", active_claims, {}), ("fleet_leave_one_out", fleet_claims, {}),
+                ("fleet_day_one", day_one_claims, {}))
 
 def claims_table(tables,  # a report's tables folder
                  seed: int = 0,  # bootstrap seed

@@ -424,7 +424,7 @@ NOTEBOOK_FIELDS = {"01_data": _DATA + ("jobs",), "02_models": _DATA + ("device",
                    "04_bank": _DATA + ("device", "imgsz", "batch", "jobs"),
                    "05_strategies": _DATA + ("imgsz", "budgets", "seeds"), "06_student": _RUNS,
                    "07_online_seg": ("root", "cameras", "device", "batch", "jobs"), "08_evaluation": _RUNS,
-                   "09_csbad": _RUNS, "10_figures": (), "11a_claims": (),
+                   "09_csbad": _RUNS, "09a_fleet": _RUNS, "10_figures": (), "11a_claims": (),
                    "11_active_learning": ("root", "device", "epochs", "batch", "jobs")}
 
 def profile_spec(profile: str,  # the profile's name, or name and settings (`paper;imgsz=320`)

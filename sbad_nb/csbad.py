@@ -127,7 +127,9 @@ def cluster_name(cams,  # the cluster's cameras (3, 'cam3')
     "A cluster named by its cameras: `cam1+cam3`."
     return "+".join(cam_name(c) for c in cams)
 
-GROUPINGS = ("clusters", "random")   # cameras grouped by clustering cross-performance, or CSBAD's random baseline
+# cameras grouped by clustering cross-performance; CSBAD's random baseline; 09a's signature clusters (a held-out
+# camera's nearest cluster, trained without it)
+GROUPINGS = ("clusters", "random", "signature")
 
 def cluster_run_id(cams,  # the cluster's cameras
                    weeks,  # the bank weeks the run selects from
@@ -135,13 +137,13 @@ def cluster_run_id(cams,  # the cluster's cameras
                    samples: int,  # frames per camera
                    seed: int,  # selection and training seed
                    load,  # `load_tag` of the profile, or a number of epochs
-                   grouping: str = "clusters",  # "random": a group of CSBAD's random-grouping baseline
+                   grouping: str = "clusters",  # "random": a random group; "signature": a signature cluster (09a)
                   ) -> str:
-    "Readable run id of a cluster student: `csbad_` (`csbad_random_` for a random group) and the run id of its cluster."
+    "Readable run id of a cluster student: `csbad_` (`csbad_random_`, `csbad_signature_`) and its cluster's run id."
     if grouping not in GROUPINGS:
         raise ConfigError(f"unknown grouping {grouping!r}; choose one of {', '.join(GROUPINGS)}")
-    return ("csbad_" if grouping == "clusters" else "csbad_random_") + run_id(cluster_name(cams), weeks, strategy,
-                                                                              samples, seed, load)
+    return ("csbad_" + ("" if grouping == "clusters" else f"{grouping}_")
+            + run_id(cluster_name(cams), weeks, strategy, samples, seed, load))
 
 def _cluster_recipe(prof, cams, strategy, samples, seed, generic, grouping: str = "clusters") -> dict:
     return {**run_recipe(prof, cams[0], prof.week_ids, strategy, samples, seed, generic),

@@ -268,7 +268,8 @@ def evaluate_runs(profile="smoke",  # a Profile or a profile's name
      "(`jobs` at once).")
     prof = as_profile(profile)
     cameras = list(prof.stream["cameras"] if cameras is None else cameras)
-    recs = profile_runs(prof, generic_weights(prof), all_runs)
+    recs = {d: r for d, r in profile_runs(prof, generic_weights(prof), all_runs).items()
+            if r.get("grouping") != "signature"}       # 09a scores those on the camera held out of their cluster
     metrics = _run_metrics(prof, [(d, cam) for cam in cameras for d, rec in recs.items()
                                   if cam_name(cam) in rec.get("cams", [rec["cam"]])],
                            prof.jobs if jobs is None else int(jobs), progress)

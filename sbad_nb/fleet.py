@@ -17,16 +17,18 @@ from tqdm.auto import tqdm
 from .core import as_profile, cam_id, cam_name, ConfigError, DataError, pmap, resolve
 from .data import FAMILIES, camera_families, data_root, list_frames, make_synthetic_stream
 from .models import GENERIC, GENERIC_ASSET, load_detector, predict
-from .runs import ENGINES, ray_map
+from .runs import ENGINES, finished, load_tag, ray_map, run_id, runs_dir
 from .stats import adjusted_rand, bootstrap_ci
 from .student import generic_weights
-from .csbad import cluster_name, distance_clusters
+from .csbad import _cluster_recipe, cluster_name, cluster_run_id, distance_clusters, train_cluster_students
+from .evaluation import _run_metrics, reference_metrics
 
 # %% auto #0
-__all__ = ['MIN_SPREAD', 'KINDS', 'Signature', 'make_signature', 'sample_frames', 'frame_features', 'camera_signatures',
-           'frechet', 'median_bandwidth', 'mmd', 'signature_distance', 'signature_matrix', 'signature_clusters',
-           'report_clusters', 'cluster_agreement', 'signature_agreement', 'agreement_summary', 'assign_camera',
-           'leave_one_out', 'fleet_families', 'simulate_fleet', 'plot_fleet']
+__all__ = ['MIN_SPREAD', 'SIGNATURE_LAYER', 'KINDS', 'Signature', 'make_signature', 'sample_frames', 'frame_features',
+           'camera_signatures', 'frechet', 'median_bandwidth', 'mmd', 'signature_distance', 'signature_matrix',
+           'signature_clusters', 'report_clusters', 'cluster_agreement', 'signature_agreement', 'agreement_summary',
+           'assign_camera', 'leave_one_out', 'day_one_students', 'day_one', 'fleet_families', 'simulate_fleet',
+           'plot_fleet']
 
 # %% ../nbs/09a_fleet.ipynb #d1e12420
 @dataclass(frozen=True)
@@ -85,6 +87,8 @@ def sample_frames(root,  # data root: the synthetic stream or a WALT copy
     return f.iloc[np.sort(take)].reset_index(drop=True)
 
 # %% ../nbs/09a_fleet.ipynb #ca6c33aa
+SIGNATURE_LAYER = 4   # the backbone layer a signature pools
+
 @functools.lru_cache(maxsize=4)
 def _detector(path: str, size: int, mtime: int):
     return load_detector(path)
@@ -128,7 +132,7 @@ def camera_signatures(profile_or_root="smoke",  # a Profile, a profile's name, o
                       seed: int = 0,  # the frames' draw
                       weights=None,  # the generic student; None: the profile's, or the shipped one for a root
                       imgsz: int | None = None,  # its input size; None: the profile's, or 160 for a root
-                      layer: int | None = None,  # the backbone layer pooled (None: the last, SPPF)
+                      layer: int | None = SIGNATURE_LAYER,  # the backbone layer pooled (None: the last, SPPF)
                       weeks=None,  # bank weeks; None: the profile's, or all of a root's
                       progress: bool = True,  # show a progress bar
                      ) -> dict:
@@ -251,14 +255,15 @@ def signature_agreement(profile_or_root="smoke",  # a Profile, a profile's name,
                         seeds=range(5),  # the frame samples' seeds
                         kind: str = "frechet",  # the signature distance
                         progress: bool = True,  # show a progress bar
+                        matrices: dict | None = None,  # {seed: `signature_matrix`} already made (None: made here)
                         **kw,  # more `camera_signatures` arguments (cameras, frames, weights, imgsz, layer, weeks)
                        ) -> pd.DataFrame:
     "One row per frame-sample seed: the signature clusters, their ARI against the families and the reference."
     if families is None and not _is_root(profile_or_root): families = camera_families(profile_or_root)
+    sign = lambda s: signature_matrix(camera_signatures(profile_or_root, seed=s, progress=False, **kw), kind)
     rows = []
     for s in tqdm(list(seeds), desc="frame samples", unit="seed", disable=not progress):
-        cl = signature_clusters(signature_matrix(camera_signatures(profile_or_root, seed=s, progress=False, **kw),
-                                                 kind), k)
+        cl = signature_clusters(matrices[s] if matrices else sign(s), k)
         groups = "|".join(sorted(cluster_name(sorted((c for c in cl if cl[c] == g), key=cam_id))
                                  for g in set(cl.values())))
         rows.append({"seed": s, "kind": kind, "k": k, "clusters": groups, **cluster_agreement(cl, families, reference)})
@@ -287,8 +292,10 @@ def assign_camera(matrix: pd.DataFrame,  # cameras x cameras signature distances
 def leave_one_out(matrix: pd.DataFrame,  # cameras x cameras signature distances (`signature_matrix`)
                   k: int,  # clusters of the remaining cameras
                   families: dict | None = None,  # {camera: family}: adds the assigned cluster's main family
+                  reference: dict | None = None,  # {camera: cluster}, e.g. `report_clusters`
                  ) -> pd.DataFrame:
-    "Each camera held out in turn: the others clustered into `k` by signature, it assigned to the nearest cluster."
+    """Each camera held out in turn: the others clustered into `k` by signature, it assigned to the nearest cluster;
+    the others' clusters' ARI against `families` and `reference` (what the jackknife of `agreement_claims` reads)."""
     _check_distances(matrix)
     if not 1 <= int(k) < len(matrix):
         raise ConfigError(f"k must be between 1 and the number of cameras less one ({len(matrix) - 1}), got {k}")
@@ -299,12 +306,70 @@ def leave_one_out(matrix: pd.DataFrame,  # cameras x cameras signature distances
         g, dist, second = assign_camera(matrix, cam, cl)
         members = [c for c in rest if cl[c] == g]
         row = {"camera": cam, "cluster": cluster_name(members), "cameras": len(members), "distance": dist,
-               "runner_up": second}
+               "runner_up": second, **{f"rest_{m}": v for m, v in cluster_agreement(cl, families, reference).items()}}
         if families:
             main = pd.Series([families.get(c) for c in members]).value_counts().index[0]
             row.update(family=families.get(cam), cluster_family=main, same_family=families.get(cam) == main)
         rows.append(row)
     return pd.DataFrame(rows)
+
+# %% ../nbs/09a_fleet.ipynb #073214f0
+def _cluster_dir(prof, cams, strategy: str, n: int, seed: int) -> Path | None:
+    "The finished student of exactly `cams` (09's cluster, else a signature cluster's), or None."
+    for g in ("clusters", "signature"):
+        d = runs_dir(prof)/cluster_run_id(cams, prof.week_ids, strategy, n, seed, load_tag(prof), g)
+        if finished(d, _cluster_recipe(prof, cams, strategy, n, seed, generic_weights(prof), g)): return d
+    return None
+
+def day_one_students(profile="smoke",  # a Profile or a profile's name
+                     loo: pd.DataFrame | None = None,  # `leave_one_out`'s rows: each camera's assigned cluster
+                     strategy: str = "top_confidence",  # the students' selection strategy
+                     samples: int | None = None,  # frames per camera (None: the profile's largest budget)
+                     seeds=None,  # training seeds (None: the profile's)
+                     progress: bool = True,  # show a progress bar
+                     **kw,  # `train_cluster_students` arguments (engine, address, jobs)
+                    ) -> dict:
+    "`{(cluster, seed): run folder}` of the assigned clusters' students: trained once each, never on a held-out camera."
+    prof = as_profile(profile)
+    n, seeds = int(samples or max(prof.budgets)), list(prof.seeds if seeds is None else seeds)
+    if bad := [r.camera for r in loo.itertuples() if r.camera in r.cluster.split("+")]:
+        raise ConfigError(f"{bad[0]} is in the cluster it is assigned to; a new camera is served by a cluster of the "
+                          "other cameras (`leave_one_out`)")
+    groups = {c: sorted(map(cam_id, c.split("+"))) for c in dict.fromkeys(loo.cluster)}
+    todo = {c: [k for k in seeds if _cluster_dir(prof, cams, strategy, n, k) is None] for c, cams in groups.items()}
+    for c in tqdm([c for c, ks in todo.items() if ks], desc="day-one students", unit="cluster", disable=not progress):
+        train_cluster_students(prof, {x: 1 for x in groups[c]}, strategy, [n], todo[c], progress=False,
+                               grouping="signature", **kw)
+    return {(c, k): _cluster_dir(prof, cams, strategy, n, k) for c, cams in groups.items() for k in seeds}
+
+# %% ../nbs/09a_fleet.ipynb #ec996a52
+def day_one(profile="smoke",  # a Profile or a profile's name
+            loo: pd.DataFrame | None = None,  # `leave_one_out`'s rows: each camera's assigned cluster
+            strategy: str = "top_confidence",  # the students' selection strategy
+            samples: int | None = None,  # frames per camera (None: the profile's largest budget)
+            seeds=None,  # training seeds (None: the profile's)
+            progress: bool = True,  # show progress bars
+            **kw,  # `train_cluster_students` arguments (engine, address, jobs)
+           ) -> pd.DataFrame:
+    "Each held-out camera's test mAP50 under its assigned cluster's student, the generic student and its own student."
+    prof = as_profile(profile)
+    n, seeds = int(samples or max(prof.budgets)), list(prof.seeds if seeds is None else seeds)
+    own = {(r.camera, k): runs_dir(prof)/run_id(cam_id(r.camera), prof.week_ids, strategy, n, k, load_tag(prof))
+           for r in loo.itertuples() for k in seeds}
+    if missing := [d.name for d in own.values() if not finished(d)]:
+        raise DataError(f"{len(missing)} camera student(s) are not finished, e.g. {missing[0]}; run 06 first "
+                        f"(sbad_reproduce --profile {prof.name} --only 06)")
+    dirs = day_one_students(prof, loo, strategy, n, seeds, progress, **kw)
+    pairs = [(dirs[r.cluster, k], cam_id(r.camera)) for r in loo.itertuples() for k in seeds]
+    m = _run_metrics(prof, pairs + [(d, cam_id(c)) for (c, _), d in own.items()], prof.jobs, progress)
+    ref = reference_metrics(prof, [cam_id(c) for c in loo.camera])
+    return pd.DataFrame([{"camera": r.camera, "seed": k, "cluster": r.cluster, "strategy": strategy, "samples": n,
+                          "day_one_mAP50": m[dirs[r.cluster, k], cam_id(r.camera)]["mAP50"],
+                          "generic_mAP50": ref[cam_id(r.camera)]["generic"]["mAP50"],
+                          "own_mAP50": m[own[r.camera, k], cam_id(r.camera)]["mAP50"],
+                          "run_id": dirs[r.cluster, k].name, "family": getattr(r, "family", None),
+                          "cluster_family": getattr(r, "cluster_family", None)}
+                         for r in loo.itertuples() for k in seeds])
 
 # %% ../nbs/09a_fleet.ipynb #38930c03
 def fleet_families(n_cameras: int,  # cameras in the fleet
@@ -344,7 +409,7 @@ def simulate_fleet(n_cameras: int = 60,  # cameras in the fleet
                    kind: str = "frechet",  # the signature distance
                    weights=None,  # the generic student (None: the shipped one)
                    imgsz: int | None = None,  # its input size (None: 160)
-                   layer: int | None = None,  # the backbone layer pooled (None: the last, SPPF)
+                   layer: int | None = SIGNATURE_LAYER,  # the backbone layer pooled (None: the last, SPPF)
                    progress: bool = True,  # show a progress bar
                   ) -> dict:
     "Render a fleet's banks, sign and cluster its cameras: `signatures, matrix, clusters, families, ari` and seconds."
@@ -385,7 +450,8 @@ def plot_fleet(fleet: pd.DataFrame,  # benchmarks/results/fleet.csv: `kind` flee
     cross = prof.drop_duplicates("profile")
     if len(cross): axs[0].plot(cross.cameras, cross.cross_ari, "kD", label="cross-performance, profiles' reports")
     axs[0].set(xlabel="cameras", ylabel="ARI against the families", ylim=(-0.1, 1.05), title="Agreement")
-    for engine, g in sim[sim.layer.isna()].groupby("engine"): axs[1].plot(g.cameras, g.wall_s, "o-", label=engine)
+    timed = sim[sim.layer == SIGNATURE_LAYER] if (sim.layer == SIGNATURE_LAYER).any() else sim[sim.layer.isna()]
+    for engine, g in timed.groupby("engine"): axs[1].plot(g.cameras, g.wall_s, "o-", label=engine)
     axs[1].set(xlabel="cameras", ylabel="wall time (s, median)", title="Fleet simulation, measured (CPU)")
     if estimate is not None:
         e = estimate.drop_duplicates(["route", "cameras"], keep="last")

@@ -17,9 +17,8 @@ __all__ = ['ENGINES', 'COMMANDS', 'notebooks_dir', 'pipeline_notebooks', 'report
 
 # %% ../nbs/12_reproduce.ipynb #6dd2ee19
 ENGINES = ("local", "ray")
-# numbered like the stages, but not stages: 01a_ingest, a command's notebook (`sbad_ingest`); 09a_fleet, which joins
-# the pipeline once the committed reports are regenerated with its outputs
-COMMANDS = ("01a", "09a")
+# numbered like the stages, but not a stage: 01a_ingest, a command's notebook (`sbad_ingest`)
+COMMANDS = ("01a",)
 
 def _number(x) -> str:
     "A notebook number as the file names write it: 1 -> 01, 11a -> 11a."

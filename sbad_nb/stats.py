@@ -11,7 +11,7 @@ from .core import ConfigError, DataError
 
 # %% auto #0
 __all__ = ['SUMMARY_COLS', 'NOT_INFORMATIVE', 'bootstrap_ci', 'summarize', 'unit_effect', 'mde', 'paired', 'unit_comparison',
-           'mean_effect', 'verdict', 'mixed_effect', 'adjusted_rand']
+           'mean_effect', 'verdict', 'mixed_effect', 'adjusted_rand', 'jackknife']
 
 # %% ../nbs/00a_stats.ipynb #1b5af869
 def _tail(n: int, level: float) -> float:
@@ -203,3 +203,18 @@ def adjusted_rand(a,  # one labeling: a sequence, or a dict item -> label
     expected = rows*cols/total if total else 0.0
     top = (rows + cols)/2
     return 1.0 if top == expected else float((pairs - expected)/(top - expected))
+
+# %% ../nbs/00a_stats.ipynb #6facb5ef
+def jackknife(full: float,  # the statistic on every unit
+              leave_out,  # the statistic with each unit left out in turn (one value per unit; NaN dropped)
+              level: float = 0.95,  # confidence level of the interval
+             ) -> dict:
+    "`full` with its jackknife interval over the units left out (t with n - 1 degrees of freedom), the units, the MDE."
+    from scipy.stats import t
+    x = np.asarray(leave_out, np.float64); x = x[np.isfinite(x)]; n = len(x)
+    out = {"effect": float(full), "ci_low": np.nan, "ci_high": np.nan, "n_pairs": n, "n_cameras": n, "n_runs": n,
+           "mde": np.nan}
+    if n < 2: return out
+    se = float(np.sqrt((n - 1)/n*((x - x.mean())**2).sum()))
+    half = t.ppf((1 + level)/2, n - 1)*se
+    return {**out, "ci_low": float(full) - half, "ci_high": float(full) + half, "mde": mde(se*np.sqrt(n), n, level)}

@@ -120,3 +120,30 @@ def test_fleet_on_ray_equals_local():
         ray.shutdown()
     assert remote["clusters"] == local["clusters"]
     assert np.allclose(remote["matrix"], local["matrix"], atol=1e-6)
+
+
+def test_day_one_students_never_saw_the_held_out_camera():
+    """On the smoke profile: each camera held out is scored with a student trained on the other camera only (its run
+    names its cameras), beside the generic student and its own; a second call trains nothing; a camera inside its
+    own cluster is refused."""
+    import json
+    from sbad_nb.core import get_profile
+    from sbad_nb.fleet import camera_signatures, day_one, leave_one_out, signature_matrix
+    from sbad_nb.evaluation import reference_metrics
+    from sbad_nb.runs import runs_dir
+    from sbad_nb.student import run_sweep
+    prof = get_profile("smoke")
+    run_sweep(prof, strategies=["top_confidence"], ceilings=[], progress=False)
+    loo = leave_one_out(signature_matrix(camera_signatures(prof, frames=12, progress=False)), 1)
+    d1 = day_one(prof, loo, progress=False)
+    assert len(d1) == 2 * len(prof.seeds) and d1[["day_one_mAP50", "generic_mAP50", "own_mAP50"]].notna().all().all()
+    ref = reference_metrics(prof, prof.camera_ids)
+    for r in d1.itertuples():
+        rec = json.loads((runs_dir(prof) / r.run_id / "run.json").read_text())
+        assert r.camera not in rec.get("cams", [rec["cam"]]) and r.camera not in r.run_id
+        assert r.generic_mAP50 == ref[int(r.camera[3:])]["generic"]["mAP50"]
+    stamps = {p: p.stat().st_mtime_ns for p in runs_dir(prof).glob("csbad_signature_*/run.json")}
+    again = day_one(prof, loo, progress=False)
+    assert again.equals(d1) and stamps == {p: p.stat().st_mtime_ns for p in runs_dir(prof).glob("csbad_signature_*/run.json")}
+    with pytest.raises(ConfigError, match="cam1 is in the cluster it is assigned to"):
+        day_one(prof, loo.assign(cluster="cam1+cam2"), progress=False)

@@ -62,7 +62,7 @@ def test_sbad_reproduce_paper_on_a_walt_shaped_tree(walt):
     assert "Traceback" not in text and "Unable to parse" not in text and not third_party_warnings(r.stderr), text[-4000:]
     assert "ERROR" not in text, text[-4000:]                                                # nor a kernel's error line
     run = json.loads((out / "run.json").read_text())
-    assert run["status"] == "ok" and not run["failed"] and len(run["notebooks"]) == 12 and run["git_hash"]   # the code's commit
+    assert run["status"] == "ok" and not run["failed"] and len(run["notebooks"]) == 13 and run["git_hash"]   # the code's commit
     assert set(run["does_not_apply"]) == {"01_data.ipynb", "07_online_seg.ipynb", "11_active_learning.ipynb"}   # said, not failed
     assert any("stream statistics" in s for s in run["does_not_apply"]["01_data.ipynb"])
     for f in ("tables/data_summary.csv", "figures/stream_frames.png", "figures/teacher_vs_gt.png", "figures/bank_scores.png",

@@ -51,7 +51,9 @@ EXPECTED = ["tables/stream_stats.csv", "figures/stream_frames.png", "figures/str
             "tables/strategy_summary.csv", "figures/online_seg.png", "figures/active_learning.png", "tables/active_learning_results.csv",
             "tables/active_learning_summary.csv", "figures/active_learning_tsne.png", "tables/claims.csv", "figures/claims.png",
             "tables/csbad_linkage.csv", "tables/pseudo_label_quality.csv", "tables/csbad_random_groupings.csv",
-            "tables/csbad_vs_random.csv", "tables/dsbad_gamma.csv", "figures/dsbad_gamma.png"]
+            "tables/csbad_vs_random.csv", "tables/dsbad_gamma.csv", "figures/dsbad_gamma.png",
+            "tables/fleet_signature_distances.csv", "tables/fleet_signature_agreement.csv", "tables/fleet_leave_one_out.csv",
+            "tables/fleet_day_one.csv"]
 
 
 @pytest.mark.slow
@@ -63,9 +65,9 @@ def test_whole_pipeline_at_smoke(tmp_path, monkeypatch):
     out = tmp_path / "smoke"
     res = reproduce("smoke", out=out, progress=False)
     assert res["status"] == "ok" and set(res["notebooks"]) == {p.name for p in pipeline_notebooks()}
-    assert len(res["notebooks"]) == 12 and list(res["notebooks"])[-1] == "11a_claims.ipynb"
+    assert len(res["notebooks"]) == 13 and list(res["notebooks"])[-1] == "11a_claims.ipynb"
     claims = pd.read_csv(out / "tables" / "claims.csv")                      # computed from this run's tables
-    assert {"SBAD-1 n10", "SBAD-2b", "SBAD-3a", "D-SBAD-1 g2", "OD-1", "AL-1a"} <= set(claims.claim_id)
+    assert {"SBAD-1 n10", "SBAD-2b", "SBAD-3a", "D-SBAD-1 g2", "OD-1", "AL-1a", "CSBAD-4a", "CSBAD-4b"} <= set(claims.claim_id)
     assert set(claims.verdict) <= {"supported", "contradicted", "inconclusive", "not informative", "not measured"}
     for f in EXPECTED:
         p = out / f
