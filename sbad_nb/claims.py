@@ -68,11 +68,11 @@ CLAIMS = {   # claim: (source, sentence, the general words of the sentence's {sl
                 "(the same teacher labels in all)", {}, "cluster students (09)"),
     "CSBAD-2": ("CSBAD", "clusters from cross-performance beat a random grouping of the same sizes", {},
                 "random-grouping students (09; none when the clustering is the only grouping of its sizes)"),
-    "CSBAD-3": ("CSBAD (fleet)", "label-free signature clusters agree with {ref} better than chance",
-                dict(ref="the camera families and the cross-performance clusters"),
+    "CSBAD-3": ("CSBAD (fleet)", "label-free signature clusters agree with {ref} above chance",
+                dict(ref="the families and the cross-performance clusters"),
                 "09a's fleet_leave_one_out (the report's cameras signed, each left out in turn)"),
-    "CSBAD-4": ("CSBAD (fleet)", "{a} beats {b} on a camera that joins the fleet",
-                dict(a="the nearest signature cluster's student (trained without the camera)", b="the generic student"),
+    "CSBAD-4": ("CSBAD (fleet)", "{a} beats {b} on a new camera",
+                dict(a="its nearest signature cluster's student", b="the generic student"),
                 "09a's fleet_day_one (cluster students trained without each held-out camera)"),
     "D-SBAD-1": ("D-SBAD", "diversity among {first}confident frames beats top_confidence {load}",
                  dict(first="", load="at equal training load"),
@@ -287,7 +287,7 @@ def fleet_claims(loo: pd.DataFrame,  # fleet_leave_one_out.csv (09a)
                 ) -> list[dict]:
     "CSBAD-3a/b: the signature clusters' ARI against the families and 09's clusters, jackknifed over cameras."
     rows = []
-    for k, col, ref in (("a", "families", "the camera families"), ("b", "reference", "the cross-performance clusters")):
+    for k, col, ref in (("a", "families", "the families"), ("b", "reference", "the cross-performance clusters")):
         if f"ari_{col}" not in loo or loo[f"ari_{col}"].isna().all(): continue
         full = loo.groupby("seed")[f"ari_{col}"].first().mean()         # all cameras, mean over frame samples
         rest = loo.groupby("camera")[f"rest_ari_{col}"].mean()         # each camera left out
@@ -300,7 +300,7 @@ def day_one_claims(d1: pd.DataFrame,  # fleet_day_one.csv (09a)
                    seed: int = 0,  # bootstrap seed
                   ) -> list[dict]:
     "CSBAD-4a/b: a held-out camera's nearest cluster's student against the generic student; its own student against it."
-    own = dict(a="its own SBAD student (its frames teacher-labelled)", b="the nearest signature cluster's student")
+    own = dict(a="its own SBAD student", b="its nearest signature cluster's student")
     return [claim_row(f"CSBAD-4{k}", *claim_statement("CSBAD-4", **words), "test mAP50",
                       f"{what}; units: held-out cameras (seeds within)",
                       unit_comparison(d1.assign(d=d1[a] - d1[b]), "d", "camera", "seed", seed=seed))
