@@ -109,7 +109,8 @@ def frame_features(images,  # image paths
 
 # %% ../nbs/09a_fleet.ipynb #e489bbf9
 def _is_root(x) -> bool:
-    return isinstance(x, os.PathLike) or (isinstance(x, str) and ("/" in x or Path(x).is_dir()))
+    "A folder, not a profile (a profile's name, or its name with settings: `paper;root=/data`)."
+    return isinstance(x, os.PathLike) or (isinstance(x, str) and ";" not in x and ("/" in x or Path(x).is_dir()))
 
 def _source(profile_or_root, cameras, weights, imgsz, weeks) -> tuple:
     "root, cameras, weights, input size, weeks and device of a profile or of a data root"

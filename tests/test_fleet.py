@@ -147,3 +147,9 @@ def test_day_one_students_never_saw_the_held_out_camera():
     assert again.equals(d1) and stamps == {p: p.stat().st_mtime_ns for p in runs_dir(prof).glob("csbad_signature_*/run.json")}
     with pytest.raises(ConfigError, match="cam1 is in the cluster it is assigned to"):
         day_one(prof, loo.assign(cluster="cam1+cam2"), progress=False)
+
+
+def test_a_profile_with_settings_is_not_a_data_root(tmp_path):
+    "`sbad_reproduce --set root=/data` hands 09a `paper;root=/data;...`: a profile with settings, though it holds a '/'."
+    assert not fleet._is_root("paper;root=/data/walt;cameras=1,2") and not fleet._is_root("smoke")
+    assert fleet._is_root(tmp_path) and fleet._is_root(str(tmp_path)) and fleet._is_root("data/tiny/stream")
