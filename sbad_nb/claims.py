@@ -293,7 +293,7 @@ def fleet_claims(loo: pd.DataFrame,  # fleet_leave_one_out.csv (09a)
         rest = loo.groupby("camera")[f"rest_ari_{col}"].mean()         # each camera left out
         rows.append(claim_row(f"CSBAD-3{k}", *claim_statement("CSBAD-3", ref=ref), "adjusted Rand index",
                               f"ARI with {ref} - 0 (chance); units: cameras (jackknife), frame samples within",
-                              jackknife(full, rest)))
+                              jackknife(full, rest, bounds=(-1.0, 1.0))))
     return rows
 
 def day_one_claims(d1: pd.DataFrame,  # fleet_day_one.csv (09a)

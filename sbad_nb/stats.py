@@ -208,6 +208,7 @@ def adjusted_rand(a,  # one labeling: a sequence, or a dict item -> label
 def jackknife(full: float,  # the statistic on every unit
               leave_out,  # the statistic with each unit left out in turn (one value per unit; NaN dropped)
               level: float = 0.95,  # confidence level of the interval
+              bounds: tuple = (-np.inf, np.inf),  # the statistic's range: the interval is kept inside it
              ) -> dict:
     "`full` with its jackknife interval over the units left out (t with n - 1 degrees of freedom), the units, the MDE."
     from scipy.stats import t
@@ -217,4 +218,5 @@ def jackknife(full: float,  # the statistic on every unit
     if n < 2: return out
     se = float(np.sqrt((n - 1)/n*((x - x.mean())**2).sum()))
     half = t.ppf((1 + level)/2, n - 1)*se
-    return {**out, "ci_low": float(full) - half, "ci_high": float(full) + half, "mde": mde(se*np.sqrt(n), n, level)}
+    lo, hi = np.clip([float(full) - half, float(full) + half], *bounds)
+    return {**out, "ci_low": float(lo), "ci_high": float(hi), "mde": mde(se*np.sqrt(n), n, level)}
