@@ -440,6 +440,8 @@ def plot_fleet(fleet: pd.DataFrame,  # benchmarks/results/fleet.csv: `kind` flee
     import matplotlib.pyplot as plt
     fig, axs = plt.subplots(1, 2 + (estimate is not None), figsize=(4.4*(2 + (estimate is not None)), 3.6))
     sim, prof = fleet[fleet["kind"] == "fleet"], fleet[fleet["kind"] == "profile"]
+    if "git_hash" in sim:                                  # each layer's latest benchmark run (rows are appended)
+        sim = sim[sim.git_hash == sim.groupby(sim.layer.fillna(-1)).git_hash.transform("last")]
     sim = sim.groupby(["engine", "cameras", "layer"], dropna=False, as_index=False)[["ari", "wall_s"]].median()
     prof = prof[prof.imgsz == imgsz].drop_duplicates(["profile", "layer"], keep="last")
     name = lambda layer: "SPPF" if pd.isna(layer) else f"layer {int(layer)}"
