@@ -12,8 +12,7 @@ import pandas as pd
 import matplotlib.pyplot as plt
 
 from .core import ConfigError, DataError, rel, resolve, save_fig, save_table
-from sbad_nb.stats import (SUMMARY_COLS, jackknife, mean_effect, paired, summarize, unit_comparison, unit_effect,
-    verdict)
+from .stats import SUMMARY_COLS, jackknife, mean_effect, paired, summarize, unit_comparison, unit_effect, verdict
 from .strategies import parse_strategy, run_options
 
 # %% auto #0

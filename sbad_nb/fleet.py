@@ -296,7 +296,7 @@ def leave_one_out(matrix: pd.DataFrame,  # cameras x cameras signature distances
                   reference: dict | None = None,  # {camera: cluster}, e.g. `report_clusters`
                  ) -> pd.DataFrame:
     """Each camera held out in turn: the others clustered into `k` by signature, it assigned to the nearest cluster;
-    the others' clusters' ARI against `families` and `reference` (what the jackknife of `agreement_claims` reads)."""
+    the others' clusters' ARI against `families` and `reference` (what 11a's `fleet_claims` jackknifes)."""
     _check_distances(matrix)
     if not 1 <= int(k) < len(matrix):
         raise ConfigError(f"k must be between 1 and the number of cameras less one ({len(matrix) - 1}), got {k}")
