@@ -53,7 +53,7 @@ EXPECTED = ["tables/stream_stats.csv", "figures/stream_frames.png", "figures/str
             "tables/csbad_linkage.csv", "tables/pseudo_label_quality.csv", "tables/csbad_random_groupings.csv",
             "tables/csbad_vs_random.csv", "tables/dsbad_gamma.csv", "figures/dsbad_gamma.png",
             "tables/fleet_signature_distances.csv", "tables/fleet_signature_agreement.csv", "tables/fleet_leave_one_out.csv",
-            "tables/fleet_day_one.csv"]
+            "tables/fleet_day_one.csv", "figures/fleet.png"]
 
 
 @pytest.mark.slow
