@@ -88,7 +88,10 @@ def camera_linkage(matrix: pd.DataFrame,  # cross-performance: student camera (r
     "scipy average-linkage tree of the cameras of a cross-performance matrix (for `dendrogram`)."
     D = camera_distance(matrix, relative)
     if len(D) < 2: raise DataError(f"clustering needs at least 2 cameras, the matrix has {len(D)}")
-    return linkage(squareform(D.to_numpy(), checks=False), method="average")
+    return _average_linkage(D)
+
+def _average_linkage(distances: pd.DataFrame) -> np.ndarray:
+    return linkage(squareform(distances.to_numpy(float), checks=False), method="average")
 
 def distance_clusters(distances: pd.DataFrame,  # cameras x cameras: symmetric, zero diagonal
                       k: int,  # at most k clusters
@@ -97,8 +100,7 @@ def distance_clusters(distances: pd.DataFrame,  # cameras x cameras: symmetric, 
     n = len(distances)
     if not 1 <= int(k) <= n: raise ConfigError(f"k must be between 1 and the number of cameras ({n}), got {k}")
     if n == 1: return {distances.index[0]: 1}
-    Z = linkage(squareform(distances.to_numpy(float), checks=False), method="average")
-    raw = fcluster(Z, t=int(k), criterion="maxclust")
+    raw = fcluster(_average_linkage(distances), t=int(k), criterion="maxclust")
     order = {c: i + 1 for i, c in enumerate(dict.fromkeys(raw))}     # first camera's cluster is 1, and so on
     return {cam: order[c] for cam, c in zip(distances.index, raw)}
 

@@ -303,7 +303,7 @@ def leave_one_out(matrix: pd.DataFrame,  # cameras x cameras signature distances
     rows = []
     for cam in matrix.index:
         rest = [c for c in matrix.index if c != cam]
-        cl = signature_clusters(matrix.loc[rest, rest], k)
+        cl = distance_clusters(matrix.loc[rest, rest], k)              # checked whole above
         g, dist, second = assign_camera(matrix, cam, cl)
         members = [c for c in rest if cl[c] == g]
         row = {"camera": cam, "cluster": cluster_name(members), "cameras": len(members), "distance": dist,
@@ -315,11 +315,11 @@ def leave_one_out(matrix: pd.DataFrame,  # cameras x cameras signature distances
     return pd.DataFrame(rows)
 
 # %% ../nbs/09a_fleet.ipynb #073214f0
-def _cluster_dir(prof, cams, strategy: str, n: int, seed: int) -> Path | None:
+def _cluster_dir(prof, cams, strategy: str, n: int, seed: int, generic: Path) -> Path | None:
     "The finished student of exactly `cams` (09's cluster, else a signature cluster's), or None."
     for g in ("clusters", "signature"):
         d = runs_dir(prof)/cluster_run_id(cams, prof.week_ids, strategy, n, seed, load_tag(prof), g)
-        if finished(d, _cluster_recipe(prof, cams, strategy, n, seed, generic_weights(prof), g)): return d
+        if finished(d, _cluster_recipe(prof, cams, strategy, n, seed, generic, g)): return d
     return None
 
 def day_one_students(profile="smoke",  # a Profile or a profile's name
@@ -336,12 +336,13 @@ def day_one_students(profile="smoke",  # a Profile or a profile's name
     if bad := [r.camera for r in loo.itertuples() if r.camera in r.cluster.split("+")]:
         raise ConfigError(f"{bad[0]} is in the cluster it is assigned to; a new camera is served by a cluster of the "
                           "other cameras (`leave_one_out`)")
-    groups = {c: sorted(map(cam_id, c.split("+"))) for c in dict.fromkeys(loo.cluster)}
-    todo = {c: [k for k in seeds if _cluster_dir(prof, cams, strategy, n, k) is None] for c, cams in groups.items()}
+    groups, generic = {c: sorted(map(cam_id, c.split("+"))) for c in dict.fromkeys(loo.cluster)}, generic_weights(prof)
+    todo = {c: [k for k in seeds if _cluster_dir(prof, cams, strategy, n, k, generic) is None]
+            for c, cams in groups.items()}
     for c in tqdm([c for c, ks in todo.items() if ks], desc="day-one students", unit="cluster", disable=not progress):
         train_cluster_students(prof, {x: 1 for x in groups[c]}, strategy, [n], todo[c], progress=False,
                                grouping="signature", **kw)
-    return {(c, k): _cluster_dir(prof, cams, strategy, n, k) for c, cams in groups.items() for k in seeds}
+    return {(c, k): _cluster_dir(prof, cams, strategy, n, k, generic) for c, cams in groups.items() for k in seeds}
 
 # %% ../nbs/09a_fleet.ipynb #ec996a52
 def day_one(profile="smoke",  # a Profile or a profile's name
